@@ -1,0 +1,83 @@
+// openStore: the one way stages get a metadata Db. DATABASE_URL → PostgreSQL through a pg Pool; unset → the
+// embedded PGlite under DATA_DIR/meta, opened directly or reached through the process that owns it (embedded.ts).
+// Migrations from sql/ are applied on every open.
+import pg from 'pg';
+import type { Config } from '../config.js';
+import { UnavailableError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Db } from './db.js';
+import { openEmbedded } from './embedded.js';
+import { migrate } from './migrate.js';
+import { PgDb } from './pg-db.js';
+import type { ScriptDb } from './script-db.js';
+import { pgTypes } from './types.js';
+
+export interface OpenStoreOptions {
+  /**
+   * Embedded store only: if this process becomes the owner of the PGlite directory, serve it to other orderflow
+   * processes over the PostgreSQL protocol on 127.0.0.1:ORDERFLOW_META_PORT. Pass true from long-running
+   * processes (`orderflow up`, scheduler, API); short commands leave it false and are served by them.
+   * @defaultValue false
+   */
+  serve?: boolean;
+  /**
+   * Embedded store only: how long to wait for another process that holds the store without serving it (or is
+   * still starting its server) before failing with UnavailableError.
+   * @defaultValue 15000
+   */
+  waitMs?: number;
+  /** Connections per pool (PostgreSQL, or the connection to the embedded store's owner). @defaultValue 10 */
+  poolSize?: number;
+  /** Apply pending migrations on open. @defaultValue true */
+  migrate?: boolean;
+  /** Folder of NNNN_name.sql migrations. @defaultValue the repository's sql/ folder */
+  migrationsDir?: string;
+}
+
+export async function openStore(config: Config, logger: Logger, options: OpenStoreOptions = {}): Promise<Db> {
+  const db = config.databaseUrl
+    ? await openPostgres(config.databaseUrl, logger, options.poolSize ?? 10)
+    : await openEmbedded(config, logger, {
+        serve: options.serve ?? false,
+        waitMs: options.waitMs ?? 15_000,
+        poolSize: options.poolSize ?? 10,
+      });
+  if (options.migrate ?? true) {
+    try {
+      await migrate(db, logger, options.migrationsDir);
+    } catch (error) {
+      await db.close();
+      throw error;
+    }
+  }
+  return db;
+}
+
+async function openPostgres(url: string, logger: Logger, poolSize: number): Promise<ScriptDb> {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, types: pgTypes });
+  // An idle client losing its connection must not crash the process; the next query reconnects.
+  pool.on('error', (error) => logger.warn({ err: error }, 'PostgreSQL connection lost'));
+  try {
+    await pool.query('SELECT 1');
+  } catch (error) {
+    await pool.end().catch(() => {});
+    throw new UnavailableError(
+      `cannot connect to PostgreSQL at DATABASE_URL=${redact(url)}: ${String(error)}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  return new PgDb(pool, 'postgres');
+}
+
+/** The URL without its password, for messages. */
+export function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}

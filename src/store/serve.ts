@@ -1,0 +1,217 @@
+// Serves the owner's PGlite to other orderflow processes over the PostgreSQL wire protocol on 127.0.0.1.
+// Messages are framed here and passed to PGlite one at a time, but each connection is a session of the shared
+// SessionGate: it keeps the backend from its first message to the end of its unit of work (Sync or a simple
+// Query, outside a transaction block), so concurrent connections and the owner's own queries never interleave.
+// Clients authenticate with the secret from the owner file (cleartext password over loopback).
+import { timingSafeEqual } from 'node:crypto';
+import net from 'node:net';
+import type { PGlite } from '@electric-sql/pglite';
+import type { Logger } from '../log.js';
+import type { SessionGate } from './session-gate.js';
+
+const PROTOCOL_3 = 196608;
+const SSL_REQUEST = 80877103;
+const GSSENC_REQUEST = 80877104;
+const CANCEL_REQUEST = 80877102;
+const SYNC = Buffer.from([0x53, 0, 0, 0, 4]);
+const TYPE_SYNC = 0x53; // 'S'
+const TYPE_QUERY = 0x51; // 'Q'
+const TYPE_TERMINATE = 0x58; // 'X'
+const TYPE_PASSWORD = 0x70; // 'p'
+
+export interface WireServer {
+  readonly port: number;
+  /** Stops listening, disconnects every client (rolling back what they left open) and waits for that. */
+  close(): Promise<void>;
+}
+
+export interface ServeOptions {
+  host: string;
+  /** 0 = any free port. */
+  port: number;
+  /** Password clients must send. */
+  secret: string;
+  logger: Logger;
+}
+
+export async function serveWire(
+  pglite: PGlite,
+  gate: SessionGate,
+  options: ServeOptions,
+): Promise<WireServer> {
+  const connections = new Set<Promise<void>>();
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    const done = handleConnection(socket, pglite, gate, options).finally(() => {
+      sockets.delete(socket);
+      connections.delete(done);
+    });
+    connections.add(done);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  server.on('error', (error) => options.logger.error({ err: error }, 'embedded store server error'));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  let closing: Promise<void> | undefined;
+  return {
+    port,
+    close: () => {
+      closing ??= (async () => {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        for (const socket of sockets) socket.destroy();
+        await Promise.all([...connections]);
+        await closed;
+      })();
+      return closing;
+    },
+  };
+}
+
+/** Runs one client connection until it closes; resolves after its session has been cleaned up. */
+function handleConnection(
+  socket: net.Socket,
+  pglite: PGlite,
+  gate: SessionGate,
+  options: ServeOptions,
+): Promise<void> {
+  socket.setNoDelay(true);
+  const session = gate.newSession();
+  let buffer = Buffer.alloc(0);
+  let phase: 'startup' | 'password' | 'ready' = 'startup';
+  let startup: Buffer | undefined;
+  let closed = false;
+  let work = Promise.resolve();
+
+  const write = (data: Uint8Array): void => {
+    if (!closed && socket.writable) socket.write(Buffer.from(data));
+  };
+
+  const run = async (message: Buffer, endsUnit: boolean): Promise<void> => {
+    await gate.enter(session);
+    try {
+      await pglite.runExclusive(() => pglite.execProtocolRawStream(message, { onRawData: write }));
+    } finally {
+      gate.leave(session, !endsUnit || pglite.isInTransaction());
+    }
+  };
+
+  /** Takes the next complete message off the buffer, or undefined if it has not fully arrived. */
+  const next = (): Buffer | undefined => {
+    const untyped = phase === 'startup';
+    const header = untyped ? 4 : 5;
+    if (buffer.length < header) return undefined;
+    const length = (untyped ? 0 : 1) + buffer.readInt32BE(untyped ? 0 : 1);
+    if (buffer.length < length) return undefined;
+    const message = buffer.subarray(0, length);
+    buffer = buffer.subarray(length);
+    return message;
+  };
+
+  const drain = async (): Promise<void> => {
+    for (let message = next(); message && !closed; message = next()) {
+      if (phase === 'startup') {
+        const code = message.readInt32BE(4);
+        if (code === SSL_REQUEST || code === GSSENC_REQUEST) {
+          socket.write('N');
+        } else if (code === PROTOCOL_3) {
+          startup = Buffer.from(message);
+          phase = 'password';
+          socket.write(authenticationCleartextPassword());
+        } else {
+          // A CancelRequest (no backend to signal) or an unknown protocol: nothing to serve.
+          if (code === CANCEL_REQUEST) socket.end();
+          else socket.end(fatal('08P01', 'unsupported frontend protocol'));
+          return;
+        }
+      } else if (phase === 'password') {
+        if (
+          message[0] !== TYPE_PASSWORD ||
+          !sameSecret(message.subarray(5, message.length - 1), options.secret)
+        ) {
+          socket.end(fatal('28P01', 'password authentication failed for the embedded orderflow store'));
+          return;
+        }
+        phase = 'ready';
+        await run(startup!, true);
+      } else if (message[0] === TYPE_TERMINATE) {
+        socket.end();
+        return;
+      } else {
+        await run(message, message[0] === TYPE_SYNC || message[0] === TYPE_QUERY);
+      }
+    }
+  };
+
+  return new Promise<void>((resolve) => {
+    socket.on('data', (chunk) => {
+      buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
+      work = work.then(drain).catch((error: unknown) => {
+        options.logger.warn({ err: error }, 'embedded store client failed; disconnecting it');
+        socket.destroy();
+      });
+    });
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => {
+      closed = true;
+      if (!gate.holds(session)) {
+        // Possibly waiting to enter: drop the wait (its promise is abandoned with the connection).
+        gate.release(session);
+        resolve();
+        return;
+      }
+      // It left an extended-protocol sequence or a transaction open: reset the backend before anyone else uses it.
+      void work
+        .then(async () => {
+          if (!gate.holds(session)) return;
+          await pglite.runExclusive(() => pglite.execProtocolRaw(SYNC));
+          if (pglite.isInTransaction())
+            await pglite.runExclusive(() => pglite.execProtocolRaw(simpleQuery('ROLLBACK')));
+        })
+        .catch((error: unknown) =>
+          options.logger.error({ err: error }, 'could not reset an abandoned embedded store session'),
+        )
+        .finally(() => {
+          gate.release(session);
+          resolve();
+        });
+    });
+  });
+}
+
+function sameSecret(given: Buffer, secret: string): boolean {
+  const expected = Buffer.from(secret);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+function authenticationCleartextPassword(): Buffer {
+  const b = Buffer.alloc(9);
+  b.write('R', 0);
+  b.writeInt32BE(8, 1);
+  b.writeInt32BE(3, 5);
+  return b;
+}
+
+function simpleQuery(sql: string): Buffer {
+  const body = Buffer.from(`${sql}\0`);
+  const b = Buffer.alloc(5 + body.length);
+  b.write('Q', 0);
+  b.writeInt32BE(4 + body.length, 1);
+  body.copy(b, 5);
+  return b;
+}
+
+function fatal(sqlstate: string, message: string): Buffer {
+  const fields = Buffer.from(`SFATAL\0VFATAL\0C${sqlstate}\0M${message}\0\0`);
+  const b = Buffer.alloc(5 + fields.length);
+  b.write('E', 0);
+  b.writeInt32BE(4 + fields.length, 1);
+  fields.copy(b, 5);
+  return b;
+}
