@@ -1,0 +1,53 @@
+// One prediction request: validating and resolving a (day, hour, category) cell from user text, then answering it.
+// Kept apart so another answerer (e.g. the Redis cache behind `predict --cached`) can reuse `resolveCell`.
+import { UsageError } from '../errors.js';
+import type { LoadedModel } from './predictor.js';
+import { DAYS, HOURS } from './rows.js';
+
+export interface Cell {
+  day: number;
+  hour: number;
+  categoryIndex: number;
+  /** The category's canonical (trained) name. */
+  category: string;
+}
+
+export interface CellPrediction {
+  day_of_week: number;
+  hour_of_day: number;
+  category: string;
+  prediction: number;
+  model_version: string;
+  algorithm: string;
+}
+
+function parseBounded(text: string, what: string, max: number): number {
+  const t = text.trim();
+  const v = Number(t);
+  if (!/^[+-]?\d+$/.test(t) || v < 0 || v > max) {
+    throw new UsageError(`${what} must be an integer from 0 to ${max}, got ${JSON.stringify(text)}`);
+  }
+  return v;
+}
+
+export const parseDay = (text: string): number => parseBounded(text, 'day_of_week', DAYS - 1);
+export const parseHour = (text: string): number => parseBounded(text, 'hour_of_day', HOURS - 1);
+
+/** Validates day and hour (UsageError) and resolves the category (NotFoundError with suggestions). */
+export function resolveCell(model: LoadedModel, day: string, hour: string, category: string): Cell {
+  const d = parseDay(day);
+  const h = parseHour(hour);
+  const categoryIndex = model.resolveCategory(category);
+  return { day: d, hour: h, categoryIndex, category: model.categories[categoryIndex] };
+}
+
+export function answerCell(model: LoadedModel, cell: Cell): CellPrediction {
+  return {
+    day_of_week: cell.day,
+    hour_of_day: cell.hour,
+    category: cell.category,
+    prediction: model.predict(cell.day, cell.hour, cell.categoryIndex),
+    model_version: model.version,
+    algorithm: model.algorithm,
+  };
+}

@@ -1,0 +1,95 @@
+// Evaluates candidate learners on one training set: a holdout split (seeded random or md5) and optional K-fold
+// cross-validation, RMSE/MAE/R² per candidate, the best by holdout RMSE refit on every row for serving.
+import { performance } from 'node:perf_hooks';
+import { LEARNERS } from './learners.js';
+import { meanMetrics, regressionMetrics, type Metrics } from './metrics.js';
+import type { Algorithm, Hyperparameters, Learner, Regressor } from './model.js';
+import { selectRows, type Rows } from './rows.js';
+import { holdoutSplit, kFolds, type SplitMethod } from './split.js';
+import type { TrainingSet } from './dataset.js';
+
+export interface EvaluationOptions {
+  /** @defaultValue 'random' */
+  split: SplitMethod;
+  /** K for K-fold cross-validation; 0 or 1 = holdout only. @defaultValue 0 */
+  folds: number;
+  /** Seed of the split, the folds and every learner. @defaultValue 42 */
+  seed: number;
+  /** Candidates in table order. @defaultValue all learners */
+  learners?: readonly Learner[];
+  /** Per-algorithm overrides of the learners' default hyperparameters. */
+  hyperparameters?: Partial<Record<Algorithm, Hyperparameters>>;
+}
+
+export interface CandidateResult {
+  algorithm: Algorithm;
+  label: string;
+  hyperparameters: Hyperparameters;
+  holdout: Metrics;
+  /** Mean over the folds, when --folds K > 1. */
+  crossValidation?: Metrics;
+  /** Milliseconds to train on the holdout's training rows. */
+  trainMs: number;
+}
+
+export interface Evaluation {
+  candidates: CandidateResult[];
+  best: CandidateResult;
+  /** The best candidate refit on every training row: the model that is served. */
+  model: Regressor;
+  trainRows: number;
+  testRows: number;
+}
+
+export function predictRows(model: Regressor, rows: Rows): Float64Array {
+  const out = new Float64Array(rows.length);
+  for (let i = 0; i < rows.length; i++) out[i] = model.predict(rows.day[i], rows.hour[i], rows.cat[i]);
+  return out;
+}
+
+export function evaluateCandidates(set: TrainingSet, options: EvaluationOptions): Evaluation {
+  const learners = options.learners ?? LEARNERS;
+  const split = holdoutSplit(set.rows, set.categories, options.split, options.seed);
+  const train = selectRows(set.rows, split.train);
+  const test = selectRows(set.rows, split.test);
+  const folds =
+    options.folds > 1
+      ? kFolds(set.rows.length, options.folds, options.seed).map((f) => ({
+          train: selectRows(set.rows, f.train),
+          test: selectRows(set.rows, f.test),
+        }))
+      : [];
+  const candidates = learners.map((learner): CandidateResult => {
+    const hyperparameters = { ...learner.defaults, ...options.hyperparameters?.[learner.algorithm] };
+    const t0 = performance.now();
+    const model = learner.fit(train, hyperparameters, options.seed);
+    const trainMs = performance.now() - t0;
+    const result: CandidateResult = {
+      algorithm: learner.algorithm,
+      label: learner.label,
+      hyperparameters,
+      holdout: regressionMetrics(test.y, predictRows(model, test)),
+      trainMs,
+    };
+    if (folds.length > 0) {
+      result.crossValidation = meanMetrics(
+        folds.map((f) =>
+          regressionMetrics(
+            f.test.y,
+            predictRows(learner.fit(f.train, hyperparameters, options.seed), f.test),
+          ),
+        ),
+      );
+    }
+    return result;
+  });
+  const best = candidates.reduce((a, b) => (b.holdout.rmse < a.holdout.rmse ? b : a));
+  const learner = learners.find((l) => l.algorithm === best.algorithm)!;
+  return {
+    candidates,
+    best,
+    model: learner.fit(set.rows, best.hyperparameters, options.seed),
+    trainRows: train.length,
+    testRows: test.length,
+  };
+}

@@ -1,0 +1,18 @@
+// The candidate learners `orderflow train` evaluates, in table order, and lookup by algorithm name.
+import { decisionTreeLearner, randomForestLearner } from './forest.js';
+import { linearLearner } from './linear.js';
+import type { Algorithm, Learner } from './model.js';
+import { poissonLearner } from './poisson.js';
+
+export const LEARNERS: readonly Learner[] = [
+  randomForestLearner as unknown as Learner,
+  decisionTreeLearner as unknown as Learner,
+  linearLearner as unknown as Learner,
+  poissonLearner as unknown as Learner,
+];
+
+export function learnerFor(algorithm: string): Learner | undefined {
+  return LEARNERS.find((l) => l.algorithm === algorithm);
+}
+
+export type { Algorithm };

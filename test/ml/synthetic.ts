@@ -1,0 +1,87 @@
+// Synthetic aggregates with known structure for the ml tests and benchmark: items ~ Poisson(rate[d,h] × pop[c]).
+import { createRng, type Rng } from '../../src/ml/random.js';
+import type { AggregateRow } from '../../src/ml/dataset.js';
+import { AGGREGATE_HEADER } from '../../src/ml/dataset.js';
+
+const BASE_AISLES = [
+  'fresh vegetables',
+  'fresh fruits',
+  'packaged vegetables fruits',
+  'yogurt',
+  'packaged cheese',
+  'milk',
+  'water seltzer sparkling water',
+  'chips pretzels',
+  'soy lactosefree',
+  'bread',
+  'refrigerated',
+  'frozen produce',
+  'ice cream ice',
+  'crackers',
+  'energy granola bars',
+  'eggs',
+  'lunch meat',
+  'frozen meals',
+  'baby food formula',
+  'fresh herbs',
+];
+
+/** `count` category names: real aisle names first, then "aisle NNN". */
+export function categoryNames(count: number): string[] {
+  return Array.from({ length: count }, (_, i) =>
+    i < BASE_AISLES.length ? BASE_AISLES[i] : `aisle ${String(i).padStart(3, '0')}`,
+  );
+}
+
+function poisson(rng: Rng, lambda: number): number {
+  if (lambda > 30) {
+    // Normal approximation, good enough for large rates.
+    const u = Math.max(rng.next(), 1e-12);
+    const z = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.next());
+    return Math.max(0, Math.round(lambda + Math.sqrt(lambda) * z));
+  }
+  const l = Math.exp(-lambda);
+  let k = 0;
+  let p = 1;
+  do {
+    k++;
+    p *= rng.next();
+  } while (p > l);
+  return k - 1;
+}
+
+export interface SyntheticAggregate {
+  rows: AggregateRow[];
+  categories: string[];
+  /** The true Poisson rate of a cell. */
+  rate(day: number, hour: number, cat: number): number;
+}
+
+/** Counts drawn from a day×hour profile times a category popularity; zero cells are left out, like an aggregate. */
+export function syntheticAggregate(categories = 134, scale = 30, seed = 7): SyntheticAggregate {
+  const rng = createRng(seed);
+  const names = categoryNames(categories);
+  const pop = Array.from({ length: categories }, () => Math.exp(2 * rng.next() - 1.5));
+  const dayFactor = [1.3, 1.2, 0.9, 0.85, 0.85, 0.95, 1.1];
+  const hourFactor = Array.from({ length: 24 }, (_, h) => 0.05 + Math.exp(-((h - 13) ** 2) / 18));
+  const rate = (d: number, h: number, c: number): number =>
+    scale * dayFactor[d] * hourFactor[h] * pop[c] * (d === 0 && h >= 9 && h <= 11 ? 1.5 : 1);
+  const rows: AggregateRow[] = [];
+  for (let d = 0; d < 7; d++)
+    for (let h = 0; h < 24; h++)
+      for (let c = 0; c < categories; c++) {
+        const items = poisson(rng, rate(d, h, c));
+        if (items > 0) rows.push({ day: d, hour: h, category: names[c], items });
+      }
+  return { rows, categories: names, rate };
+}
+
+export function toCsv(rows: readonly AggregateRow[]): string {
+  const quote = (s: string): string => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+  return (
+    [
+      AGGREGATE_HEADER.join(','),
+      ...rows.map((r) => `${r.day},${r.hour},${quote(r.category)},${r.items}`),
+    ].join('\n') + '\n'
+  );
+}
