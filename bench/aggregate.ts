@@ -1,0 +1,41 @@
+// npm run bench:aggregate — throughput of `orderflow aggregate` (a whole process: start, DuckDB, outputs)
+// on 1M generated orders (~280 MB), side by side with the plain TypeScript reference and, when the peer
+// virtualenv exists (/tmp/peers, see ../shared/peers/README.md), pandas.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { referenceAggregate } from '../test/helpers/reference-aggregate.js';
+import { buildOnce, CLI, generatedOrders, median, record, timeProcess } from './util.js';
+
+const ORDERS = Number(process.env.BENCH_ORDERS ?? 1_000_000);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+
+buildOnce();
+const file = generatedOrders(ORDERS);
+const mb = fs.statSync(file).size / 1e6;
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orderflow-bench-'));
+const figures: Record<string, string> = {};
+const line = (name: string, ms: number) => {
+  const text = `${(mb / (ms / 1000)).toFixed(0)} MB/s, ${Math.round(ORDERS / (ms / 1000)).toLocaleString('en')} orders/s (${(ms / 1000).toFixed(2)} s)`;
+  console.log(`${name.padEnd(28)} ${text}`);
+  figures[name] = text;
+};
+console.log(`input: ${ORDERS.toLocaleString('en')} orders, ${mb.toFixed(0)} MB`);
+
+const times: number[] = [];
+for (let i = 0; i < RUNS; i++)
+  times.push(timeProcess('node', [CLI, 'aggregate', '--input', file], { DATA_DIR: dataDir }).ms);
+line('orderflow aggregate', median(times));
+
+const started = performance.now();
+await referenceAggregate([file]);
+line('TypeScript reference', performance.now() - started);
+
+const peerPython = '/tmp/peers/bin/python';
+const peerScript = path.resolve(import.meta.dirname, '../../shared/peers/pandas_aggregate.py');
+if (fs.existsSync(peerPython) && fs.existsSync(peerScript)) {
+  const peer = timeProcess(peerPython, [peerScript, file]);
+  line('pandas (whole process)', peer.ms);
+}
+fs.rmSync(dataDir, { recursive: true, force: true });
+record('aggregate', 'npm run bench:aggregate', figures);

@@ -1,0 +1,105 @@
+// Commands of the data stages: generate, split, aggregate.
+import path from 'node:path';
+import type { Command } from 'commander';
+import { generateOrders } from '../data/generate.js';
+import { splitByDay } from '../data/split.js';
+import { aggregateOrders, describeBadRows } from '../processing/aggregate.js';
+import { resolveInputs } from '../processing/inputs.js';
+import type { ContextFactory } from './main.js';
+import { parseIntegerFlag } from './options.js';
+import { createProgress } from './progress.js';
+
+export function registerDataCommands(program: Command, context: ContextFactory): void {
+  program
+    .command('generate')
+    .description('Write a deterministic synthetic orders CSV (wide format, 134 Instacart aisles)')
+    .option('--orders <n>', 'number of orders', parseIntegerFlag('--orders', 1), 5000)
+    .option('--seed <s>', 'random seed', parseIntegerFlag('--seed', 0, 2 ** 32 - 1), 42)
+    .option('--out <file>', 'output file (default DATA_DIR/orders.csv)')
+    .action(async (opts: { orders: number; seed: number; out?: string }) => {
+      const ctx = context();
+      const out = path.resolve(opts.out ?? ctx.config.paths.ordersCsv);
+      const progress = createProgress(ctx.interactive, 'generate', opts.orders);
+      const started = performance.now();
+      const result = await generateOrders({
+        orders: opts.orders,
+        seed: opts.seed,
+        out,
+        onProgress: (n) => progress.update(n),
+      });
+      progress.stop();
+      const seconds = (performance.now() - started) / 1000;
+      ctx.out(
+        `generated ${result.orders} orders, ${result.items} items, ${(result.bytes / 1e6).toFixed(1)} MB → ${out} in ${seconds.toFixed(2)} s`,
+      );
+    });
+
+  program
+    .command('split')
+    .description('Split the orders CSV by day into DATA_DIR/raw/<dow>/orders_<dow>.csv (Part 0)')
+    .option('--input <file>', 'orders CSV (default DATA_DIR/orders.csv)')
+    .option('--strict', 'fail (exit 1, nothing written) on any bad row instead of quarantining it', false)
+    .action(async (opts: { input?: string; strict: boolean }) => {
+      const ctx = context();
+      const { paths, dataDir } = ctx.config;
+      const input = path.resolve(opts.input ?? paths.ordersCsv);
+      const progress = createProgress(ctx.interactive, 'split', 1);
+      const summary = await splitByDay({
+        input,
+        rawDir: paths.rawDir,
+        quarantineDir: paths.quarantineDir,
+        dataDir,
+        strict: opts.strict,
+        onProgress: (bytes, total) => progress.update(bytes, total),
+      });
+      progress.stop();
+      summary.rowsPerDay.forEach((rows, day) =>
+        ctx.out(`day ${day}: ${rows} orders → ${summary.files[day]}`),
+      );
+      if (summary.badRows.length > 0) {
+        ctx.err(
+          `${summary.badRows.length} bad row(s) quarantined in ${summary.quarantine}:\n${describeBadRows(summary.badRows)}`,
+        );
+      }
+    });
+
+  program
+    .command('aggregate')
+    .description('Sum items per (day_of_week, hour_of_day, category) into DATA_DIR/processed (Part 1)')
+    .option('--input <file|glob>', 'orders file(s) (default DATA_DIR/raw/*/orders_*.csv)')
+    .option('--strict', 'fail (exit 1, nothing written) on any bad row instead of quarantining it', false)
+    .option('--json', 'print the summary as JSON', false)
+    .action(async (opts: { input?: string; strict: boolean; json: boolean }) => {
+      const ctx = context();
+      const { paths, dataDir } = ctx.config;
+      const files = await resolveInputs(opts.input, paths.rawDir);
+      const progress = createProgress(ctx.interactive, 'aggregate', files.length);
+      const summary = await aggregateOrders({
+        files,
+        csvPath: paths.processedCsv,
+        parquetDir: paths.processedParquet,
+        quarantineDir: paths.quarantineDir,
+        dataDir,
+        strict: opts.strict,
+        onFileDone: (done) => progress.update(done),
+      });
+      progress.stop();
+      if (opts.json) {
+        ctx.out(JSON.stringify({ ...summary, output: paths.processedCsv, parquet: paths.processedParquet }));
+      } else {
+        ctx.out(
+          `aggregated ${summary.files} file(s), ${summary.orders} orders → ${summary.rows} rows ` +
+            `(${summary.categories} categories, ${summary.days} days, ${summary.hours} hours); ` +
+            `items in ${summary.itemsIn}, out ${summary.itemsOut}; ${Math.round(summary.durationMs)} ms → ${paths.processedCsv}`,
+        );
+      }
+      if (summary.badRows > 0) {
+        ctx.err(`${summary.badRows} bad row(s) quarantined: ${summary.quarantined.join(', ')}`);
+      }
+      if (summary.itemsIn !== summary.itemsOut) {
+        throw new Error(
+          `items in (${summary.itemsIn}) and out (${summary.itemsOut}) differ: the aggregate is wrong`,
+        );
+      }
+    });
+}

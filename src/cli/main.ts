@@ -1,0 +1,50 @@
+// The `orderflow` command line: global flags, one sub-command per stage, errors mapped to exit codes.
+// Each command module only parses flags and calls its stage; no logic lives here.
+import { Command, CommanderError } from 'commander';
+import { exitCodeFor, toError } from '../errors.js';
+import {
+  createContext,
+  processIo,
+  type CommandContext,
+  type CommandIo,
+  type GlobalOptions,
+} from './context.js';
+import { registerDataCommands } from './data-commands.js';
+import { registerMlCommands } from './ml-commands.js';
+
+export type ContextFactory = () => CommandContext;
+
+export function buildProgram(io: CommandIo = processIo): Command {
+  const program = new Command('orderflow')
+    .description('Incremental order aggregation, demand models, a Redis prediction cache and scheduled DAGs.')
+    .option('--data-dir <dir>', 'data root (env DATA_DIR, default ./data)')
+    .option('--redis-url <url>', 'Redis URL (env REDIS_URL)')
+    .option('--database-url <url>', 'PostgreSQL URL for metadata (env DATABASE_URL; unset → embedded PGlite)')
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.out(s.replace(/\n$/, '')),
+      writeErr: (s) => io.err(s.replace(/\n$/, '')),
+    });
+  const context: ContextFactory = () => createContext(program.opts<GlobalOptions>(), io);
+  registerDataCommands(program, context);
+  registerMlCommands(program, context);
+  return program;
+}
+
+/** Runs the CLI and returns the exit code: 0 ok, 1 failure, 2 bad usage or input. */
+export async function main(argv: string[], io: CommandIo = processIo): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end through here with exit code 0.
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    const error = toError(err);
+    io.err(`orderflow: ${error.message}`);
+    return exitCodeFor(err);
+  }
+}

@@ -1,0 +1,77 @@
+// The DuckDB aggregation engine: one in-process DuckDB, opened lazily (a run with nothing to do never
+// starts it) and closed once. CSV dialect is always passed explicitly: we never depend on sniffing.
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { OrdersHeader } from '../data/orders-header.js';
+import { sqlIdentifier, sqlString } from './sql.js';
+
+export interface GroupSums {
+  day: number;
+  hour: number;
+  orders: number;
+  badIds: number;
+  minPrior: number | null;
+  /** Items per category, in `header.categories` order. */
+  sums: number[];
+}
+
+export class DuckDbEngine {
+  private instance: DuckDBInstance | undefined;
+  private connection: DuckDBConnection | undefined;
+
+  private async connect(): Promise<DuckDBConnection> {
+    if (!this.connection) {
+      this.instance = await DuckDBInstance.create(':memory:');
+      this.connection = await this.instance.connect();
+    }
+    return this.connection;
+  }
+
+  /** read_csv with the validated dialect and explicit column types. */
+  csvSource(file: string, header: OrdersHeader): string {
+    const { index } = header;
+    const types = header.columns.map((name, i) => {
+      const type =
+        i === index.order_id
+          ? 'VARCHAR'
+          : i === index.order_dow || i === index.order_hour_of_day || i === index.days_since_prior_order
+            ? 'DOUBLE'
+            : 'UINTEGER';
+      return `${sqlString(name)}: '${type}'`;
+    });
+    return (
+      `read_csv(${sqlString(file)}, header = true, delim = ',', quote = '"', escape = '"', ` +
+      `auto_detect = false, strict_mode = false, null_padding = false, columns = {${types.join(', ')}})`
+    );
+  }
+
+  /** Sums of every category per (order_dow, order_hour_of_day), with the checks the fast path needs. */
+  async groupSums(file: string, header: OrdersHeader): Promise<GroupSums[]> {
+    const connection = await this.connect();
+    const sums = header.categories.map((name) => `sum(${sqlIdentifier(name)})::BIGINT`);
+    const sql =
+      `SELECT order_dow, order_hour_of_day, count(*)::BIGINT, ` +
+      `count(*) FILTER (WHERE order_id IS NULL OR trim(order_id) = '')::BIGINT, min(days_since_prior_order), ` +
+      `${sums.join(', ')} FROM ${this.csvSource(file, header)} GROUP BY ALL`;
+    const reader = await connection.runAndReadAll(sql);
+    return reader.getRows().map((row) => ({
+      day: Number(row[0]),
+      hour: Number(row[1]),
+      orders: Number(row[2]),
+      badIds: Number(row[3]),
+      minPrior: row[4] === null ? null : Number(row[4]),
+      sums: row.slice(5).map((v) => Number(v ?? 0)),
+    }));
+  }
+
+  async run(sql: string): Promise<void> {
+    const connection = await this.connect();
+    await connection.run(sql);
+  }
+
+  close(): void {
+    this.connection?.closeSync();
+    this.instance?.closeSync();
+    this.connection = undefined;
+    this.instance = undefined;
+  }
+}
