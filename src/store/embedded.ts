@@ -79,6 +79,13 @@ export async function openEmbedded(
 }
 
 function busyError(config: Config, owner: OwnerInfo, cause: unknown): UnavailableError {
+  if (owner.pid === process.pid && owner.state === 'direct') {
+    return new UnavailableError(
+      `This process already has the embedded metadata store in ${config.paths.metaDir} open without serving it: ` +
+        `share that Db instead of opening the store again (or open the first one with { serve: true }).`,
+      { cause },
+    );
+  }
   const what =
     owner.state === 'serving'
       ? `serves it on 127.0.0.1:${owner.port}, but connecting failed`
