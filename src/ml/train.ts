@@ -71,8 +71,12 @@ export async function resolveTrainingInput(paths: DataPaths, explicit?: string):
   );
 }
 
+/**
+ * `deps.db` may be a function opening the store: it is then called only when a new version is registered, so an
+ * unchanged check (the scheduler's frequent case) never opens the metadata store.
+ */
 export async function trainModels(
-  deps: { db: Db; paths: DataPaths },
+  deps: { db: Db | (() => Promise<Db>); paths: DataPaths },
   options: TrainOptions = {},
 ): Promise<TrainResult> {
   const started = performance.now();
@@ -114,7 +118,10 @@ export async function trainModels(
     trainRows: ev.trainRows,
     testRows: ev.testRows,
   };
-  const { artifact, file } = await new ModelRegistry(deps.db, modelsDir).register({
+  const { artifact, file } = await new ModelRegistry(
+    typeof deps.db === 'function' ? await deps.db() : deps.db,
+    modelsDir,
+  ).register({
     format: 'orderflow-model',
     formatVersion: 1,
     algorithm: ev.best.algorithm,

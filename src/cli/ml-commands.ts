@@ -1,0 +1,228 @@
+// Commands of the model stage: train, models list|show, predict. Flags become options; the work is in src/ml.
+import path from 'node:path';
+import { Option, type Command } from 'commander';
+import { writeFileAtomic } from '../data/atomic.js';
+import { NotFoundError, UsageError } from '../errors.js';
+import { readArtifact, readCurrentPointer, artifactFile } from '../ml/artifact.js';
+import { answerCell, parseDay, parseHour, resolveCell } from '../ml/cell.js';
+import { candidateTable, formatTable } from '../ml/report.js';
+import { requireCurrentModel, type LoadedModel } from '../ml/predictor.js';
+import { ModelRegistry } from '../ml/registry.js';
+import { DAYS, HOURS } from '../ml/rows.js';
+import { SPLIT_METHODS, type SplitMethod } from '../ml/split.js';
+import { trainModels } from '../ml/train.js';
+import type { Db } from '../store/db.js';
+import { openStore } from '../store/open.js';
+import type { CommandContext } from './context.js';
+import type { ContextFactory } from './main.js';
+import { parseIntegerFlag } from './options.js';
+
+/** Runs `fn` with a store opened on first use (if at all) and closed afterwards. */
+async function withStore<T>(ctx: CommandContext, fn: (db: () => Promise<Db>) => Promise<T>): Promise<T> {
+  let opened: Promise<Db> | undefined;
+  try {
+    return await fn(() => (opened ??= openStore(ctx.config, ctx.logger)));
+  } finally {
+    if (opened) await (await opened).close();
+  }
+}
+
+interface TrainFlags {
+  input?: string;
+  nonzeroOnly: boolean;
+  split: SplitMethod;
+  folds: number;
+  seed: number;
+  force: boolean;
+  json: boolean;
+}
+
+interface PredictFlags {
+  json: boolean;
+  out?: string;
+}
+
+/** `predict all`: every cell as CSV (day_of_week,hour_of_day,category,prediction). */
+export function gridCsv(model: LoadedModel): string {
+  const grid = model.predictGrid();
+  const c = model.categories.length;
+  const quote = (s: string): string => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+  const lines = ['day_of_week,hour_of_day,category,prediction'];
+  for (let d = 0; d < DAYS; d++)
+    for (let h = 0; h < HOURS; h++)
+      for (let k = 0; k < c; k++) {
+        lines.push(
+          `${d},${h},${quote(model.categories[k])},${Number(grid[(d * HOURS + h) * c + k].toFixed(4))}`,
+        );
+      }
+  return lines.join('\n') + '\n';
+}
+
+export function registerMlCommands(program: Command, context: ContextFactory): void {
+  program
+    .command('train')
+    .description(
+      'Train RandomForest, DecisionTree, LinearRegression and a Poisson count model; the best by holdout RMSE ' +
+        'becomes current (input: --input, else DATA_DIR/incremental/processed/orders.csv, else DATA_DIR/processed/orders.csv)',
+    )
+    .option('--input <file>', 'aggregate CSV (day_of_week,hour_of_day,category,items_count)')
+    .option('--nonzero-only', 'train on the aggregate rows alone instead of the full grid with zeros', false)
+    .addOption(new Option('--split <method>', 'holdout split').choices(SPLIT_METHODS).default('random'))
+    .option(
+      '--folds <k>',
+      'also run K-fold cross-validation (0 = off)',
+      parseIntegerFlag('--folds', 0, 100),
+      0,
+    )
+    .option(
+      '--seed <n>',
+      'seed of the split, folds and learners',
+      parseIntegerFlag('--seed', 0, 2 ** 32 - 1),
+      42,
+    )
+    .option('--force', 'train a new version even when the data is unchanged', false)
+    .option('--json', 'print the result as JSON', false)
+    .action(async (flags: TrainFlags) => {
+      const ctx = context();
+      const result = await withStore(ctx, async (db) =>
+        trainModels(
+          { db, paths: ctx.config.paths },
+          {
+            input: flags.input === undefined ? undefined : path.resolve(flags.input),
+            nonzeroOnly: flags.nonzeroOnly,
+            split: flags.split,
+            folds: flags.folds,
+            seed: flags.seed,
+            force: flags.force,
+          },
+        ),
+      );
+      if (flags.json) {
+        ctx.out(JSON.stringify(result));
+        return;
+      }
+      if (result.status === 'unchanged') {
+        ctx.out(
+          `unchanged: ${result.inputPath} has the same data as current model ${result.version} ` +
+            `(${result.algorithm}); nothing trained (use --force to retrain)`,
+        );
+        return;
+      }
+      ctx.out(
+        `trained on ${result.trainingRows} rows (${result.trainingMode}) from ${result.inputPath}; ` +
+          `holdout ${result.evaluation.split}: ${result.evaluation.trainRows} train / ${result.evaluation.testRows} test`,
+      );
+      for (const line of candidateTable(result.candidates, result.algorithm)) ctx.out(line);
+      ctx.out(`current: ${result.version} (${result.algorithm}) → ${result.artifactPath}`);
+    });
+
+  const models = program.command('models').description('List or show trained model versions');
+  models
+    .command('list')
+    .description('Every model version, newest first (* = current)')
+    .option('--json', 'print as JSON', false)
+    .action(async (flags: { json: boolean }) => {
+      const ctx = context();
+      const records = await withStore(ctx, async (db) =>
+        new ModelRegistry(await db(), ctx.config.paths.modelsDir).list(),
+      );
+      const current = (await readCurrentPointer(ctx.config.paths.modelsDir))?.version ?? null;
+      if (flags.json) {
+        ctx.out(JSON.stringify(records.map((r) => ({ ...r, current: r.version === current }))));
+        return;
+      }
+      if (records.length === 0) {
+        ctx.out('no model versions yet: run `orderflow train`');
+        return;
+      }
+      const rows = records.map((r) => [
+        `${r.version === current ? '* ' : '  '}${r.version}`,
+        r.algorithm,
+        r.metrics.holdout.rmse.toFixed(4),
+        r.metrics.holdout.r2.toFixed(4),
+        `${r.trainingRows} ${r.trainingMode}`,
+        r.createdAt,
+        r.fingerprint.slice(0, 12),
+      ]);
+      for (const line of formatTable(
+        ['version', 'algorithm', 'RMSE', 'R²', 'rows', 'created_at', 'fingerprint'],
+        rows,
+      )) {
+        ctx.out(line);
+      }
+    });
+  models
+    .command('show')
+    .description('One model version (default: the current one)')
+    .argument('[version]', 'version, e.g. v3')
+    .option('--json', 'print as JSON', false)
+    .action(async (version: string | undefined, flags: { json: boolean }) => {
+      const ctx = context();
+      const { modelsDir } = ctx.config.paths;
+      const wanted = version ?? (await requireCurrentModel(modelsDir)).version;
+      const record = await withStore(ctx, async (db) => new ModelRegistry(await db(), modelsDir).get(wanted));
+      if (!record) {
+        const known = await withStore(ctx, async (db) => new ModelRegistry(await db(), modelsDir).list());
+        throw new NotFoundError(
+          `no model version ${JSON.stringify(wanted)}; known: ${known.map((r) => r.version).join(', ') || 'none'}`,
+          known.map((r) => r.version),
+        );
+      }
+      const current = (await readCurrentPointer(modelsDir))?.version === record.version;
+      const artifact = await readArtifact(artifactFile(modelsDir, record.version));
+      if (flags.json) {
+        ctx.out(JSON.stringify({ ...record, current, categories: artifact?.categories ?? null }));
+        return;
+      }
+      ctx.out(`version        ${record.version}${current ? ' (current)' : ''}`);
+      ctx.out(`algorithm      ${record.algorithm}`);
+      ctx.out(`hyperparameters ${JSON.stringify(record.hyperparameters)}`);
+      ctx.out(`created_at     ${record.createdAt}`);
+      ctx.out(
+        `training       ${record.trainingRows} rows (${record.trainingMode}), ${record.categoryCount} categories`,
+      );
+      ctx.out(`input          ${record.inputPath ?? '-'}`);
+      ctx.out(`fingerprint    ${record.fingerprint}`);
+      ctx.out(`artifact       ${record.artifactPath}${artifact ? '' : ' (missing)'}`);
+      ctx.out(`evaluation     ${JSON.stringify(record.evaluation)}`);
+      for (const line of candidateTable(record.candidates, record.algorithm)) ctx.out(line);
+    });
+
+  program
+    .command('predict')
+    .description(
+      'Predict items_count for one cell, or every cell with `predict all` (uses the current model)',
+    )
+    .argument('<day>', 'day_of_week 0–6, or `all` for the whole grid')
+    .argument('[hour]', 'hour_of_day 0–23')
+    .argument('[category]', 'category name, case-insensitive (quote names with spaces)')
+    .option('--json', 'print {prediction, model_version, algorithm, …} as JSON', false)
+    .option('--out <file>', 'with `all`: write the CSV here instead of standard output')
+    .action(
+      async (day: string, hour: string | undefined, category: string | undefined, flags: PredictFlags) => {
+        const ctx = context();
+        if (day.trim().toLowerCase() === 'all') {
+          if (hour !== undefined) throw new UsageError('predict all takes no hour or category');
+          const model = await requireCurrentModel(ctx.config.paths.modelsDir);
+          const csv = gridCsv(model);
+          if (flags.out === undefined) ctx.out(csv.trimEnd());
+          else {
+            const out = path.resolve(flags.out);
+            await writeFileAtomic(out, csv);
+            const cells = DAYS * HOURS * model.categories.length;
+            ctx.out(`wrote ${cells} predictions (model ${model.version}) → ${out}`);
+          }
+          return;
+        }
+        if (hour === undefined || category === undefined) {
+          throw new UsageError('usage: orderflow predict <day 0–6> <hour 0–23> <category> (or: predict all)');
+        }
+        // Day and hour are checked before the model is loaded: bad usage is reported even without a model.
+        parseDay(day);
+        parseHour(hour);
+        const model = await requireCurrentModel(ctx.config.paths.modelsDir);
+        const answer = answerCell(model, resolveCell(model, day, hour, category));
+        ctx.out(flags.json ? JSON.stringify(answer) : `Predicted items: ${answer.prediction.toFixed(2)}`);
+      },
+    );
+}
