@@ -123,7 +123,11 @@ async function connectToOwner(owner: OwnerInfo, poolSize: number, logger: Logger
     throw error;
   }
   logger.debug({ pid: owner.pid, port: owner.port }, 'using the embedded store served by another process');
-  return new PgDb(pool, 'pglite');
+  return new PgDb(
+    pool,
+    'pglite',
+    `the orderflow process (pid ${owner.pid}) serving the embedded metadata store (has it exited? run the command again)`,
+  );
 }
 
 async function becomeOwner(config: Config, logger: Logger, file: string, mine: OwnerInfo): Promise<ScriptDb> {

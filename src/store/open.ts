@@ -68,7 +68,7 @@ async function openPostgres(url: string, logger: Logger, poolSize: number): Prom
       },
     );
   }
-  return new PgDb(pool, 'postgres');
+  return new PgDb(pool, 'postgres', `PostgreSQL at DATABASE_URL=${redact(url)}`);
 }
 
 /** The URL without its password, for messages. */

@@ -1,38 +1,52 @@
 // The Db over a real PostgreSQL server (or a PGlite served over the wire protocol): a pg Pool,
-// transactions on one checked-out client, nested transactions as savepoints.
+// transactions on one checked-out client, nested transactions as savepoints. A lost connection surfaces as
+// UnavailableError (saying which server went away); SQL errors pass through unchanged.
 import type pg from 'pg';
+import { UnavailableError } from '../errors.js';
 import type { ScriptDb } from './script-db.js';
 
 type Queryable = pg.Pool | pg.PoolClient;
 
+/** Node socket errors that mean the server is gone or unreachable. */
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+]);
+
 export class PgDb implements ScriptDb {
   readonly kind: 'postgres' | 'pglite';
-  #closed = false;
+  #closing: Promise<void> | undefined;
 
+  /** @param server what the pool talks to, for messages ("PostgreSQL at …", "the orderflow process …") */
   constructor(
     private readonly pool: pg.Pool,
     kind: 'postgres' | 'pglite',
-    private readonly onClose: () => Promise<void> = async () => {},
+    private readonly server: string,
   ) {
     this.kind = kind;
   }
 
-  async query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<R[]> {
-    return runQuery<R>(this.pool, sql, params);
+  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<R[]> {
+    return guard(this.server, () => runQuery<R>(this.pool, sql, params));
   }
 
   async execScript(sql: string): Promise<void> {
-    await this.pool.query(sql);
+    await guard(this.server, () => this.pool.query(sql));
   }
 
   async transaction<T>(fn: (tx: ScriptDb) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const client = await guard(this.server, () => this.pool.connect());
     let broken: Error | undefined;
     try {
-      await client.query('BEGIN');
+      const tx = new PgTxDb(client, this.kind, this.server);
+      await tx.execScript('BEGIN');
       try {
-        const result = await fn(new PgTxDb(client, this.kind));
-        await client.query('COMMIT');
+        const result = await fn(tx);
+        await tx.execScript('COMMIT');
         return result;
       } catch (error) {
         await client.query('ROLLBACK').catch((rollbackError: Error) => {
@@ -41,16 +55,14 @@ export class PgDb implements ScriptDb {
         throw error;
       }
     } finally {
-      // A client whose ROLLBACK failed is in an unknown state: destroy it instead of returning it.
+      // A client whose ROLLBACK failed is in an unknown state: destroy it instead of returning it to the pool.
       client.release(broken);
     }
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    await this.pool.end();
-    await this.onClose();
+  close(): Promise<void> {
+    this.#closing ??= this.pool.end();
+    return this.#closing;
   }
 }
 
@@ -60,25 +72,26 @@ class PgTxDb implements ScriptDb {
   constructor(
     private readonly client: pg.PoolClient,
     readonly kind: 'postgres' | 'pglite',
+    private readonly server: string,
   ) {}
 
   query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<R[]> {
-    return runQuery<R>(this.client, sql, params);
+    return guard(this.server, () => runQuery<R>(this.client, sql, params));
   }
 
   async execScript(sql: string): Promise<void> {
-    await this.client.query(sql);
+    await guard(this.server, () => this.client.query(sql));
   }
 
   async transaction<T>(fn: (tx: ScriptDb) => Promise<T>): Promise<T> {
     const name = `sp_${++this.#savepoints}`;
-    await this.client.query(`SAVEPOINT ${name}`);
+    await this.execScript(`SAVEPOINT ${name}`);
     try {
       const result = await fn(this);
-      await this.client.query(`RELEASE SAVEPOINT ${name}`);
+      await this.execScript(`RELEASE SAVEPOINT ${name}`);
       return result;
     } catch (error) {
-      await this.client.query(`ROLLBACK TO SAVEPOINT ${name}`);
+      await this.execScript(`ROLLBACK TO SAVEPOINT ${name}`);
       throw error;
     }
   }
@@ -94,4 +107,26 @@ async function runQuery<R>(target: Queryable, sql: string, params?: readonly unk
   const config = { text: sql, values: (params ?? []) as unknown[], queryMode: 'extended' } as pg.QueryConfig;
   const result = await target.query(config);
   return result.rows as R[];
+}
+
+async function guard<T>(server: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    throw isConnectionLoss(error)
+      ? new UnavailableError(`lost the connection to ${server}: ${(error as Error).message}`, {
+          cause: error,
+        })
+      : error;
+  }
+}
+
+function isConnectionLoss(error: unknown): boolean {
+  if (!(error instanceof Error) || 'severity' in error) return false; // pg's DatabaseError: an SQL error
+  const code = (error as NodeJS.ErrnoException).code;
+  // pg has no code for a connection closed under it; its message is the only signal.
+  return (
+    (code !== undefined && CONNECTION_CODES.has(code)) ||
+    /Connection terminated|connection error and is not queryable/.test(error.message)
+  );
 }

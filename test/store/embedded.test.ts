@@ -241,4 +241,22 @@ describe('embedded store across processes', () => {
     }
     await assert.rejects(readFile(ownerFilePath(config)), { code: 'ENOENT' });
   });
+
+  test('a client whose serving owner exits gets UnavailableError on its next query', async () => {
+    const holder = runFixture(dir.path, ['hold', 'serve']);
+    await holder.firstLine;
+    const db = await openStore(config, logger);
+    try {
+      assert.equal((await db.query('SELECT 1 AS one'))[0].one, 1);
+      holder.process.kill('SIGTERM');
+      assert.equal(await holder.exit, 0);
+      await assert.rejects(db.query('SELECT 1'), (error: unknown) => {
+        assert.ok(error instanceof UnavailableError);
+        assert.match(error.message, /serving the embedded metadata store/);
+        return true;
+      });
+    } finally {
+      await db.close();
+    }
+  });
 });
