@@ -1,5 +1,6 @@
 // The Db over an embedded PGlite owned by this process. Every use goes through the SessionGate, which the
 // wire server (serve.ts) shares, so this process's transactions and other processes' sessions never interleave.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { PGlite, Transaction } from '@electric-sql/pglite';
 import type { ScriptDb } from './script-db.js';
 import type { SessionGate } from './session-gate.js';
@@ -9,6 +10,8 @@ export class PgliteDb implements ScriptDb {
   /** One session shared by this process's autocommit statements; each is a complete unit on its own. */
   readonly #autocommit: number;
   #closing: Promise<void> | undefined;
+  /** The transaction session the current async context runs in, to catch use of the outer Db inside it. */
+  readonly #inTransaction = new AsyncLocalStorage<number>();
 
   constructor(
     private readonly pglite: PGlite,
@@ -31,7 +34,9 @@ export class PgliteDb implements ScriptDb {
 
   async transaction<T>(fn: (tx: ScriptDb) => Promise<T>): Promise<T> {
     const session = this.gate.newSession();
-    return this.#inSession(session, () => this.pglite.transaction((tx) => fn(new PgliteTxDb(tx))));
+    return this.#inSession(session, () =>
+      this.pglite.transaction((tx) => this.#inTransaction.run(session, () => fn(new PgliteTxDb(tx)))),
+    );
   }
 
   close(): Promise<void> {
@@ -40,6 +45,13 @@ export class PgliteDb implements ScriptDb {
   }
 
   async #inSession<T>(session: number, fn: () => Promise<T>): Promise<T> {
+    const current = this.#inTransaction.getStore();
+    if (current !== undefined && this.gate.holds(current)) {
+      // PGlite has one connection: this would wait for the enclosing transaction, which waits for this.
+      throw new Error(
+        'inside transaction(fn), use the `tx` passed to fn, not the outer Db (it would wait forever)',
+      );
+    }
     await this.gate.enter(session);
     try {
       return await fn();

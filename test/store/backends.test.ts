@@ -125,6 +125,17 @@ for (const backend of backends) {
       assert.deepEqual(labels, [{ label: 'outer' }]);
     });
 
+    test('using the outer Db inside a transaction fails fast on PGlite instead of waiting forever', async () => {
+      if (backend.name !== 'pglite') return; // PostgreSQL just uses another pooled connection
+      await assert.rejects(
+        db.transaction(async () => {
+          await db.query('SELECT 1');
+        }),
+        /use the `tx` passed to fn/,
+      );
+      assert.deepEqual(await db.query('SELECT 1 AS one'), [{ one: 1 }]);
+    });
+
     test('concurrent read-modify-write transactions do not lose updates', async () => {
       await Promise.all(
         Array.from({ length: 20 }, () =>
