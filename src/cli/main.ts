@@ -9,8 +9,11 @@ import {
   type CommandIo,
   type GlobalOptions,
 } from './context.js';
+import { registerCacheCommands } from './cache-commands.js';
 import { registerDataCommands } from './data-commands.js';
+import { registerIncrementalCommands } from './incremental-commands.js';
 import { registerMlCommands } from './ml-commands.js';
+import { registerServeCommand } from './serve-command.js';
 
 export type ContextFactory = () => CommandContext;
 
@@ -28,7 +31,10 @@ export function buildProgram(io: CommandIo = processIo): Command {
     });
   const context: ContextFactory = () => createContext(program.opts<GlobalOptions>(), io);
   registerDataCommands(program, context);
+  registerIncrementalCommands(program, context);
   registerMlCommands(program, context);
+  registerServeCommand(program, context);
+  registerCacheCommands(program, context);
   return program;
 }
 

@@ -1,0 +1,125 @@
+// Commands of the incremental stage: incremental [--watch], simulate-arrival, status.
+import path from 'node:path';
+import type { Command } from 'commander';
+import { runIncremental, type IncrementalResult } from '../processing/incremental.js';
+import { simulateArrival } from '../processing/simulate.js';
+import { ingestionStatus } from '../processing/status.js';
+import { watchIncremental } from '../processing/watch.js';
+import type { CommandContext } from './context.js';
+import type { ContextFactory } from './main.js';
+import { parseDurationFlag } from './options.js';
+import { withResources } from './resources.js';
+
+function describe(result: IncrementalResult): string {
+  if (result.status === 'up-to-date') {
+    const repaired = [
+      result.outputRebuilt && 'output rebuilt',
+      result.trackingRebuilt && 'Redis tracking rebuilt from the ledger',
+    ].filter(Boolean);
+    return `up to date (ledger generation ${result.generation})${repaired.length ? `; ${repaired.join(', ')}` : ''} in ${result.durationMs} ms`;
+  }
+  return (
+    `committed ${result.filesAdded} new, ${result.filesReplaced} changed, ${result.filesRemoved} removed file(s) ` +
+    `[batches ${result.batches.join(', ') || '-'}]: ${result.orders} orders, ${result.items} items, ${result.badRows} bad row(s); ` +
+    `generation ${result.generation} in ${result.durationMs} ms`
+  );
+}
+
+/** Stops a long-running command on the first SIGINT/SIGTERM. */
+function abortOnSignals(): AbortController {
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  controller.signal.addEventListener('abort', () => {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  });
+  return controller;
+}
+
+function print(ctx: CommandContext, json: boolean, result: IncrementalResult): void {
+  ctx.out(json ? JSON.stringify(result) : describe(result));
+  if (result.redisError)
+    ctx.err(`warning: Redis tracking keys not updated (${result.redisError}); the next run rebuilds them`);
+}
+
+export function registerIncrementalCommands(program: Command, context: ContextFactory): void {
+  program
+    .command('incremental')
+    .description(
+      'Fold newly arrived files in DATA_DIR/incremental/raw into the aggregate, exactly once (Part 2)',
+    )
+    .option('--watch', 'keep running: process files as they land (file events + periodic rescan)', false)
+    .option('--json', 'print results as JSON', false)
+    .action(async (opts: { watch: boolean; json: boolean }) => {
+      const ctx = context();
+      await withResources(ctx, { serve: opts.watch }, async ({ db, redis }) => {
+        const deps = { config: ctx.config, logger: ctx.logger, db, redis };
+        if (!opts.watch) {
+          print(ctx, opts.json, await runIncremental(deps));
+          return;
+        }
+        const controller = abortOnSignals();
+        ctx.err(`watching ${ctx.config.paths.incrementalRawDir} (Ctrl-C to stop)`);
+        await watchIncremental(deps, {
+          signal: controller.signal,
+          onResult: (result) => {
+            if (result.status === 'committed' || result.outputRebuilt || result.trackingRebuilt)
+              print(ctx, opts.json, result);
+          },
+          onError: (error) => ctx.err(`incremental run failed: ${error.message}`),
+        });
+      });
+    });
+
+  program
+    .command('simulate-arrival')
+    .description('Copy day folders into DATA_DIR/incremental/raw one at a time, as if they arrived over time')
+    .option(
+      '--every <duration>',
+      'pause between folders (e.g. 5s, 500ms)',
+      parseDurationFlag('--every'),
+      5000,
+    )
+    .option('--from <dir>', 'folder of day folders (default DATA_DIR/raw)')
+    .action(async (opts: { every: number; from?: string }) => {
+      const ctx = context();
+      const controller = abortOnSignals();
+      const delivered = await simulateArrival({
+        from: path.resolve(opts.from ?? ctx.config.paths.rawDir),
+        to: ctx.config.paths.incrementalRawDir,
+        everyMs: opts.every,
+        signal: controller.signal,
+        onDelivered: (batch, files) => ctx.out(`delivered batch ${batch}: ${files.length} file(s)`),
+      });
+      controller.abort();
+      ctx.out(
+        delivered.length
+          ? `delivered ${delivered.length} batch(es)`
+          : 'nothing to deliver: every folder is already there',
+      );
+    });
+
+  program
+    .command('status')
+    .description('Committed batches and files, pending files, and whether Redis agrees with the ledger')
+    .option('--json', 'print as JSON', false)
+    .action(async (opts: { json: boolean }) => {
+      const ctx = context();
+      await withResources(ctx, {}, async ({ db, redis }) => {
+        const status = await ingestionStatus(ctx.config, db, redis);
+        if (opts.json) return ctx.out(JSON.stringify(status));
+        ctx.out(
+          `committed batches: ${status.committedBatches.join(', ') || '(none)'} (${status.committedFiles} file(s), ledger generation ${status.generation})`,
+        );
+        ctx.out(`pending files: ${status.pendingFiles.join(', ') || '(none)'}`);
+        const r = status.redis;
+        ctx.out(
+          r.error
+            ? `redis: unreachable (${r.error})`
+            : `redis: processed_days = {${r.state!.processedDays.join(', ')}}, last_processed_day = ${r.state!.lastProcessedDay ?? '(unset)'} — ${r.agrees ? 'agrees with the ledger' : 'DISAGREES with the ledger (the next incremental run rebuilds it)'}`,
+        );
+      });
+    });
+}

@@ -1,0 +1,53 @@
+// Which incremental input files are present: DATA_DIR/incremental/raw/<batch>/*.csv. A file counts once
+// it is complete: writers write a temp name and rename, so dotfiles and *.tmp / *.part are ignored.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+
+export interface ArrivedFile {
+  /** Path relative to the raw dir, with forward slashes: "<batch>/<name>.csv". */
+  path: string;
+  batch: string;
+  absolute: string;
+  size: number;
+  mtimeMs: number;
+}
+
+export function isCompleteFileName(name: string): boolean {
+  return !name.startsWith('.') && !name.endsWith('.tmp') && !name.endsWith('.part') && name.endsWith('.csv');
+}
+
+export async function listArrivedFiles(rawDir: string): Promise<ArrivedFile[]> {
+  const batches = await fs.readdir(rawDir, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return [];
+    throw err;
+  });
+  const files: ArrivedFile[] = [];
+  for (const batch of batches) {
+    if (!batch.isDirectory() || batch.name.startsWith('.')) continue;
+    const dir = path.join(rawDir, batch.name);
+    for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
+      if (!entry.isFile() || !isCompleteFileName(entry.name)) continue;
+      const absolute = path.join(dir, entry.name);
+      const stat = await fs.stat(absolute).catch(() => null);
+      if (!stat) continue; // Renamed away between readdir and stat: it is picked up next run.
+      files.push({
+        path: `${batch.name}/${entry.name}`,
+        batch: batch.name,
+        absolute,
+        size: stat.size,
+        mtimeMs: stat.mtimeMs,
+      });
+    }
+  }
+  return files.sort((a, b) => compareBatches(a.batch, b.batch) || (a.path < b.path ? -1 : 1));
+}
+
+/** Numeric batch names in numeric order ("2" < "10"), others after them by name. */
+export function compareBatches(a: string, b: string): number {
+  const na = /^\d+$/.test(a) ? Number(a) : NaN;
+  const nb = /^\d+$/.test(b) ? Number(b) : NaN;
+  if (!Number.isNaN(na) && !Number.isNaN(nb)) return na - nb;
+  if (!Number.isNaN(na)) return -1;
+  if (!Number.isNaN(nb)) return 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}

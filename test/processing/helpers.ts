@@ -1,0 +1,94 @@
+// Shared set-up of the incremental tests: a source of day folders, a DATA_DIR per test, the stage's
+// dependencies on a real Redis and a real PostgreSQL database, and the invariant every test checks.
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { loadConfig, type Config } from '../../src/config.js';
+import { createLogger } from '../../src/log.js';
+import { aggregateOrders } from '../../src/processing/aggregate.js';
+import { deliverBatch } from '../../src/processing/simulate.js';
+import { readTracking } from '../../src/processing/tracking.js';
+import { connectRedis, type Redis } from '../../src/redis.js';
+import type { Db } from '../../src/store/db.js';
+import { openStore } from '../../src/store/open.js';
+import { runCli } from '../helpers/cli.js';
+
+/** Generates `orders` orders and splits them into day folders under `dir`/raw. */
+export async function makeDaySource(dir: string, orders = 2100, seed = 5): Promise<string> {
+  await runCli(['--data-dir', dir, 'generate', '--orders', String(orders), '--seed', String(seed)]);
+  await runCli(['--data-dir', dir, 'split']);
+  return path.join(dir, 'raw');
+}
+
+export interface Stage {
+  config: Config;
+  db: Db;
+  redis: Redis;
+  deps: { config: Config; logger: ReturnType<typeof createLogger>; db: Db; redis: Redis };
+  deliver(batch: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openStage(
+  dataDir: string,
+  source: string,
+  env: { REDIS_URL: string; DATABASE_URL?: string },
+): Promise<Stage> {
+  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env });
+  const logger = createLogger('silent');
+  const db = await openStore(config, logger);
+  const redis = await connectRedis(config);
+  return {
+    config,
+    db,
+    redis,
+    deps: { config, logger, db, redis },
+    deliver: async (batch) =>
+      void (await deliverBatch(path.join(source, batch), path.join(config.paths.incrementalRawDir, batch))),
+    close: async () => {
+      redis.disconnect();
+      await db.close();
+    },
+  };
+}
+
+/** The guarantee: the incremental output equals a full re-aggregation of the files present, and Redis says so. */
+export async function assertMatchesFullAggregation(config: Config, redis?: Redis): Promise<void> {
+  const rawDir = config.paths.incrementalRawDir;
+  const batches = (await fs.readdir(rawDir).catch(() => [] as string[])).filter((b) => !b.startsWith('.'));
+  const files: string[] = [];
+  for (const batch of batches) {
+    for (const name of await fs.readdir(path.join(rawDir, batch))) {
+      if (name.endsWith('.csv') && !name.startsWith('.')) files.push(path.join(rawDir, batch, name));
+    }
+  }
+  const check = path.join(config.dataDir, 'check');
+  const expectedCsv = path.join(check, 'orders.csv');
+  if (files.length > 0) {
+    await aggregateOrders({
+      files,
+      csvPath: expectedCsv,
+      parquetDir: path.join(check, 'parquet'),
+      quarantineDir: path.join(check, 'quarantine'),
+      dataDir: config.dataDir,
+      strict: false,
+    });
+    assert.equal(
+      await fs.readFile(config.paths.incrementalCsv, 'utf8'),
+      await fs.readFile(expectedCsv, 'utf8'),
+    );
+  } else {
+    assert.equal(
+      await fs.readFile(config.paths.incrementalCsv, 'utf8'),
+      'day_of_week,hour_of_day,category,items_count\n',
+    );
+  }
+  if (redis) {
+    const committed = [...new Set(files.map((f) => path.basename(path.dirname(f))))].sort(
+      (a, b) => Number(a) - Number(b),
+    );
+    const tracking = await readTracking(redis, config);
+    assert.deepEqual(tracking.processedDays, committed);
+    assert.equal(tracking.lastProcessedDay, committed.at(-1) ?? null);
+  }
+}
