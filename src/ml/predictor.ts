@@ -25,7 +25,7 @@ export interface LoadedModel {
   readonly artifact: Omit<ModelArtifact, 'state'>;
   /** Predicted items_count (never negative) for day 0–6, hour 0–23, category index; arguments are not checked. */
   predict(day: number, hour: number, categoryIndex: number): number;
-  /** Every cell's prediction; index = (day × 24 + hour) × categories.length + categoryIndex. A fresh array. */
+  /** Every cell's prediction; index = (day × 24 + hour) × categories.length + categoryIndex. A fresh copy (computed once). */
   predictGrid(): Float64Array;
   /** Index of a category name, case-insensitive and trimmed; NotFoundError with the closest names if unknown. */
   resolveCategory(name: string): number;
@@ -49,6 +49,8 @@ class ArtifactModel implements LoadedModel {
   readonly categories: readonly string[];
   readonly artifact: Omit<ModelArtifact, 'state'>;
   private readonly byName: Map<string, number>;
+  /** Every cell's prediction, computed on the first predictGrid() and then also used by predict(). */
+  private grid: Float64Array | undefined;
 
   constructor(
     artifact: ModelArtifact,
@@ -63,17 +65,21 @@ class ArtifactModel implements LoadedModel {
   }
 
   predict(day: number, hour: number, categoryIndex: number): number {
+    if (this.grid) return this.grid[(day * HOURS + hour) * this.categories.length + categoryIndex];
     const p = this.model.predict(day, hour, categoryIndex);
     return p > 0 ? p : 0;
   }
 
   predictGrid(): Float64Array {
-    const c = this.categories.length;
-    const out = new Float64Array(DAYS * HOURS * c);
-    let i = 0;
-    for (let d = 0; d < DAYS; d++)
-      for (let h = 0; h < HOURS; h++) for (let k = 0; k < c; k++) out[i++] = this.predict(d, h, k);
-    return out;
+    if (!this.grid) {
+      const c = this.categories.length;
+      const grid = new Float64Array(DAYS * HOURS * c);
+      let i = 0;
+      for (let d = 0; d < DAYS; d++)
+        for (let h = 0; h < HOURS; h++) for (let k = 0; k < c; k++) grid[i++] = this.predict(d, h, k);
+      this.grid = grid;
+    }
+    return this.grid.slice();
   }
 
   resolveCategory(name: string): number {
