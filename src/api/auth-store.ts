@@ -1,0 +1,83 @@
+// Admin credentials and login sessions in the metadata store (sql/0005_auth.sql). No default credentials: the
+// password comes from ORDERFLOW_ADMIN_PASSWORD, or is generated on the first start, stored hashed and shown once.
+import { createHash, randomBytes } from 'node:crypto';
+import type { Db } from '../store/db.js';
+import type { AuthStore } from './deps.js';
+import { generatePassword, hashPassword, verifyPassword } from './password.js';
+
+export const ADMIN_USER = 'admin';
+
+const tokenHash = (token: string): string => createHash('sha256').update(token).digest('hex');
+
+export interface AdminSetup {
+  /** The generated password when this call created the admin account (print it once), else undefined. */
+  generatedPassword: string | undefined;
+}
+
+/**
+ * Makes sure the admin account exists. With `configuredPassword` (ORDERFLOW_ADMIN_PASSWORD) its hash is stored,
+ * replacing any earlier one, so the environment always wins. Without it an existing account is kept; otherwise a
+ * password is generated. INSERT … ON CONFLICT DO NOTHING makes concurrent first starts agree on one password:
+ * only the process whose insert won reports it.
+ */
+export async function ensureAdmin(db: Db, configuredPassword: string | undefined): Promise<AdminSetup> {
+  if (configuredPassword !== undefined) {
+    await db.query(
+      `INSERT INTO auth_users (username, password_hash) VALUES ($1, $2)
+       ON CONFLICT (username) DO UPDATE SET password_hash = EXCLUDED.password_hash`,
+      [ADMIN_USER, await hashPassword(configuredPassword)],
+    );
+    return { generatedPassword: undefined };
+  }
+  const existing = await db.query('SELECT 1 FROM auth_users WHERE username = $1', [ADMIN_USER]);
+  if (existing.length > 0) return { generatedPassword: undefined };
+  const password = generatePassword();
+  const inserted = await db.query(
+    `INSERT INTO auth_users (username, password_hash) VALUES ($1, $2)
+     ON CONFLICT (username) DO NOTHING RETURNING username`,
+    [ADMIN_USER, await hashPassword(password)],
+  );
+  return { generatedPassword: inserted.length > 0 ? password : undefined };
+}
+
+export class DbAuthStore implements AuthStore {
+  constructor(private readonly db: Db) {}
+
+  async verifyPassword(username: string, password: string): Promise<boolean> {
+    const rows = await this.db.query<{ password_hash: string }>(
+      'SELECT password_hash FROM auth_users WHERE username = $1',
+      [username],
+    );
+    // Hash even for an unknown user, so the answer time does not tell which usernames exist.
+    const encoded = rows[0]?.password_hash ?? (await dummyHash());
+    const ok = await verifyPassword(password, encoded);
+    return ok && rows.length > 0;
+  }
+
+  async createSession(username: string, ttlMs: number): Promise<string> {
+    const token = randomBytes(32).toString('base64url');
+    await this.db.query(
+      `INSERT INTO auth_sessions (token_hash, username, expires_at)
+       VALUES ($1, $2, now() + make_interval(secs => $3::double precision))`,
+      [tokenHash(token), username, ttlMs / 1000],
+    );
+    // Expired sessions are swept on login, which is rare and already slow (scrypt).
+    await this.db.query('DELETE FROM auth_sessions WHERE expires_at < now()');
+    return token;
+  }
+
+  async sessionUser(token: string): Promise<string | undefined> {
+    const rows = await this.db.query<{ username: string }>(
+      'SELECT username FROM auth_sessions WHERE token_hash = $1 AND expires_at > now()',
+      [tokenHash(token)],
+    );
+    return rows[0]?.username;
+  }
+
+  async deleteSession(token: string): Promise<void> {
+    await this.db.query('DELETE FROM auth_sessions WHERE token_hash = $1', [tokenHash(token)]);
+  }
+}
+
+let dummy: Promise<string> | undefined;
+const dummyHash = (): Promise<string> => (dummy ??= hashPassword(generatePassword()));

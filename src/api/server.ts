@@ -1,0 +1,108 @@
+// startServer: the API and dashboard listening on a port, with their real dependencies (metadata store, Redis,
+// model, and whatever stage services the caller passes). Used by `orderflow serve` and by `orderflow up`, which
+// runs the scheduler in the same process and hands its DAG service in. close() releases everything it acquired,
+// in reverse order, once.
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import { connectRedis, redisKey, type Redis } from '../redis.js';
+import type { Db } from '../store/db.js';
+import { openStore } from '../store/open.js';
+import { createApp, type AppOptions } from './app.js';
+import { CsvAggregateSource } from './aggregates.js';
+import { DbAuthStore, ensureAdmin, ADMIN_USER } from './auth-store.js';
+import type { AppDeps, CacheStatsService, DagService, IngestionService, PredictionService } from './deps.js';
+import { emptyIngestion, noCacheStats, NoSchedulerDagService } from './fallbacks.js';
+import { CurrentModel, ModelPredictionService, RegistryModelService } from './model-services.js';
+
+export interface ServerRuntime {
+  config: Config;
+  logger: Logger;
+  /** Where the one-time generated admin password is shown. @defaultValue standard error */
+  announce?: (line: string) => void;
+  /** An open metadata store to share; otherwise one is opened (serving the embedded store) and closed on close(). */
+  db?: Db;
+  /** Stage services provided by the caller; each missing one gets the default adapter or a 503 stand-in. */
+  services?: Partial<{
+    dags: DagService;
+    predictions: PredictionService;
+    ingestion: IngestionService;
+    cache: CacheStatsService;
+  }>;
+  /** Builds services that need the server's Redis and store (e.g. the cache predictor). */
+  buildServices?: (shared: {
+    db: Db;
+    redis: Redis;
+  }) => Promise<ServerRuntime['services']> | ServerRuntime['services'];
+  app?: AppOptions;
+}
+
+export interface RunningServer {
+  app: FastifyInstance;
+  /** e.g. http://127.0.0.1:8080 */
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startServer(
+  runtime: ServerRuntime,
+  listen: { port?: number; host?: string } = {},
+): Promise<RunningServer> {
+  const { config, logger } = runtime;
+  const releasers: (() => Promise<void>)[] = [];
+  const release = async (): Promise<void> => {
+    for (const fn of releasers.reverse())
+      await fn().catch((err: unknown) => logger.warn({ err }, 'close failed'));
+  };
+  try {
+    let db = runtime.db;
+    if (!db) {
+      const opened = await openStore(config, logger, { serve: true });
+      releasers.push(() => opened.close());
+      db = opened;
+    }
+    const redis = await connectRedis(config, { failFast: true });
+    releasers.push(async () => void redis.disconnect());
+
+    const setup = await ensureAdmin(db, config.adminPassword);
+    if (setup.generatedPassword) {
+      (runtime.announce ?? ((line) => process.stderr.write(line + '\n')))(
+        `orderflow: generated the dashboard password for user "${ADMIN_USER}" (shown once, stored hashed): ` +
+          setup.generatedPassword,
+      );
+    }
+
+    const built = { ...(await runtime.buildServices?.({ db, redis })), ...runtime.services };
+    const store = db;
+    const deps: AppDeps = {
+      predictions: built.predictions ?? new ModelPredictionService(new CurrentModel(config.paths.modelsDir)),
+      dags: built.dags ?? new NoSchedulerDagService(),
+      ingestion: built.ingestion ?? emptyIngestion,
+      cache: built.cache ?? noCacheStats,
+      models: new RegistryModelService(db, config.paths.modelsDir),
+      aggregates: new CsvAggregateSource(config.paths),
+      health: {
+        redis: async () => void (await redis.ping()),
+        store: async () => void (await store.query('SELECT 1')),
+      },
+      auth: new DbAuthStore(db),
+    };
+    const app = await createApp(deps, config, {
+      logger,
+      rateLimitRedis: { redis, nameSpace: redisKey(config, 'login-rate:') },
+      ...runtime.app,
+    });
+    releasers.push(() => app.close());
+    const host = listen.host ?? config.host;
+    await app.listen({ port: listen.port ?? config.port, host });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : (listen.port ?? config.port);
+    const shownHost = host.includes(':') ? `[${host}]` : host;
+    let closing: Promise<void> | undefined;
+    return { app, port, url: `http://${shownHost}:${port}`, close: () => (closing ??= release()) };
+  } catch (error) {
+    await release();
+    throw error;
+  }
+}

@@ -1,0 +1,37 @@
+// `orderflow serve [--port N]`: the HTTP API and dashboard until SIGINT/SIGTERM. Port: --port, else PORT, else
+// 8080; host: HOST, else 127.0.0.1. The work is in src/api/server.ts (also used by `orderflow up`).
+import type { Command } from 'commander';
+import { startServer } from '../api/server.js';
+import type { ContextFactory } from './main.js';
+import { parseIntegerFlag } from './options.js';
+
+/** Resolves on the first SIGINT or SIGTERM. */
+export function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolve(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+export function registerServeCommand(program: Command, context: ContextFactory): void {
+  program
+    .command('serve')
+    .description('Serve the HTTP API and the dashboard (port: --port, else PORT, else 8080; host: HOST)')
+    .option('--port <n>', 'port to listen on (0 = any free port)', parseIntegerFlag('--port', 0, 65535))
+    .action(async (flags: { port?: number }) => {
+      const ctx = context();
+      const server = await startServer(
+        { config: ctx.config, logger: ctx.logger, announce: ctx.err },
+        { port: flags.port ?? ctx.config.port },
+      );
+      ctx.out(`orderflow API and dashboard on ${server.url}`);
+      const signal = await untilSignal();
+      ctx.logger.info({ signal }, 'shutting down');
+      await server.close();
+    });
+}
