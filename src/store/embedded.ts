@@ -95,7 +95,8 @@ function busyError(config: Config, owner: OwnerInfo, cause: unknown): Unavailabl
   return new UnavailableError(
     `Another orderflow process (pid ${owner.pid}) is using the embedded metadata store in ${config.paths.metaDir} ` +
       `and ${what}. Wait for it to finish, start the long-running process (\`orderflow up\`) first so it serves the ` +
-      `store, or set DATABASE_URL to a PostgreSQL server so that several processes can share the metadata.`,
+      `store, or set DATABASE_URL to a PostgreSQL server so that several processes can share the metadata. ` +
+      `(If no orderflow process with pid ${owner.pid} is running, delete ${ownerFilePath(config)}.)`,
     { cause },
   );
 }
