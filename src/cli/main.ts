@@ -10,6 +10,7 @@ import {
   type GlobalOptions,
 } from './context.js';
 import { registerCacheCommands } from './cache-commands.js';
+import { registerDagCommands } from './dag-commands.js';
 import { registerDataCommands } from './data-commands.js';
 import { registerIncrementalCommands } from './incremental-commands.js';
 import { registerMlCommands } from './ml-commands.js';
@@ -35,6 +36,7 @@ export function buildProgram(io: CommandIo = processIo): Command {
   registerMlCommands(program, context);
   registerServeCommand(program, context);
   registerCacheCommands(program, context);
+  registerDagCommands(program, context);
   return program;
 }
 

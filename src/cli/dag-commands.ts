@@ -1,0 +1,235 @@
+// Commands of the DAG scheduler: `scheduler`, `worker`, `up` (long-running, until SIGINT/SIGTERM) and
+// `dags list|pause|unpause|trigger|runs|logs`. Flags become options; the work is in src/orchestration.
+import type { Command } from 'commander';
+import { UsageError } from '../errors.js';
+import { formatTable } from '../ml/report.js';
+import { connectRedis } from '../redis.js';
+import { FILE_TRIGGERED_DAG } from '../orchestration/pipeline-dags.js';
+import { openPipelineRuntime } from '../orchestration/pipeline-runtime.js';
+import {
+  getRun,
+  listDags,
+  listRuns,
+  pauseDag,
+  triggerDag,
+  unpauseDag,
+  type RunSummary,
+} from '../orchestration/queries.js';
+import type { OrchestrationRuntime } from '../orchestration/runtime.js';
+import { startScheduler } from '../orchestration/scheduler.js';
+import { runUntilSignal, type Closable } from '../orchestration/signals.js';
+import { startWorker } from '../orchestration/worker.js';
+import type { CommandContext } from './context.js';
+import type { ContextFactory } from './main.js';
+import { parseIntegerFlag } from './options.js';
+
+/** Opens the pipeline runtime for one short command (Redis checked first, for a clear error) and closes it. */
+async function withRuntime<T>(ctx: CommandContext, fn: (rt: OrchestrationRuntime) => Promise<T>): Promise<T> {
+  (await connectRedis(ctx.config)).disconnect();
+  const rt = await openPipelineRuntime(ctx.config, ctx.logger);
+  try {
+    return await fn(rt);
+  } finally {
+    await rt.close();
+  }
+}
+
+const when = (iso: string | null): string => (iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '-');
+const duration = (ms: number | null): string => (ms === null ? '-' : `${(ms / 1000).toFixed(1)}s`);
+
+function runRow(r: RunSummary): string[] {
+  return [
+    String(r.id),
+    r.state,
+    r.trigger,
+    when(r.plannedAt),
+    when(r.startedAt),
+    duration(r.durationMs),
+    r.note ?? '',
+  ];
+}
+
+function parseRunId(value: string): number {
+  if (!/^\d+$/.test(value))
+    throw new UsageError(`run id ${JSON.stringify(value)}: expected a number (see \`dags runs <dag>\`)`);
+  return Number(value);
+}
+
+export function registerDagCommands(program: Command, context: ContextFactory): void {
+  program
+    .command('scheduler')
+    .description('Own the DAG schedules and run bookkeeping until SIGINT/SIGTERM (any number may run)')
+    .action(async () => {
+      const ctx = context();
+      await connectRedis(ctx.config).then((r) => r.disconnect());
+      const rt = await openPipelineRuntime(ctx.config, ctx.logger, { serve: true });
+      const handles: Closable[] = [rt];
+      try {
+        handles.push(
+          await startScheduler(rt, {
+            fileTrigger: { dir: ctx.config.paths.incrementalRawDir, dagId: FILE_TRIGGERED_DAG },
+          }),
+        );
+      } catch (err) {
+        await rt.close();
+        throw err;
+      }
+      ctx.err(`scheduler running (DAGs: ${rt.registry.ids().join(', ')}); Ctrl-C to stop`);
+      await runUntilSignal(handles, ctx.logger);
+    });
+
+  program
+    .command('worker')
+    .description('Run DAG tasks until SIGINT/SIGTERM (start as many as you like, on any machine)')
+    .option('--concurrency <n>', 'tasks run at the same time', parseIntegerFlag('--concurrency', 1, 256), 1)
+    .action(async (flags: { concurrency: number }) => {
+      const ctx = context();
+      await connectRedis(ctx.config).then((r) => r.disconnect());
+      const rt = await openPipelineRuntime(ctx.config, ctx.logger, { serve: true });
+      const handles: Closable[] = [rt];
+      try {
+        handles.push(await startWorker(rt, { concurrency: flags.concurrency }));
+      } catch (err) {
+        await rt.close();
+        throw err;
+      }
+      ctx.err(`worker running (concurrency ${flags.concurrency}); Ctrl-C to stop`);
+      await runUntilSignal(handles, ctx.logger);
+    });
+
+  program
+    .command('up')
+    .description('Scheduler and worker in one process until SIGINT/SIGTERM')
+    .option('--concurrency <n>', 'tasks run at the same time', parseIntegerFlag('--concurrency', 1, 256), 2)
+    .action(async (flags: { concurrency: number }) => {
+      const ctx = context();
+      await connectRedis(ctx.config).then((r) => r.disconnect());
+      const rt = await openPipelineRuntime(ctx.config, ctx.logger, { serve: true });
+      // Closed in reverse order: services first, the runtime (queues, Redis, store) last.
+      const handles: Closable[] = [rt];
+      try {
+        handles.push(await startWorker(rt, { concurrency: flags.concurrency }));
+        handles.push(
+          await startScheduler(rt, {
+            fileTrigger: { dir: ctx.config.paths.incrementalRawDir, dagId: FILE_TRIGGERED_DAG },
+          }),
+        );
+      } catch (err) {
+        for (const h of handles.reverse()) await h.close();
+        throw err;
+      }
+      ctx.err(
+        `orderflow up: scheduler and worker running (DAGs: ${rt.registry.ids().join(', ')}); Ctrl-C to stop`,
+      );
+      await runUntilSignal(handles, ctx.logger);
+    });
+
+  const dags = program.command('dags').description('List, pause, trigger DAGs and read their run history');
+
+  dags
+    .command('list')
+    .description('Every DAG: schedule, paused, last run and its state, next run')
+    .option('--json', 'print as JSON', false)
+    .action(async (flags: { json: boolean }) => {
+      const ctx = context();
+      const list = await withRuntime(ctx, (rt) => listDags(rt));
+      if (flags.json) {
+        ctx.out(JSON.stringify(list));
+        return;
+      }
+      const rows = list.map((d) => [
+        d.id,
+        d.scheduleText,
+        d.paused ? 'yes' : 'no',
+        d.lastRun ? `#${d.lastRun.id} ${d.lastRun.state}` : '-',
+        when(d.lastRun?.plannedAt ?? null),
+        d.activeRunId === null ? '-' : `#${d.activeRunId}`,
+        d.paused ? 'paused' : when(d.nextRunAt),
+      ]);
+      for (const line of formatTable(
+        ['DAG', 'SCHEDULE', 'PAUSED', 'LAST RUN', 'LAST RUN AT', 'ACTIVE', 'NEXT RUN'],
+        rows,
+      )) {
+        ctx.out(line);
+      }
+    });
+
+  for (const [name, paused] of [
+    ['pause', true],
+    ['unpause', false],
+  ] as const) {
+    dags
+      .command(`${name} <dag>`)
+      .description(
+        paused ? 'Stop scheduled and event runs of a DAG (an active run finishes)' : 'Resume a paused DAG',
+      )
+      .action(async (dagId: string) => {
+        const ctx = context();
+        await withRuntime(ctx, (rt) => (paused ? pauseDag(rt, dagId) : unpauseDag(rt, dagId)));
+        ctx.out(`${dagId}: ${paused ? 'paused' : 'unpaused'}`);
+      });
+  }
+
+  dags
+    .command('trigger <dag>')
+    .description('Start a manual run now (also when paused); recorded as skipped if a run is active')
+    .option('--json', 'print the outcome as JSON', false)
+    .action(async (dagId: string, flags: { json: boolean }) => {
+      const ctx = context();
+      const result = await withRuntime(ctx, (rt) => triggerDag(rt, dagId));
+      if (flags.json) ctx.out(JSON.stringify(result));
+      else if (result.outcome === 'created') ctx.out(`${dagId}: run ${result.runId} queued`);
+      else if (result.outcome === 'skipped')
+        ctx.out(`${dagId}: run ${result.runId} skipped: run ${result.activeRunId} is still active`);
+      else ctx.out(`${dagId}: ${result.outcome}`);
+    });
+
+  dags
+    .command('runs <dag>')
+    .description('Runs of a DAG, newest first')
+    .option('--limit <n>', 'how many', parseIntegerFlag('--limit', 1, 10_000), 20)
+    .option('--json', 'print as JSON', false)
+    .action(async (dagId: string, flags: { limit: number; json: boolean }) => {
+      const ctx = context();
+      const runs = await withRuntime(ctx, (rt) => listRuns(rt, dagId, { limit: flags.limit }));
+      if (flags.json) {
+        ctx.out(JSON.stringify(runs));
+        return;
+      }
+      if (runs.length === 0) {
+        ctx.out(`${dagId}: no runs yet`);
+        return;
+      }
+      for (const line of formatTable(
+        ['RUN', 'STATE', 'TRIGGER', 'PLANNED', 'STARTED', 'DURATION', 'NOTE'],
+        runs.map(runRow),
+      )) {
+        ctx.out(line);
+      }
+    });
+
+  dags
+    .command('logs <run-id> [task]')
+    .description("A run's task tries and their log lines (optionally of one task)")
+    .option('--json', 'print as JSON', false)
+    .action(async (runIdText: string, taskId: string | undefined, flags: { json: boolean }) => {
+      const ctx = context();
+      const runId = parseRunId(runIdText);
+      const run = await withRuntime(ctx, (rt) => getRun(rt, runId, { taskId, logs: true }));
+      if (flags.json) {
+        ctx.out(JSON.stringify(run));
+        return;
+      }
+      ctx.out(
+        `run ${run.id} of ${run.dagId}: ${run.state} (${run.trigger}, ${duration(run.durationMs)})${run.note ? ` — ${run.note}` : ''}`,
+      );
+      for (const t of run.tasks) {
+        ctx.out(
+          `── ${t.taskId} try ${t.tryNumber}: ${t.state}${t.worker ? ` on ${t.worker}` : ''} (${duration(t.durationMs)})`,
+        );
+        if (t.error) ctx.out(`   error: ${t.error}`);
+        for (const l of t.logs ?? [])
+          ctx.out(`   ${when(l.time)} ${l.level.toUpperCase().padEnd(5)} ${l.message}`);
+      }
+    });
+}

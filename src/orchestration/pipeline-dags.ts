@@ -1,0 +1,137 @@
+// The three DAGs of the pipeline, bound to their stages: incremental processing every 4 s, model training every
+// 20 s, the prediction cache refresh every 20 s (the Airflow originals), each one task. Data-aware triggers chain
+// them: committed new data starts training at once, a newly registered model version starts the cache refresh.
+// The stages are injected (`PipelineStages`) so tests can slow or fail them while keeping the real DAGs.
+import type { Config } from '../config.js';
+import { InputError } from '../errors.js';
+import { refreshCache } from '../cache/refresh.js';
+import { resolveTrainingInput, trainModels } from '../ml/train.js';
+import { runIncremental } from '../processing/incremental.js';
+import type { Redis } from '../redis.js';
+import type { Db } from '../store/db.js';
+import type { DagDefinition, Schedule, TaskContext } from './dag.js';
+
+export const INCREMENTAL_DAG = 'incremental_processing_dag';
+export const TRAINING_DAG = 'ml_training_dag';
+export const CACHE_DAG = 'redis_cache_dag';
+export type PipelineDagId = typeof INCREMENTAL_DAG | typeof TRAINING_DAG | typeof CACHE_DAG;
+
+/** The DAG a landed file under DATA_DIR/incremental/raw starts. */
+export const FILE_TRIGGERED_DAG: PipelineDagId = INCREMENTAL_DAG;
+
+/** What each stage reports back to the DAG: whether it produced something downstream DAGs should act on. */
+export interface PipelineStages {
+  /** `key` names the new data (e.g. the ledger generation) when new data was committed, else null. */
+  incremental(ctx: TaskContext): Promise<{ newDataKey: string | null; summary: unknown }>;
+  /** The newly registered model version, or null when nothing new was trained. */
+  train(ctx: TaskContext): Promise<{ newVersion: string | null; summary: unknown }>;
+  refreshCache(ctx: TaskContext): Promise<{ summary: unknown }>;
+}
+
+export interface PipelineDeps {
+  config: Config;
+  db: Db;
+  /** A plain (not BullMQ) connection for the stages' own keys. */
+  redis: Redis;
+}
+
+/** The real stages. */
+export function pipelineStages(deps: PipelineDeps): PipelineStages {
+  const { config, db, redis } = deps;
+  return {
+    incremental: async (ctx) => {
+      const result = await runIncremental({ config, logger: ctx.logger, db, redis });
+      ctx.logger.info({ ...result }, `incremental: ${result.status}`);
+      return {
+        newDataKey: result.status === 'committed' ? `generation-${result.generation}` : null,
+        summary: result,
+      };
+    },
+    train: async (ctx) => {
+      try {
+        await resolveTrainingInput(config.paths);
+      } catch (err) {
+        if (!(err instanceof InputError)) throw err;
+        ctx.logger.warn(err.message);
+        return { newVersion: null, summary: { status: 'no-input' } };
+      }
+      const result = await trainModels({ db, paths: config.paths });
+      const { candidates: _candidates, ...summary } = result;
+      ctx.logger.info(
+        { status: result.status, version: result.version, algorithm: result.algorithm },
+        `training: ${result.status}`,
+      );
+      return { newVersion: result.status === 'trained' ? result.version : null, summary };
+    },
+    refreshCache: async (ctx) => {
+      const result = await refreshCache({ config, logger: ctx.logger, redis });
+      ctx.logger.info({ ...result }, `cache refresh: ${result.status}`);
+      return { summary: result };
+    },
+  };
+}
+
+export interface PipelineDagOptions {
+  /** Other schedules (tests, slower deployments). @defaultValue the Airflow originals: 4 s, 20 s, 20 s */
+  schedules?: Partial<Record<PipelineDagId, Schedule>>;
+}
+
+export function pipelineDags(stages: PipelineStages, options: PipelineDagOptions = {}): DagDefinition[] {
+  const schedule = (id: PipelineDagId, everyMs: number): Schedule => options.schedules?.[id] ?? { everyMs };
+  return [
+    {
+      id: INCREMENTAL_DAG,
+      description: 'Fold newly landed order files into the aggregate (exactly once)',
+      schedule: schedule(INCREMENTAL_DAG, 4_000),
+      tasks: [
+        {
+          id: 'process_increment',
+          // LockedError (a manual `orderflow incremental` holds the lock) is worth a quick retry.
+          retries: 2,
+          retryDelayMs: 500,
+          timeoutMs: 10 * 60_000,
+          run: async (ctx) => {
+            const { newDataKey, summary } = await stages.incremental(ctx);
+            if (newDataKey) await ctx.triggerDag(TRAINING_DAG, `data:${newDataKey}`);
+            return summary;
+          },
+        },
+      ],
+    },
+    {
+      id: TRAINING_DAG,
+      description: 'Train the candidate models on the aggregate and register the best as a new version',
+      schedule: schedule(TRAINING_DAG, 20_000),
+      tasks: [
+        {
+          id: 'train_models',
+          retries: 1,
+          retryDelayMs: 2_000,
+          timeoutMs: 30 * 60_000,
+          run: async (ctx) => {
+            const { newVersion, summary } = await stages.train(ctx);
+            if (newVersion) await ctx.triggerDag(CACHE_DAG, `model:${newVersion}`);
+            return summary;
+          },
+        },
+      ],
+    },
+    {
+      id: CACHE_DAG,
+      description: 'Write every prediction of the current model into Redis',
+      schedule: schedule(CACHE_DAG, 20_000),
+      tasks: [
+        {
+          id: 'refresh_cache',
+          retries: 2,
+          retryDelayMs: 1_000,
+          timeoutMs: 10 * 60_000,
+          run: async (ctx) => (await stages.refreshCache(ctx)).summary,
+        },
+      ],
+    },
+  ];
+}
+
+/** The ids, for callers that need no stages (CLI help, API validation). */
+export const PIPELINE_DAG_IDS: readonly PipelineDagId[] = [INCREMENTAL_DAG, TRAINING_DAG, CACHE_DAG];

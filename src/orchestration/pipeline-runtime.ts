@@ -1,0 +1,51 @@
+// Opens everything a pipeline process needs, in order, and closes it in reverse: the metadata store, a Redis
+// connection for the stages, the three pipeline DAGs and the BullMQ queues. Used by the CLI and by `up`.
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import { createRedis } from '../redis.js';
+import { openStore } from '../store/open.js';
+import { DagRegistry, type DagDefinition } from './dag.js';
+import { pipelineDags, pipelineStages, type PipelineDagOptions } from './pipeline-dags.js';
+import { createRuntime, type EngineSettings, type OrchestrationRuntime } from './runtime.js';
+
+export interface OpenPipelineOptions extends PipelineDagOptions {
+  /** Serve an embedded store to other processes (long-running processes). @defaultValue false */
+  serve?: boolean;
+  settings?: Partial<EngineSettings>;
+  /** Other DAGs instead of the pipeline's (test entry scripts). */
+  dags?: DagDefinition[];
+}
+
+/** A runtime whose close() also closes the store and the stages' Redis connection. */
+export async function openPipelineRuntime(
+  config: Config,
+  logger: Logger,
+  options: OpenPipelineOptions = {},
+): Promise<OrchestrationRuntime> {
+  const db = await openStore(config, logger, { serve: options.serve ?? false });
+  const redis = createRedis(config);
+  try {
+    const dags = options.dags ?? pipelineDags(pipelineStages({ config, db, redis }), options);
+    const runtime = createRuntime({
+      config,
+      logger,
+      db,
+      registry: new DagRegistry(dags),
+      settings: options.settings,
+    });
+    let closing: Promise<void> | undefined;
+    return {
+      ...runtime,
+      close: () =>
+        (closing ??= (async () => {
+          await runtime.close();
+          redis.disconnect();
+          await db.close();
+        })()),
+    };
+  } catch (err) {
+    redis.disconnect();
+    await db.close();
+    throw err;
+  }
+}

@@ -1,0 +1,188 @@
+// The query API over DAGs and their run history, shared by the CLI (`orderflow dags …`) and the HTTP API, so
+// neither writes SQL of its own. Every function validates the DAG id (NotFoundError listing the known ids).
+import { NotFoundError } from '../errors.js';
+import { describeSchedule, type RunState, type RunTrigger, type Schedule, type TaskState } from './dag.js';
+import {
+  activeRun,
+  dagStates,
+  lastRuns,
+  logLines,
+  runById,
+  runsOfDag,
+  setPaused,
+  triesOfRuns,
+  type RunRow,
+  type TaskTryRow,
+} from './run-store.js';
+import { createRun, type CreateRunResult } from './runs.js';
+import type { OrchestrationRuntime } from './runtime.js';
+
+export interface RunSummary {
+  id: number;
+  dagId: string;
+  trigger: RunTrigger;
+  state: RunState;
+  plannedAt: string;
+  createdAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+  durationMs: number | null;
+  note: string | null;
+}
+
+export interface DagSummary {
+  id: string;
+  description: string | null;
+  schedule: Schedule;
+  /** "every 4s" or "cron 0 * * * *". */
+  scheduleText: string;
+  paused: boolean;
+  tasks: { id: string; dependsOn: string[] }[];
+  /** The newest run that was not skipped. */
+  lastRun: RunSummary | null;
+  activeRunId: number | null;
+  /** When the next scheduled tick is due; null when no scheduler has registered the schedule yet. */
+  nextRunAt: string | null;
+}
+
+export interface LogLine {
+  time: string;
+  level: string;
+  message: string;
+  line: Record<string, unknown>;
+}
+
+export interface TaskInstanceView {
+  id: number;
+  taskId: string;
+  tryNumber: number;
+  state: TaskState;
+  queuedAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+  durationMs: number | null;
+  worker: string | null;
+  error: string | null;
+  result: unknown;
+  logs?: LogLine[];
+}
+
+export interface RunDetail extends RunSummary {
+  /** Every try of every task, in the order they were created. */
+  tasks: TaskInstanceView[];
+}
+
+const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
+
+export function runSummary(row: RunRow): RunSummary {
+  return {
+    id: row.id,
+    dagId: row.dag_id,
+    trigger: row.trigger,
+    state: row.state,
+    plannedAt: row.planned_at.toISOString(),
+    createdAt: row.created_at.toISOString(),
+    startedAt: iso(row.started_at),
+    endedAt: iso(row.ended_at),
+    durationMs: row.duration_ms,
+    note: row.note,
+  };
+}
+
+function taskView(row: TaskTryRow): TaskInstanceView {
+  return {
+    id: row.id,
+    taskId: row.task_id,
+    tryNumber: row.try_number,
+    state: row.state,
+    queuedAt: row.queued_at.toISOString(),
+    startedAt: iso(row.started_at),
+    endedAt: iso(row.ended_at),
+    durationMs: row.duration_ms,
+    worker: row.worker,
+    error: row.error,
+    result: row.result,
+  };
+}
+
+export async function listDags(rt: OrchestrationRuntime): Promise<DagSummary[]> {
+  const states = await dagStates(rt.db);
+  const last = new Map((await lastRuns(rt.db)).map((r) => [r.dag_id, r]));
+  const summaries: DagSummary[] = [];
+  for (const dag of rt.registry.all()) {
+    const scheduler = await rt.ticks.getJobScheduler(dag.id);
+    const active = await activeRun(rt.db, dag.id);
+    const lastRow = last.get(dag.id);
+    summaries.push({
+      id: dag.id,
+      description: dag.description ?? null,
+      schedule: dag.schedule,
+      scheduleText: describeSchedule(dag.schedule),
+      paused: states.get(dag.id)?.paused ?? false,
+      tasks: dag.tasks.map((t) => ({ id: t.id, dependsOn: [...(t.dependsOn ?? [])] })),
+      lastRun: lastRow ? runSummary(lastRow) : null,
+      activeRunId: active?.id ?? null,
+      nextRunAt: scheduler?.next ? new Date(scheduler.next).toISOString() : null,
+    });
+  }
+  return summaries;
+}
+
+/** The newest runs of a DAG first (skipped ones included). @defaultValue limit 20 */
+export async function listRuns(
+  rt: OrchestrationRuntime,
+  dagId: string,
+  options: { limit?: number } = {},
+): Promise<RunSummary[]> {
+  rt.registry.get(dagId);
+  return (await runsOfDag(rt.db, dagId, options.limit ?? 20)).map(runSummary);
+}
+
+/** One run with every task try and (optionally only for one task) their log lines. */
+export async function getRun(
+  rt: Pick<OrchestrationRuntime, 'db'>,
+  runId: number,
+  options: { taskId?: string; logs?: boolean } = {},
+): Promise<RunDetail> {
+  const row = await runById(rt.db, runId);
+  if (!row) throw new NotFoundError(`no DAG run ${runId}`);
+  let tries = (await triesOfRuns(rt.db, [runId])).map(taskView);
+  if (options.taskId !== undefined) {
+    const known = [...new Set(tries.map((t) => t.taskId))];
+    if (!known.includes(options.taskId)) {
+      throw new NotFoundError(
+        `run ${runId} has no task ${JSON.stringify(options.taskId)}; its tasks: ${known.join(', ') || '(none)'}`,
+        known,
+      );
+    }
+    tries = tries.filter((t) => t.taskId === options.taskId);
+  }
+  if (options.logs ?? true) {
+    const lines = await logLines(
+      rt.db,
+      tries.map((t) => t.id),
+    );
+    for (const t of tries) {
+      t.logs = lines
+        .filter((l) => l.task_instance_id === t.id)
+        .map((l) => ({ time: l.logged_at.toISOString(), level: l.level, message: l.message, line: l.line }));
+    }
+  }
+  return { ...runSummary(row), tasks: tries };
+}
+
+/** Pausing stops scheduled and event runs (an active run finishes); it is stored, so every process sees it. */
+export async function pauseDag(rt: OrchestrationRuntime, dagId: string): Promise<void> {
+  rt.registry.get(dagId);
+  await setPaused(rt.db, dagId, true);
+}
+
+export async function unpauseDag(rt: OrchestrationRuntime, dagId: string): Promise<void> {
+  rt.registry.get(dagId);
+  await setPaused(rt.db, dagId, false);
+}
+
+/** A manual run now (also when paused); a run already active makes this one `skipped`. */
+export async function triggerDag(rt: OrchestrationRuntime, dagId: string): Promise<CreateRunResult> {
+  return createRun(rt, { dagId, trigger: 'manual', ifActive: 'skip' });
+}

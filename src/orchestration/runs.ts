@@ -1,0 +1,260 @@
+// The rules of a DAG run: creating one (at most one active per DAG, idempotent per key), moving it forward as its
+// tasks end (dependents enqueued in order, the run ended once all succeed or one fails for good), and what a task
+// try records when it starts and ends. Every step is a short transaction on the run row, so schedulers, workers
+// and the sweeper on any machine can call them concurrently and repeatedly.
+import { randomUUID } from 'node:crypto';
+import { toError } from '../errors.js';
+import { TASK_DEFAULTS, type RunTrigger, type TaskDefinition } from './dag.js';
+import {
+  activeRun,
+  endRun,
+  endTry,
+  insertRun,
+  insertTry,
+  latestTries,
+  isPaused,
+  markTryRunning,
+  runById,
+  runByKey,
+  setPendingEvent,
+  setRunRunning,
+  takePendingEvent,
+} from './run-store.js';
+import type { OrchestrationRuntime, TaskJobData } from './runtime.js';
+
+export interface CreateRunRequest {
+  dagId: string;
+  trigger: RunTrigger;
+  /** Idempotency key: a second request with the same key makes no second run. @defaultValue a random key */
+  runKey?: string;
+  /** When the run was due. @defaultValue now */
+  plannedAt?: Date;
+  /**
+   * What to do while a run of the DAG is active: `skip` records a skipped run (ticks, manual triggers);
+   * `defer` remembers one pending event run that starts when the active run ends (data-aware triggers).
+   * @defaultValue 'skip'
+   */
+  ifActive?: 'skip' | 'defer';
+}
+
+export type CreateRunResult =
+  | { outcome: 'created'; runId: number }
+  | { outcome: 'skipped'; runId: number; activeRunId: number }
+  | { outcome: 'deferred'; activeRunId: number }
+  | { outcome: 'duplicate'; runId: number }
+  | { outcome: 'paused' };
+
+/** The BullMQ job id of a task of a run (custom ids may not contain ':'). */
+export function taskJobId(runId: number, taskId: string): string {
+  return `run${runId}.${taskId}`;
+}
+
+export async function createRun(
+  rt: OrchestrationRuntime,
+  request: CreateRunRequest,
+): Promise<CreateRunResult> {
+  const dag = rt.registry.get(request.dagId);
+  const runKey = request.runKey ?? `${request.trigger}:${randomUUID()}`;
+  const plannedAt = request.plannedAt ?? new Date();
+  // Manual triggers run even when the DAG is paused: the user asked for this one run explicitly.
+  if (request.trigger !== 'manual' && (await isPaused(rt.db, dag.id))) return { outcome: 'paused' };
+  // The active run may end between our insert and our look-up: then try again.
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const base = { dagId: dag.id, runKey, trigger: request.trigger, plannedAt };
+    const runId = await insertRun(rt.db, { ...base, state: 'queued' });
+    if (runId !== null) {
+      rt.logger.info({ dagId: dag.id, runId, trigger: request.trigger }, 'DAG run created');
+      await advanceRun(rt, runId);
+      return { outcome: 'created', runId };
+    }
+    const existing = await runByKey(rt.db, dag.id, runKey);
+    if (existing) return { outcome: 'duplicate', runId: existing.id };
+    const active = await activeRun(rt.db, dag.id);
+    if (!active) continue;
+    if (request.ifActive === 'defer') {
+      await setPendingEvent(rt.db, dag.id);
+      // If the active run ended before the flag was set, nobody will take it: start the run ourselves.
+      if (await activeRun(rt.db, dag.id)) return { outcome: 'deferred', activeRunId: active.id };
+      if (!(await takePendingEvent(rt.db, dag.id))) return { outcome: 'deferred', activeRunId: active.id };
+      continue;
+    }
+    const note = `run ${active.id} was still ${active.state}`;
+    const skippedId = await insertRun(rt.db, { ...base, state: 'skipped', note });
+    if (skippedId === null) continue;
+    rt.logger.info({ dagId: dag.id, runId: skippedId, activeRunId: active.id }, 'DAG run skipped');
+    return { outcome: 'skipped', runId: skippedId, activeRunId: active.id };
+  }
+  throw new Error(`DAG ${dag.id}: could not create a run (the active run kept changing)`);
+}
+
+/**
+ * Moves a run forward: enqueues tasks whose dependencies all succeeded, ends the run when every task succeeded
+ * or when a task failed for good and nothing is still in flight. Safe to call any number of times.
+ */
+export async function advanceRun(rt: OrchestrationRuntime, runId: number): Promise<void> {
+  const toEnqueue: TaskDefinition[] = [];
+  let ended: { dagId: string; state: 'success' | 'failed' } | undefined;
+  let dagIdOfRun = '';
+  await rt.db.transaction(async (tx) => {
+    const run = await runById(tx, runId, { lock: true });
+    if (!run || (run.state !== 'queued' && run.state !== 'running')) return;
+    dagIdOfRun = run.dag_id;
+    if (!rt.registry.ids().includes(run.dag_id)) {
+      if (await endRun(tx, runId, 'failed', `DAG ${run.dag_id} is not defined in this version`)) {
+        ended = { dagId: run.dag_id, state: 'failed' };
+      }
+      return;
+    }
+    const dag = rt.registry.get(run.dag_id);
+    const latest = new Map((await latestTries(tx, runId)).map((t) => [t.task_id, t]));
+    const failed = [...latest.values()].filter((t) => t.state === 'failed' || t.state === 'upstream_failed');
+    const inFlight = [...latest.values()].some((t) =>
+      ['queued', 'running', 'up_for_retry'].includes(t.state),
+    );
+    if (failed.length > 0) {
+      if (inFlight) return;
+      for (const task of dag.tasks) {
+        if (!latest.has(task.id)) {
+          await insertTry(tx, { runId, taskId: task.id, tryNumber: 1, state: 'upstream_failed' });
+        }
+      }
+      const note = `task ${failed.map((t) => t.task_id).join(', ')} failed`;
+      if (await endRun(tx, runId, 'failed', note)) ended = { dagId: dag.id, state: 'failed' };
+      return;
+    }
+    if (dag.tasks.every((t) => latest.get(t.id)?.state === 'success')) {
+      if (await endRun(tx, runId, 'success')) ended = { dagId: dag.id, state: 'success' };
+      return;
+    }
+    for (const task of dag.tasks) {
+      if (latest.has(task.id)) continue;
+      if ((task.dependsOn ?? []).every((dep) => latest.get(dep)?.state === 'success')) {
+        await insertTry(tx, { runId, taskId: task.id, tryNumber: 1, state: 'queued' });
+        toEnqueue.push(task);
+      }
+    }
+  });
+  for (const task of toEnqueue) await enqueueTask(rt, { runId, dagId: dagIdOfRun, taskId: task.id }, task);
+  if (ended) {
+    rt.logger.info({ dagId: ended.dagId, runId, state: ended.state }, 'DAG run ended');
+    if (await takePendingEvent(rt.db, ended.dagId)) {
+      await createRun(rt, {
+        dagId: ended.dagId,
+        trigger: 'event',
+        runKey: `event:after-run-${runId}`,
+        ifActive: 'defer',
+      });
+    }
+  }
+}
+
+/** Adds the task's job; BullMQ ignores a second add with the same job id, so re-enqueueing is harmless. */
+export async function enqueueTask(
+  rt: OrchestrationRuntime,
+  data: TaskJobData,
+  task: TaskDefinition,
+): Promise<void> {
+  await rt.tasks.add(data.taskId, data, {
+    jobId: taskJobId(data.runId, data.taskId),
+    attempts: (task.retries ?? TASK_DEFAULTS.retries) + 1,
+    backoff: { type: 'exponential', delay: task.retryDelayMs ?? TASK_DEFAULTS.retryDelayMs },
+    removeOnComplete: { age: 24 * 3600, count: 2000 },
+    removeOnFail: { age: 7 * 24 * 3600, count: 5000 },
+  });
+}
+
+export interface StartedTry {
+  tryId: number;
+  tryNumber: number;
+  trigger: RunTrigger;
+  upstream: Record<string, unknown>;
+}
+
+/**
+ * Records that a worker starts a task: the queued try becomes running, or (after a retry, or a worker that died
+ * mid-task) a new try begins and a try left running is closed as lost. Null when there is nothing to run: the
+ * run already ended, or this task already succeeded or failed for good.
+ */
+export async function startTry(
+  rt: OrchestrationRuntime,
+  data: TaskJobData,
+  worker: string,
+): Promise<StartedTry | null> {
+  const task = rt.registry.task(data.dagId, data.taskId);
+  return rt.db.transaction(async (tx) => {
+    const run = await runById(tx, data.runId, { lock: true });
+    if (!run || (run.state !== 'queued' && run.state !== 'running')) return null;
+    const tries = new Map((await latestTries(tx, data.runId)).map((t) => [t.task_id, t]));
+    const latest = tries.get(task.id);
+    let tryId: number;
+    let tryNumber: number;
+    if (latest?.state === 'queued') {
+      await markTryRunning(tx, latest.id, worker);
+      ({ id: tryId, try_number: tryNumber } = latest);
+    } else if (!latest || latest.state === 'running' || latest.state === 'up_for_retry') {
+      if (latest?.state === 'running') {
+        const error = `worker ${latest.worker ?? '?'} stopped answering mid-task; the task is run again`;
+        await endTry(tx, latest.id, 'failed', { error });
+      }
+      tryNumber = (latest?.try_number ?? 0) + 1;
+      tryId = await insertTry(tx, {
+        runId: data.runId,
+        taskId: task.id,
+        tryNumber,
+        state: 'running',
+        worker,
+      });
+    } else {
+      return null;
+    }
+    await setRunRunning(tx, data.runId);
+    const upstream: Record<string, unknown> = {};
+    for (const dep of task.dependsOn ?? []) upstream[dep] = tries.get(dep)?.result ?? null;
+    return { tryId, tryNumber, trigger: run.trigger, upstream };
+  });
+}
+
+/** A try succeeded: record its result and move the run on. */
+export async function succeedTry(
+  rt: OrchestrationRuntime,
+  data: TaskJobData,
+  tryId: number,
+  result: unknown,
+): Promise<void> {
+  await endTry(rt.db, tryId, 'success', { result: jsonValue(result) });
+  await advanceRun(rt, data.runId);
+}
+
+/** A try failed: up for retry while tries are left, else failed for good (and the run fails). */
+export async function failTry(
+  rt: OrchestrationRuntime,
+  data: TaskJobData,
+  tryId: number,
+  error: unknown,
+  final: boolean,
+): Promise<void> {
+  const err = toError(error);
+  await endTry(rt.db, tryId, final ? 'failed' : 'up_for_retry', { error: err.message });
+  if (final) await advanceRun(rt, data.runId);
+}
+
+/** Ends a try from outside the worker (the sweeper), then moves the run on. */
+export async function abandonTry(
+  rt: OrchestrationRuntime,
+  runId: number,
+  tryId: number,
+  error: string,
+): Promise<void> {
+  await endTry(rt.db, tryId, 'failed', { error });
+  await advanceRun(rt, runId);
+}
+
+/** Results are stored as JSON: undefined becomes null, and values JSON cannot hold become their string. */
+function jsonValue(value: unknown): unknown {
+  if (value === undefined) return null;
+  try {
+    return JSON.parse(JSON.stringify(value)) as unknown;
+  } catch {
+    return String(value);
+  }
+}

@@ -1,0 +1,102 @@
+// What the scheduler, the workers and the query API share: config, logger, the metadata store, the DAGs and the
+// two BullMQ queues (scheduler ticks, task jobs), all under REDIS_KEY_PREFIX so a prefix isolates everything.
+import { Queue } from 'bullmq';
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import { createRedis, redisKey, type Redis } from '../redis.js';
+import type { Db } from '../store/db.js';
+import type { DagRegistry } from './dag.js';
+
+export const TICK_QUEUE = 'orderflow-dag-ticks';
+export const TASK_QUEUE = 'orderflow-dag-tasks';
+
+/** Timings of the engine; the defaults suit production, tests shorten them. */
+export interface EngineSettings {
+  /** How long a worker's lock on a task job lasts without renewal (BullMQ lockDuration). @defaultValue 30000 */
+  lockDurationMs: number;
+  /** How often workers look for jobs whose worker died (BullMQ stalledInterval). @defaultValue 30000 */
+  stalledIntervalMs: number;
+  /** Times a task job may stall (its worker died) and be re-run before it fails. @defaultValue 2 */
+  maxStalledCount: number;
+  /** How often the scheduler's sweeper repairs and times out runs. @defaultValue 5000 */
+  sweepIntervalMs: number;
+  /** Poll interval of the landed-file trigger (≤ 1 s). @defaultValue 500 */
+  watchIntervalMs: number;
+  /** A queued task whose job is missing this long is enqueued again; a running one is failed. @defaultValue 10000 */
+  lostTaskGraceMs: number;
+  /** How long a stopping worker waits for running tasks before leaving them to stalled-job handling. @defaultValue 30000 */
+  shutdownGraceMs: number;
+}
+
+export const DEFAULT_SETTINGS: EngineSettings = {
+  lockDurationMs: 30_000,
+  stalledIntervalMs: 30_000,
+  maxStalledCount: 2,
+  sweepIntervalMs: 5_000,
+  watchIntervalMs: 500,
+  lostTaskGraceMs: 10_000,
+  shutdownGraceMs: 30_000,
+};
+
+export interface TaskJobData {
+  runId: number;
+  dagId: string;
+  taskId: string;
+}
+
+export interface TickJobData {
+  dagId: string;
+}
+
+export interface OrchestrationRuntime {
+  config: Config;
+  logger: Logger;
+  db: Db;
+  registry: DagRegistry;
+  settings: EngineSettings;
+  /** BullMQ key prefix: REDIS_KEY_PREFIX + "bull". */
+  prefix: string;
+  tasks: Queue<TaskJobData>;
+  ticks: Queue<TickJobData>;
+  /** A new BullMQ-ready Redis connection (closed by the caller). */
+  connection(): Redis;
+  /** Closes the queues and their connection; the Db stays open (its opener closes it). Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface RuntimeDeps {
+  config: Config;
+  logger: Logger;
+  db: Db;
+  registry: DagRegistry;
+  settings?: Partial<EngineSettings>;
+}
+
+export function createRuntime(deps: RuntimeDeps): OrchestrationRuntime {
+  const { config } = deps;
+  const prefix = redisKey(config, 'bull');
+  const connection = (): Redis => createRedis(config, { forBullmq: true });
+  const shared = connection();
+  const tasks = new Queue<TaskJobData>(TASK_QUEUE, { connection: shared, prefix });
+  const ticks = new Queue<TickJobData>(TICK_QUEUE, { connection: shared, prefix });
+  tasks.on('error', (err) => deps.logger.warn({ err }, 'task queue error'));
+  ticks.on('error', (err) => deps.logger.warn({ err }, 'tick queue error'));
+  let closing: Promise<void> | undefined;
+  return {
+    config,
+    logger: deps.logger,
+    db: deps.db,
+    registry: deps.registry,
+    settings: { ...DEFAULT_SETTINGS, ...deps.settings },
+    prefix,
+    tasks,
+    ticks,
+    connection,
+    close: () =>
+      (closing ??= (async () => {
+        await tasks.close();
+        await ticks.close();
+        await shared.quit().catch(() => shared.disconnect());
+      })()),
+  };
+}

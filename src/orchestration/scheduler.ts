@@ -1,0 +1,109 @@
+// `orderflow scheduler`: owns the schedules (one BullMQ job scheduler per DAG, deduplicated by DAG id across
+// processes) and the run bookkeeping (each tick makes a run, or a skipped run while one is active; the sweeper
+// repairs runs whose workers vanished), plus the landed-file trigger. Any number may run; each tick counts once.
+import { Worker } from 'bullmq';
+import type { Schedule } from './dag.js';
+import { startFileTrigger, type FileTrigger } from './file-trigger.js';
+import { createRun, type CreateRunResult } from './runs.js';
+import { TICK_QUEUE, type OrchestrationRuntime, type TickJobData } from './runtime.js';
+import { startSweeper } from './sweeper.js';
+
+export interface TickEvent {
+  dagId: string;
+  /** When the tick was due (ms since the epoch). */
+  plannedAt: number;
+  /** When this scheduler began handling it. */
+  handledAt: number;
+  outcome: CreateRunResult['outcome'];
+}
+
+export interface StartSchedulerOptions {
+  /** Start an event run of `dagId` as soon as a file lands under `dir`. @defaultValue no file trigger */
+  fileTrigger?: { dir: string; dagId: string };
+  /** Called after each tick (benchmarks, tests). */
+  onTick?: (tick: TickEvent) => void;
+  /** Run the sweeper in this process. @defaultValue true */
+  sweeper?: boolean;
+}
+
+export interface SchedulerHandle {
+  close(): Promise<void>;
+}
+
+export function repeatOptions(schedule: Schedule): { every: number } | { pattern: string } {
+  return 'everyMs' in schedule ? { every: schedule.everyMs } : { pattern: schedule.cron };
+}
+
+/** Creates or updates the job scheduler of every DAG; safe to call from several processes at once. */
+export async function upsertSchedules(rt: OrchestrationRuntime): Promise<void> {
+  for (const dag of rt.registry.all()) {
+    await rt.ticks.upsertJobScheduler(dag.id, repeatOptions(dag.schedule), {
+      name: 'tick',
+      data: { dagId: dag.id },
+      opts: { removeOnComplete: true, removeOnFail: 100 },
+    });
+  }
+}
+
+export async function startScheduler(
+  rt: OrchestrationRuntime,
+  options: StartSchedulerOptions = {},
+): Promise<SchedulerHandle> {
+  const log = rt.logger.child({ component: 'scheduler' });
+  await upsertSchedules(rt);
+  const connection = rt.connection();
+  const ticks = new Worker<TickJobData>(
+    TICK_QUEUE,
+    async (job) => {
+      const handledAt = Date.now();
+      const plannedAt = job.opts.prevMillis ?? job.timestamp;
+      const { dagId } = job.data;
+      if (!rt.registry.ids().includes(dagId)) {
+        log.warn({ dagId }, 'tick of a DAG this version does not define: removing its schedule');
+        await rt.ticks.removeJobScheduler(dagId);
+        return;
+      }
+      const result = await createRun(rt, {
+        dagId,
+        trigger: 'schedule',
+        runKey: `schedule:${plannedAt}`,
+        plannedAt: new Date(plannedAt),
+        ifActive: 'skip',
+      });
+      options.onTick?.({ dagId, plannedAt, handledAt, outcome: result.outcome });
+      return result;
+    },
+    { connection, prefix: rt.prefix, concurrency: Math.max(4, rt.registry.ids().length * 2) },
+  );
+  ticks.on('error', (err) => log.error({ err }, 'tick worker error (continuing)'));
+  ticks.on('failed', (job, err) => log.error({ dagId: job?.data.dagId, err: err.message }, 'tick failed'));
+  await ticks.waitUntilReady();
+
+  const sweeper = options.sweeper === false ? undefined : startSweeper(rt);
+  let files: FileTrigger | undefined;
+  if (options.fileTrigger) {
+    const { dir, dagId } = options.fileTrigger;
+    rt.registry.get(dagId);
+    files = await startFileTrigger({
+      dir,
+      intervalMs: rt.settings.watchIntervalMs,
+      logger: log,
+      onLanded: async (key, landed) => {
+        const result = await createRun(rt, { dagId, trigger: 'event', runKey: key, ifActive: 'defer' });
+        log.info({ dagId, files: landed.slice(0, 10), outcome: result.outcome }, 'files landed');
+      },
+    });
+  }
+  log.info({ dags: rt.registry.ids() }, 'scheduler started');
+  let closing: Promise<void> | undefined;
+  return {
+    close: () =>
+      (closing ??= (async () => {
+        await files?.close();
+        await sweeper?.close();
+        await ticks.close();
+        await connection.quit().catch(() => connection.disconnect());
+        log.info('scheduler stopped');
+      })()),
+  };
+}

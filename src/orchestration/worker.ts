@@ -1,0 +1,146 @@
+// `orderflow worker`: runs task jobs from the task queue. Each try is recorded (start, end, error, result, log
+// lines); a try longer than the task's timeout fails; retries use BullMQ's attempts with exponential backoff; a
+// worker killed mid-task leaves a locked job that BullMQ's stalled-job check hands to another worker.
+import os from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { toError } from '../errors.js';
+import { TASK_DEFAULTS } from './dag.js';
+import { createRun } from './runs.js';
+import { failTry, startTry, succeedTry } from './runs.js';
+import { TASK_QUEUE, type OrchestrationRuntime, type TaskJobData } from './runtime.js';
+import { createTaskLogger } from './task-logger.js';
+
+export interface StartWorkerOptions {
+  /** Tasks run at the same time by this worker. @defaultValue 1 */
+  concurrency?: number;
+  /** Recorded with each try. @defaultValue hostname:pid */
+  name?: string;
+}
+
+export interface WorkerHandle {
+  name: string;
+  /** Stops taking jobs, waits up to shutdownGraceMs for running tasks, then leaves them to another worker. */
+  close(): Promise<void>;
+}
+
+/** Thrown into a task's promise race when its timeout passes. */
+export class TaskTimeoutError extends Error {
+  constructor(taskId: string, ms: number) {
+    super(`task ${taskId} timed out after ${ms} ms`);
+    this.name = 'TaskTimeoutError';
+  }
+}
+
+export async function startWorker(
+  rt: OrchestrationRuntime,
+  options: StartWorkerOptions = {},
+): Promise<WorkerHandle> {
+  const name = options.name ?? `${os.hostname()}:${process.pid}`;
+  const log = rt.logger.child({ worker: name });
+  const connection = rt.connection();
+  const shutdown = new AbortController();
+  const worker = new Worker<TaskJobData>(TASK_QUEUE, (job) => runTaskJob(rt, job, name, shutdown.signal), {
+    connection,
+    prefix: rt.prefix,
+    concurrency: options.concurrency ?? 1,
+    lockDuration: rt.settings.lockDurationMs,
+    stalledInterval: rt.settings.stalledIntervalMs,
+    maxStalledCount: rt.settings.maxStalledCount,
+  });
+  worker.on('error', (err) => log.error({ err }, 'worker error (continuing)'));
+  worker.on('failed', (job, err) => log.warn({ jobId: job?.id, err: err.message }, 'task try failed'));
+  await worker.waitUntilReady();
+  log.info({ concurrency: options.concurrency ?? 1 }, 'worker started');
+  let closing: Promise<void> | undefined;
+  return {
+    name,
+    close: () =>
+      (closing ??= (async () => {
+        const closed = worker.close();
+        const graceful = await Promise.race([
+          closed.then(() => true),
+          sleep(rt.settings.shutdownGraceMs, false),
+        ]);
+        if (!graceful) {
+          log.warn('running tasks did not end in time; leaving them to another worker');
+          shutdown.abort();
+          await worker.close(true);
+        }
+        await connection.quit().catch(() => connection.disconnect());
+        log.info('worker stopped');
+      })()),
+  };
+}
+
+async function runTaskJob(
+  rt: OrchestrationRuntime,
+  job: Job<TaskJobData>,
+  workerName: string,
+  shutdown: AbortSignal,
+): Promise<unknown> {
+  const data = job.data;
+  let task;
+  try {
+    task = rt.registry.task(data.dagId, data.taskId);
+  } catch (err) {
+    throw new UnrecoverableError(toError(err).message);
+  }
+  const started = await startTry(rt, data, workerName);
+  if (!started) return { skipped: true };
+  const taskLog = createTaskLogger(rt.db, rt.logger, started.tryId, {
+    dag: data.dagId,
+    run: data.runId,
+    task: data.taskId,
+    try: started.tryNumber,
+  });
+  const timeoutMs = task.timeoutMs ?? TASK_DEFAULTS.timeoutMs;
+  const controller = new AbortController();
+  const onShutdown = (): void => controller.abort(shutdown.reason);
+  shutdown.addEventListener('abort', onShutdown);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    taskLog.logger.info({ worker: workerName }, 'task started');
+    const result = await Promise.race([
+      task.run({
+        dagId: data.dagId,
+        runId: data.runId,
+        taskId: data.taskId,
+        tryNumber: started.tryNumber,
+        trigger: started.trigger,
+        logger: taskLog.logger,
+        signal: controller.signal,
+        upstream: started.upstream,
+        triggerDag: async (dagId, key) => {
+          const outcome = await createRun(rt, { dagId, trigger: 'event', runKey: key, ifActive: 'defer' });
+          taskLog.logger.info({ dagId, outcome: outcome.outcome }, 'triggered DAG');
+        },
+      }),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          const err = new TaskTimeoutError(data.taskId, timeoutMs);
+          controller.abort(err);
+          reject(err);
+        }, timeoutMs);
+      }),
+    ]);
+    taskLog.logger.info('task succeeded');
+    await taskLog.close();
+    await succeedTry(rt, data, started.tryId, result);
+    return result ?? null;
+  } catch (error) {
+    const err = toError(error);
+    const attempts = job.opts.attempts ?? 1;
+    const final = error instanceof UnrecoverableError || job.attemptsMade + 1 >= attempts;
+    taskLog.logger.error(
+      { err },
+      final ? 'task failed' : `task failed; retry ${job.attemptsMade + 1} of ${attempts - 1} follows`,
+    );
+    await taskLog.close();
+    await failTry(rt, data, started.tryId, err, final);
+    throw err;
+  } finally {
+    clearTimeout(timer);
+    shutdown.removeEventListener('abort', onShutdown);
+  }
+}
