@@ -13,6 +13,7 @@ import { SPLIT_METHODS, type SplitMethod } from '../ml/split.js';
 import { trainModels } from '../ml/train.js';
 import type { Db } from '../store/db.js';
 import { openStore } from '../store/open.js';
+import { predictCached } from './cache-commands.js';
 import type { CommandContext } from './context.js';
 import type { ContextFactory } from './main.js';
 import { parseIntegerFlag } from './options.js';
@@ -40,6 +41,7 @@ interface TrainFlags {
 interface PredictFlags {
   json: boolean;
   out?: string;
+  cached: boolean;
 }
 
 /** `predict all`: every cell as CSV (day_of_week,hour_of_day,category,prediction). */
@@ -198,6 +200,7 @@ export function registerMlCommands(program: Command, context: ContextFactory): v
     .argument('[category]', 'category name, case-insensitive (quote names with spaces)')
     .option('--json', 'print {prediction, model_version, algorithm, …} as JSON', false)
     .option('--out <file>', 'with `all`: write the CSV here instead of standard output')
+    .option('--cached', 'answer from the Redis prediction cache, the model on a miss (prints the source)', false)
     .action(
       async (day: string, hour: string | undefined, category: string | undefined, flags: PredictFlags) => {
         const ctx = context();
@@ -220,6 +223,7 @@ export function registerMlCommands(program: Command, context: ContextFactory): v
         // Day and hour are checked before the model is loaded: bad usage is reported even without a model.
         parseDay(day);
         parseHour(hour);
+        if (flags.cached) return predictCached(ctx, day, hour, category, flags.json);
         const model = await requireCurrentModel(ctx.config.paths.modelsDir);
         const answer = answerCell(model, resolveCell(model, day, hour, category));
         ctx.out(flags.json ? JSON.stringify(answer) : `Predicted items: ${answer.prediction.toFixed(2)}`);

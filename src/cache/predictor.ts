@@ -1,0 +1,280 @@
+// The cached predictor: Redis first, the in-memory model on a miss or when Redis is unreachable. One instance
+// holds one Redis connection (fail-fast: commands fail at once while disconnected, so the fallback is instant)
+// and the current model; the CLI's `predict --cached` and the HTTP API share it.
+//
+//   const predictor = await Predictor.create({ config, logger });
+//   const p = await predictor.predict(0, 9, 'fresh fruits');  // { prediction, source: 'cache' | 'model', … }
+//   const many = await predictor.predictMany(cells);           // one script call per 1,000 cells
+//   await predictor.close();                                   // waits for a running rewarm, then disconnects
+//
+// A miss (key absent, cache holding another model version) is counted in Redis by the lookup script itself and
+// starts a rewarm: a cache refresh, at most one at a time per process and, through the refresh lock, across
+// processes.
+import type { Config } from '../config.js';
+import { LockedError, toError, UsageError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { CellPrediction } from '../ml/cell.js';
+import type { LoadedModel } from '../ml/predictor.js';
+import { DAYS, HOURS } from '../ml/rows.js';
+import { connectRedis, createRedis, type Redis } from '../redis.js';
+import { cacheKeys, type CacheKeys } from './keys.js';
+import { ModelSource } from './model-source.js';
+import { RedisPredictionCache } from './redis-cache.js';
+import { refreshCache, type RefreshResult } from './refresh.js';
+import type { LookupResult, PredictionCache } from './types.js';
+
+export type PredictionSource = 'cache' | 'model';
+/** Why the model answered: key absent, cache of another model version, Redis unreachable. */
+export type MissReason = 'absent' | 'stale' | 'unavailable';
+
+export interface CachedPrediction extends CellPrediction {
+  source: PredictionSource;
+  /** Set when source is 'model'. */
+  miss_reason?: MissReason;
+}
+
+export interface CellRequest {
+  day: number;
+  hour: number;
+  category: string;
+}
+
+/** One failed cell of a batch (bad day/hour, unknown category). */
+export interface CellFailure {
+  input: CellRequest;
+  error: Error;
+}
+
+/** Metrics hook: called once per predict()/predictMany() call. */
+export interface LookupEvent {
+  cells: number;
+  hits: number;
+  source: PredictionSource;
+  missReason?: MissReason;
+  ms: number;
+}
+
+export interface PredictorOptions {
+  config: Pick<Config, 'redisUrl' | 'redisKeyPrefix' | 'paths'>;
+  logger?: Logger;
+  /** A connection to use (not closed by close()); by default the predictor opens its own fail-fast one. */
+  redis?: Redis;
+  /** Shared in-memory model holder; by default one reading config.paths.modelsDir. */
+  models?: ModelSource;
+  /** Start a refresh on a miss. @defaultValue true */
+  rewarm?: boolean;
+  /** Minimum time between two rewarms started by this predictor. @defaultValue 1000 */
+  rewarmCooldownMs?: number;
+  onLookup?: (event: LookupEvent) => void;
+  /** Redis unreachable (once per outage) or a failed rewarm; by default logged with logger.warn. */
+  onWarning?: (message: string, error: Error) => void;
+}
+
+/** Cells per lookup script call (Lua's unpack limit is around 8,000 values). */
+const LOOKUP_CHUNK = 1000;
+
+function checkCell(day: number, hour: number): void {
+  if (!Number.isInteger(day) || day < 0 || day >= DAYS)
+    throw new UsageError(`day_of_week must be an integer from 0 to ${DAYS - 1}, got ${day}`);
+  if (!Number.isInteger(hour) || hour < 0 || hour >= HOURS)
+    throw new UsageError(`hour_of_day must be an integer from 0 to ${HOURS - 1}, got ${hour}`);
+}
+
+export class Predictor {
+  readonly models: ModelSource;
+  private readonly cache: PredictionCache;
+  private readonly keys: CacheKeys;
+  private rewarming: Promise<RefreshResult | null> | undefined;
+  private lastRewarmAt = -Infinity;
+  private warnedUnavailable = false;
+
+  private constructor(
+    private readonly options: PredictorOptions,
+    readonly redis: Redis,
+    private readonly ownsRedis: boolean,
+  ) {
+    this.models = options.models ?? new ModelSource(options.config.paths.modelsDir);
+    this.cache = new RedisPredictionCache(redis, options.config);
+    this.keys = cacheKeys(options.config);
+  }
+
+  /** Never fails because Redis is down: the connection keeps retrying in the background and the model answers. */
+  static async create(options: PredictorOptions): Promise<Predictor> {
+    if (options.redis) return new Predictor(options, options.redis, false);
+    let redis: Redis;
+    try {
+      redis = await connectRedis(options.config, { failFast: true, connectTimeoutMs: 1000 });
+    } catch {
+      redis = createRedis(options.config, { failFast: true, connectTimeoutMs: 1000 });
+      redis.connect().catch(() => {});
+    }
+    return new Predictor(options, redis, true);
+  }
+
+  /** One cell; UsageError for a bad day/hour, NotFoundError (with suggestions) for an unknown category. */
+  async predict(day: number, hour: number, category: string): Promise<CachedPrediction> {
+    const started = performance.now();
+    checkCell(day, hour);
+    const model = await this.models.require();
+    const c = model.resolveCategory(category);
+    const name = model.categories[c];
+    const lookup = await this.lookup([this.keys.cell(day, hour, name)], model.version);
+    const value = lookup.result?.values[0] ?? null;
+    const base = {
+      day_of_week: day,
+      hour_of_day: hour,
+      category: name,
+      model_version: model.version,
+      algorithm: model.algorithm,
+    };
+    let out: CachedPrediction;
+    if (value !== null) out = { ...base, prediction: value, source: 'cache' };
+    else {
+      const missReason = this.missReason(lookup.result, model);
+      out = { ...base, prediction: model.predict(day, hour, c), source: 'model', miss_reason: missReason };
+      this.afterMiss(missReason, lookup.result, model);
+    }
+    this.options.onLookup?.({
+      cells: 1,
+      hits: out.source === 'cache' ? 1 : 0,
+      source: out.source,
+      missReason: out.miss_reason,
+      ms: performance.now() - started,
+    });
+    return out;
+  }
+
+  /** Many cells in as few round trips as possible; per-cell failures are returned, not thrown. */
+  async predictMany(cells: readonly CellRequest[]): Promise<(CachedPrediction | CellFailure)[]> {
+    const started = performance.now();
+    const model = await this.models.require();
+    const out: (CachedPrediction | CellFailure)[] = new Array(cells.length);
+    const resolved: { i: number; c: number; key: string }[] = [];
+    cells.forEach((input, i) => {
+      try {
+        checkCell(input.day, input.hour);
+        const c = model.resolveCategory(input.category);
+        resolved.push({ i, c, key: this.keys.cell(input.day, input.hour, model.categories[c]) });
+      } catch (err) {
+        out[i] = { input, error: toError(err) };
+      }
+    });
+    const chunks: (typeof resolved)[] = [];
+    for (let s = 0; s < resolved.length; s += LOOKUP_CHUNK) chunks.push(resolved.slice(s, s + LOOKUP_CHUNK));
+    const lookups = await Promise.all(
+      chunks.map((chunk) =>
+        this.lookup(
+          chunk.map((r) => r.key),
+          model.version,
+        ),
+      ),
+    );
+    let hits = 0;
+    let firstMiss: { reason: MissReason; result: LookupResult | undefined } | undefined;
+    chunks.forEach((chunk, k) => {
+      const result = lookups[k].result;
+      chunk.forEach((r, j) => {
+        const { day, hour } = cells[r.i];
+        const value = result?.values[j] ?? null;
+        const base = {
+          day_of_week: day,
+          hour_of_day: hour,
+          category: model.categories[r.c],
+          model_version: model.version,
+          algorithm: model.algorithm,
+        };
+        if (value !== null) {
+          hits++;
+          out[r.i] = { ...base, prediction: value, source: 'cache' };
+        } else {
+          const missReason = this.missReason(result, model);
+          firstMiss ??= { reason: missReason, result };
+          out[r.i] = {
+            ...base,
+            prediction: model.predict(day, hour, r.c),
+            source: 'model',
+            miss_reason: missReason,
+          };
+        }
+      });
+    });
+    if (firstMiss) this.afterMiss(firstMiss.reason, firstMiss.result, model);
+    this.options.onLookup?.({
+      cells: resolved.length,
+      hits,
+      source: firstMiss ? 'model' : 'cache',
+      missReason: firstMiss?.reason,
+      ms: performance.now() - started,
+    });
+    return out;
+  }
+
+  /**
+   * Refreshes the cache unless a refresh is already running (here or in another process: then null).
+   * `force` rewrites even when the meta hash names the current version (keys were deleted behind its back).
+   */
+  rewarm(force = false): Promise<RefreshResult | null> {
+    this.rewarming ??= refreshCache(
+      {
+        config: this.options.config,
+        logger: this.options.logger,
+        redis: this.redis,
+        models: this.models,
+        cache: this.cache,
+      },
+      { force, lockWaitMs: 0 },
+    )
+      .catch((err: unknown) => {
+        if (!(err instanceof LockedError)) this.warn('cache rewarm failed', toError(err));
+        return null;
+      })
+      .finally(() => {
+        this.lastRewarmAt = performance.now();
+        this.rewarming = undefined;
+      });
+    return this.rewarming;
+  }
+
+  /** Resolves when no rewarm started by this predictor is running; with that rewarm's result, if any. */
+  async idle(): Promise<RefreshResult | null | undefined> {
+    return this.rewarming;
+  }
+
+  private warn(message: string, error: Error): void {
+    if (this.options.onWarning) this.options.onWarning(message, error);
+    else this.options.logger?.warn({ err: error }, message);
+  }
+
+  /** Waits for a running rewarm, then closes the connection if the predictor opened it. */
+  async close(): Promise<void> {
+    await this.idle();
+    if (this.ownsRedis) this.redis.disconnect();
+  }
+
+  private async lookup(keys: string[], version: string): Promise<{ result?: LookupResult }> {
+    try {
+      const result = await this.cache.lookup(keys, version);
+      this.warnedUnavailable = false;
+      return { result };
+    } catch (err) {
+      if (!this.warnedUnavailable) {
+        this.warnedUnavailable = true;
+        this.warn('prediction cache unavailable; answering from the model', toError(err));
+      }
+      return {};
+    }
+  }
+
+  private missReason(result: LookupResult | undefined, model: LoadedModel): MissReason {
+    if (!result) return 'unavailable';
+    return result.cachedVersion !== null && result.cachedVersion !== model.version ? 'stale' : 'absent';
+  }
+
+  private afterMiss(reason: MissReason, result: LookupResult | undefined, model: LoadedModel): void {
+    if (reason === 'unavailable' || this.options.rewarm === false) return;
+    const cooldown = this.options.rewarmCooldownMs ?? 1000;
+    if (this.rewarming || performance.now() - this.lastRewarmAt < cooldown) return;
+    // Meta names the current version but the key is gone: only a forced rewrite restores it.
+    void this.rewarm(result?.cachedVersion === model.version);
+  }
+}

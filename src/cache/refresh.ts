@@ -1,0 +1,126 @@
+// Stage: refresh the prediction cache from the current model. Called by `orderflow cache refresh`, by the
+// Predictor's rewarm on a miss, and by the scheduler's redis_cache_dag:
+//
+//   const result = await refreshCache({ config, logger, redis }, { force: false });
+//   // → { status: 'refreshed' | 'unchanged' | 'no-model', modelVersion, previousVersion, count,
+//   //     staleKeysDeleted, durationMs }
+//
+// - 'unchanged': the cache already holds the current model version (nothing written; `force` rewrites anyway).
+// - 'no-model': no model is trained yet (DATA_DIR/models/current.json missing); nothing written.
+// - Only one refresh writes at a time (a Redis lock); a second caller waits up to `lockWaitMs` and then
+//   re-checks, so it usually returns 'unchanged'. LockedError when the wait runs out.
+// - UnavailableError (from connectRedis / ioredis errors) when Redis cannot be reached.
+// The write is one atomic step (see RedisPredictionCache.replace): all 7 × 24 × C keys, the deletion of keys of
+// categories the new model no longer has, and the meta hash.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Config } from '../config.js';
+import { LockedError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { loadCurrentModel, type LoadedModel } from '../ml/predictor.js';
+import type { Redis } from '../redis.js';
+import { cacheKeys, cellKeysOf } from './keys.js';
+import type { ModelSource } from './model-source.js';
+import { RedisPredictionCache } from './redis-cache.js';
+import type { PredictionCache } from './types.js';
+
+export interface RefreshDeps {
+  config: Pick<Config, 'redisKeyPrefix' | 'paths'>;
+  logger?: Logger;
+  redis: Redis;
+  /** An in-memory model holder to reuse (the Predictor's); otherwise the current model is read from disk. */
+  models?: ModelSource;
+  /** Another cache implementation; defaults to the Redis one on `redis`. */
+  cache?: PredictionCache;
+}
+
+export interface RefreshOptions {
+  /** Rewrite even when the cache already holds the current model version. @defaultValue false */
+  force?: boolean;
+  /** How long to wait for another refresh holding the lock; 0 = fail at once. @defaultValue 10000 */
+  lockWaitMs?: number;
+  /** Expiry of the refresh lock, in case this process dies mid-refresh. @defaultValue 60000 */
+  lockTtlMs?: number;
+}
+
+export interface RefreshResult {
+  status: 'refreshed' | 'unchanged' | 'no-model';
+  /** The model version now cached (null with 'no-model'). */
+  modelVersion: string | null;
+  /** The version cached before this call (null when the cache was empty). */
+  previousVersion: string | null;
+  /** Cell keys in the cache after this call. */
+  count: number;
+  /** Keys of categories the new model no longer has, deleted in the same step. */
+  staleKeysDeleted: number;
+  /** Wall time of this call: loading, predicting every cell and the write. */
+  durationMs: number;
+}
+
+async function currentModel(deps: RefreshDeps): Promise<LoadedModel | null> {
+  if (!deps.models) return loadCurrentModel(deps.config.paths.modelsDir);
+  deps.models.invalidate();
+  return deps.models.current();
+}
+
+async function acquire(cache: PredictionCache, waitMs: number, ttlMs: number): Promise<() => Promise<void>> {
+  const deadline = performance.now() + waitMs;
+  for (;;) {
+    const release = await cache.tryLock(ttlMs);
+    if (release) return release;
+    if (performance.now() >= deadline) {
+      throw new LockedError(`another cache refresh is running (waited ${waitMs} ms); try again later`);
+    }
+    await sleep(50);
+  }
+}
+
+export async function refreshCache(deps: RefreshDeps, options: RefreshOptions = {}): Promise<RefreshResult> {
+  const started = performance.now();
+  const cache = deps.cache ?? new RedisPredictionCache(deps.redis, deps.config);
+  const keys = cacheKeys(deps.config);
+  const model = await currentModel(deps);
+  const before = await cache.readMeta();
+  const result = (status: RefreshResult['status'], count: number, stale = 0): RefreshResult => ({
+    status,
+    modelVersion: status === 'no-model' ? null : (model?.version ?? null),
+    previousVersion: before?.modelVersion ?? null,
+    count,
+    staleKeysDeleted: stale,
+    durationMs: performance.now() - started,
+  });
+  if (!model) return result('no-model', before?.count ?? 0);
+  if (!options.force && before?.modelVersion === model.version) return result('unchanged', before.count);
+
+  const release = await acquire(cache, options.lockWaitMs ?? 10_000, options.lockTtlMs ?? 60_000);
+  try {
+    // Whoever held the lock may just have written this very version.
+    const now = await cache.readMeta();
+    if (!options.force && now?.modelVersion === model.version) return result('unchanged', now.count);
+    const values = model.predictGrid();
+    const cellKeys = cellKeysOf(keys, model.categories);
+    const { staleKeysDeleted } = await cache.replace({
+      keys: cellKeys,
+      values,
+      meta: {
+        modelVersion: model.version,
+        generatedAt: new Date().toISOString(),
+        count: cellKeys.length,
+        categories: [...model.categories],
+        durationMs: performance.now() - started,
+      },
+    });
+    const out = result('refreshed', cellKeys.length, staleKeysDeleted);
+    deps.logger?.info(
+      {
+        modelVersion: out.modelVersion,
+        previousVersion: out.previousVersion,
+        count: out.count,
+        ms: out.durationMs,
+      },
+      'prediction cache refreshed',
+    );
+    return out;
+  } finally {
+    await release();
+  }
+}

@@ -1,0 +1,141 @@
+// Commands of the cache stage: cache refresh|stats|clear, and the `predict --cached` answer used by
+// ml-commands. Flags become options; the work is in src/cache.
+import type { Command } from 'commander';
+import { cacheStats, type CacheStats } from '../cache/stats.js';
+import { Predictor } from '../cache/predictor.js';
+import { RedisPredictionCache } from '../cache/redis-cache.js';
+import { refreshCache } from '../cache/refresh.js';
+import { parseDay, parseHour } from '../ml/cell.js';
+import { connectRedis, type Redis } from '../redis.js';
+import type { CommandContext } from './context.js';
+import type { ContextFactory } from './main.js';
+
+async function withRedis<T>(ctx: CommandContext, fn: (redis: Redis) => Promise<T>): Promise<T> {
+  const redis = await connectRedis(ctx.config);
+  try {
+    return await fn(redis);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+const ms = (v: number): string => `${v.toFixed(v < 10 ? 2 : 0)} ms`;
+
+function age(seconds: number | null): string {
+  if (seconds === null) return '-';
+  if (seconds < 120) return `${Math.round(seconds)} s ago`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)} min ago`;
+  return `${(seconds / 3600).toFixed(1)} h ago`;
+}
+
+function statsLines(s: CacheStats): string[] {
+  const version =
+    s.cachedVersion === null
+      ? `none cached (current model: ${s.currentVersion ?? 'none trained'})`
+      : `${s.cachedVersion} cached, ${s.currentVersion ?? 'none'} current${s.upToDate ? ' (up to date)' : ' (STALE: run `orderflow cache refresh`)'}`;
+  return [
+    `cached predictions  ${s.cachedPredictions}`,
+    `model version       ${version}`,
+    `last refresh        ${s.lastRefreshAt ?? '-'} (${age(s.lastRefreshAgeSeconds)}${s.lastRefreshDurationMs === null ? '' : `, took ${ms(s.lastRefreshDurationMs)}`})`,
+    `hits / misses       ${s.hits} / ${s.misses} (hit rate ${s.hitRate === null ? '-' : `${(s.hitRate * 100).toFixed(1)} %`})`,
+    `redis memory used   ${(s.redisMemoryUsedBytes / 2 ** 20).toFixed(1)} MiB`,
+    `lookup latency      ${s.lookupLatency ? `p50 ${ms(s.lookupLatency.p50Ms)}, p99 ${ms(s.lookupLatency.p99Ms)} (${s.lookupLatency.samples} GETs)` : '- (cache empty)'}`,
+  ];
+}
+
+/**
+ * `predict --cached <day> <hour> <category>`: Redis first, the model on a miss or when Redis is unreachable
+ * (a warning on stderr, exit 0). A miss waits for the rewarm it started before the process ends.
+ */
+export async function predictCached(
+  ctx: CommandContext,
+  day: string,
+  hour: string,
+  category: string,
+  json: boolean,
+): Promise<void> {
+  const d = parseDay(day);
+  const h = parseHour(hour);
+  const predictor = await Predictor.create({
+    config: ctx.config,
+    onWarning: (message, error) => ctx.err(`warning: ${message} (${error.message})`),
+  });
+  try {
+    const answer = await predictor.predict(d, h, category);
+    if (answer.miss_reason === 'unavailable') {
+      ctx.err(`warning: Redis at REDIS_URL=${ctx.config.redisUrl} is unreachable; answered from the model`);
+    }
+    ctx.out(
+      json
+        ? JSON.stringify(answer)
+        : `Predicted items: ${answer.prediction.toFixed(2)} (source: ${answer.source})`,
+    );
+    const rewarm = await predictor.idle();
+    if (rewarm?.status === 'refreshed') {
+      ctx.err(
+        `cache miss (${answer.miss_reason}): cache rewarmed with ${rewarm.modelVersion} (${rewarm.count} keys)`,
+      );
+    }
+  } finally {
+    await predictor.close();
+  }
+}
+
+export function registerCacheCommands(program: Command, context: ContextFactory): void {
+  const cache = program
+    .command('cache')
+    .description(
+      'The Redis prediction cache: keys "{day}:{hour}:{category}" holding the current model\'s predictions',
+    );
+
+  cache
+    .command('refresh')
+    .description(
+      'Write every cell of the current model to Redis in one atomic step (nothing to do if already cached)',
+    )
+    .option('--force', 'rewrite even when the cache holds the current model version', false)
+    .option('--json', 'print the result as JSON', false)
+    .action(async (flags: { force: boolean; json: boolean }) => {
+      const ctx = context();
+      const result = await withRedis(ctx, (redis) =>
+        refreshCache({ config: ctx.config, logger: ctx.logger, redis }, { force: flags.force }),
+      );
+      if (flags.json) ctx.out(JSON.stringify(result));
+      else if (result.status === 'no-model')
+        ctx.out('no model trained yet: run `orderflow train` first; cache untouched');
+      else if (result.status === 'unchanged')
+        ctx.out(
+          `unchanged: the cache already holds ${result.modelVersion} (${result.count} keys); use --force to rewrite`,
+        );
+      else
+        ctx.out(
+          `refreshed: ${result.count} predictions of ${result.modelVersion} in ${ms(result.durationMs)}` +
+            (result.previousVersion ? ` (was ${result.previousVersion})` : '') +
+            (result.staleKeysDeleted ? `; ${result.staleKeysDeleted} stale keys removed` : ''),
+        );
+      if (result.status === 'no-model') process.exitCode = 1;
+    });
+
+  cache
+    .command('stats')
+    .description(
+      'Cached predictions, model version cached vs current, last refresh, hits/misses, memory, latency',
+    )
+    .option('--json', 'print as JSON', false)
+    .action(async (flags: { json: boolean }) => {
+      const ctx = context();
+      const stats = await withRedis(ctx, (redis) => cacheStats({ config: ctx.config, redis }));
+      if (flags.json) ctx.out(JSON.stringify(stats));
+      else for (const line of statsLines(stats)) ctx.out(line);
+    });
+
+  cache
+    .command('clear')
+    .description("Delete orderflow's cache keys (cells, meta, counters) and nothing else")
+    .option('--json', 'print the result as JSON', false)
+    .action(async (flags: { json: boolean }) => {
+      const ctx = context();
+      const removed = await withRedis(ctx, (redis) => new RedisPredictionCache(redis, ctx.config).clear());
+      ctx.out(flags.json ? JSON.stringify({ removed }) : `cleared: ${removed} keys removed`);
+    });
+}
