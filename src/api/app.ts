@@ -48,9 +48,11 @@ export async function createApp(
   config: AppConfig,
   options: AppOptions = {},
 ): Promise<FastifyInstance> {
+  // Unknown fields are rejected, not silently dropped (Fastify's default removes them).
+  const base = { bodyLimit: 1 << 20, ajv: { customOptions: { removeAdditional: false } } } as const;
   const app = options.logger
-    ? Fastify({ loggerInstance: options.logger, disableRequestLogging: true, bodyLimit: 1 << 20 })
-    : Fastify({ logger: false, bodyLimit: 1 << 20 });
+    ? Fastify({ ...base, loggerInstance: options.logger })
+    : Fastify({ ...base, logger: false });
   installErrorHandler(app);
   app.addHook('onSend', async (_request, reply, payload) => {
     reply.headers(SECURITY_HEADERS);

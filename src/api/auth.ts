@@ -62,12 +62,10 @@ export function requireAuth(store: AuthStore, options: Pick<AuthOptions, 'apiTok
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const principal = await identify(request, store, options);
     if (!principal) {
-      return reply
-        .code(401)
-        .send({
-          error: 'UNAUTHORIZED',
-          message: 'log in, or send Authorization: Bearer <ORDERFLOW_API_TOKEN>',
-        });
+      return reply.code(401).send({
+        error: 'UNAUTHORIZED',
+        message: 'log in, or send Authorization: Bearer <ORDERFLOW_API_TOKEN>',
+      });
     }
     if (principal.kind === 'session' && request.method !== 'GET' && crossOrigin(request)) {
       return reply.code(403).send({ error: 'FORBIDDEN', message: 'cross-origin request refused' });

@@ -1,0 +1,88 @@
+// One API server per test file on real services: its own redis-server, PostgreSQL database and DATA_DIR with a
+// small aggregate and a trained model. `stop()` closes everything it started, in reverse order.
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { loadConfig, type Config } from '../../src/config.js';
+import { createLogger } from '../../src/log.js';
+import { trainModels } from '../../src/ml/train.js';
+import { openStore } from '../../src/store/open.js';
+import { startServer, type RunningServer, type ServerRuntime } from '../../src/api/server.js';
+import { createTestDatabase } from '../helpers/postgres.js';
+import { startRedis } from '../helpers/redis.js';
+import { tempDir } from '../helpers/tmp.js';
+import { MemoryDagService } from './memory-dags.js';
+
+export const API_TOKEN = 'test-token-0123456789abcdef';
+export const ADMIN_PASSWORD = 'correct horse battery';
+export const CATEGORIES = ['fresh fruits', 'fresh vegetables', 'packaged cheese', 'yogurt'];
+
+export interface Harness {
+  server: RunningServer;
+  config: Config;
+  url: string;
+  dags: MemoryDagService;
+  announced: string[];
+  stop(): Promise<void>;
+}
+
+/** A small aggregate where items peak at noon on day 0 and fruits sell most. */
+export function aggregateCsv(): string {
+  const lines = ['day_of_week,hour_of_day,category,items_count'];
+  for (let d = 0; d < 7; d++)
+    for (let h = 6; h < 22; h++)
+      CATEGORIES.forEach((c, k) => {
+        const items = Math.round((40 - Math.abs(h - 12) * 3) * (4 - k) * (d === 0 ? 2 : 1));
+        if (items > 0) lines.push(`${d},${h},${c},${items}`);
+      });
+  return lines.join('\n') + '\n';
+}
+
+export interface HarnessOptions {
+  env?: Record<string, string>;
+  train?: boolean;
+  app?: ServerRuntime['app'];
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async (): Promise<void> => {
+    for (const fn of stops.reverse()) await fn();
+  };
+  try {
+    const redis = await startRedis();
+    stops.push(() => redis.stop());
+    const database = await createTestDatabase();
+    stops.push(() => database.drop());
+    const dir = await tempDir('orderflow-api-');
+    stops.push(() => dir.remove());
+    const config = loadConfig({
+      DATA_DIR: dir.path,
+      REDIS_URL: redis.url,
+      DATABASE_URL: database.url,
+      ORDERFLOW_API_TOKEN: API_TOKEN,
+      ORDERFLOW_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      LOG_LEVEL: 'silent',
+      ...options.env,
+    });
+    const logger = createLogger('silent');
+    await mkdir(config.paths.processedDir, { recursive: true });
+    await writeFile(config.paths.processedCsv, aggregateCsv());
+    const db = await openStore(config, logger);
+    stops.push(() => db.close());
+    if (options.train ?? true) await trainModels({ db, paths: config.paths }, { seed: 1 });
+    const dags = new MemoryDagService();
+    stops.push(async () => dags.close());
+    const announced: string[] = [];
+    const server = await startServer(
+      { config, logger, db, announce: (l) => announced.push(l), services: { dags }, app: options.app },
+      { port: 0, host: '127.0.0.1' },
+    );
+    stops.push(() => server.close());
+    return { server, config, url: server.url, dags, announced, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+export const dataFile = (config: Config, ...parts: string[]): string => path.join(config.dataDir, ...parts);
