@@ -193,3 +193,37 @@ describe('incremental (embedded PGlite ledger)', () => {
     }
   });
 });
+
+describe('incremental --watch', () => {
+  test('commits a landed file within a second of its arrival (file events, not the rescan)', async () => {
+    const watched = await openStage(path.join(tmp.path, 'watch'), source, {
+      REDIS_URL: redisServer.url,
+      DATABASE_URL: database.url,
+    });
+    const controller = new AbortController();
+    const committed: { at: number; batches: string[] }[] = [];
+    const { watchIncremental } = await import('../../src/processing/watch.js');
+    const watching = watchIncremental(watched.deps, {
+      signal: controller.signal,
+      rescanMs: 60_000, // so only file events can explain a quick commit
+      onResult: (r) => r.status === 'committed' && committed.push({ at: Date.now(), batches: r.batches }),
+    });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const landed = Date.now();
+      await watched.deliver('2');
+      while (committed.length === 0 && Date.now() - landed < 5000)
+        await new Promise((r) => setTimeout(r, 20));
+      assert.deepEqual(
+        committed.map((c) => c.batches),
+        [['2']],
+      );
+      assert.ok(committed[0].at - landed < 1000, `committed ${committed[0].at - landed} ms after landing`);
+      await assertMatchesFullAggregation(watched.config, watched.redis);
+    } finally {
+      controller.abort();
+      await watching;
+      await watched.close();
+    }
+  });
+});
