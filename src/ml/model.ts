@@ -11,6 +11,8 @@ export interface Regressor {
   readonly algorithm: Algorithm;
   /** Predicted items_count of one cell; day 0–6, hour 0–23, category index 0–C−1 (not validated here). */
   predict(day: number, hour: number, category: number): number;
+  /** Optional fast path: every cell's prediction, index (day × 24 + hour) × categories + category. */
+  predictGrid?(): Float64Array;
   /** The learned state, restorable with the learner's `restore`. */
   state(): unknown;
 }

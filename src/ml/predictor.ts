@@ -73,10 +73,14 @@ class ArtifactModel implements LoadedModel {
   predictGrid(): Float64Array {
     if (!this.grid) {
       const c = this.categories.length;
-      const grid = new Float64Array(DAYS * HOURS * c);
-      let i = 0;
-      for (let d = 0; d < DAYS; d++)
-        for (let h = 0; h < HOURS; h++) for (let k = 0; k < c; k++) grid[i++] = this.predict(d, h, k);
+      let grid = this.model.predictGrid?.();
+      if (!grid) {
+        grid = new Float64Array(DAYS * HOURS * c);
+        let i = 0;
+        for (let d = 0; d < DAYS; d++)
+          for (let h = 0; h < HOURS; h++) for (let k = 0; k < c; k++) grid[i++] = this.model.predict(d, h, k);
+      }
+      for (let i = 0; i < grid.length; i++) if (!(grid[i] > 0)) grid[i] = 0;
       this.grid = grid;
     }
     return this.grid.slice();

@@ -175,3 +175,16 @@ describe('evaluation', () => {
     assert.throws(() => parseAggregateCsv('day,hour\n1,2\n', 'f.csv'), /missing column/);
   });
 });
+
+test('random forest › the whole-grid fast path equals cell-by-cell prediction', () => {
+  const set = buildTrainingSet(syntheticAggregate(30, 20, 3).rows, 'nonzero');
+  const model = randomForestLearner.fit(set.rows, randomForestLearner.defaults, 5);
+  const grid = model.predictGrid!();
+  const c = set.categories.length;
+  let worst = 0;
+  for (let d = 0; d < 7; d++)
+    for (let h = 0; h < 24; h++)
+      for (let k = 0; k < c; k++)
+        worst = Math.max(worst, Math.abs(grid[(d * 24 + h) * c + k] - model.predict(d, h, k)));
+  assert.ok(worst < 1e-9, `max difference ${worst}`);
+});
