@@ -40,6 +40,8 @@ export interface IncrementalDeps {
   /** Without Redis (unreachable) the run still commits; the tracking keys are rebuilt by a later run. */
   redis: Redis | undefined;
   hooks?: IncrementalHooks;
+  /** A DuckDB engine kept open across runs (watch mode, workers); by default each run opens its own. */
+  engine?: DuckDbEngine;
 }
 
 export interface IncrementalResult {
@@ -111,7 +113,7 @@ export async function runIncremental(deps: IncrementalDeps): Promise<Incremental
   const { config, logger, db, hooks = {} } = deps;
   const started = new Date();
   const lock = await acquireRunLock(db, 'incremental');
-  const engine = new DuckDbEngine();
+  const engine = deps.engine ?? new DuckDbEngine();
   const ledger = new Ledger(db);
   try {
     const arrived = await listArrivedFiles(config.paths.incrementalRawDir);
@@ -221,7 +223,7 @@ export async function runIncremental(deps: IncrementalDeps): Promise<Incremental
       durationMs: Date.now() - started.getTime(),
     };
   } finally {
-    engine.close();
+    if (!deps.engine) engine.close();
     await lock.release();
   }
 }

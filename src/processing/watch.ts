@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import { toError } from '../errors.js';
 import { isCompleteFileName } from './arrivals.js';
+import { DuckDbEngine } from './duckdb-engine.js';
 import { runIncremental, type IncrementalDeps, type IncrementalResult } from './incremental.js';
 
 export interface WatchOptions {
@@ -23,6 +24,9 @@ export async function watchIncremental(deps: IncrementalDeps, options: WatchOpti
   let again = false;
   let debounce: NodeJS.Timeout | undefined;
   let idle: Promise<void> = Promise.resolve();
+  // One DuckDB for the whole watch: starting one per landed file would add to every file's latency.
+  const engine = deps.engine ?? new DuckDbEngine();
+  const runDeps = { ...deps, engine };
 
   const run = (): void => {
     if (options.signal.aborted) return;
@@ -35,7 +39,7 @@ export async function watchIncremental(deps: IncrementalDeps, options: WatchOpti
       do {
         again = false;
         try {
-          options.onResult?.(await runIncremental(deps));
+          options.onResult?.(await runIncremental(runDeps));
         } catch (err) {
           options.onError?.(toError(err));
         }
@@ -64,4 +68,5 @@ export async function watchIncremental(deps: IncrementalDeps, options: WatchOpti
   clearInterval(rescan);
   clearTimeout(debounce);
   await idle;
+  if (!deps.engine) engine.close();
 }
