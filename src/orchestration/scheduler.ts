@@ -34,6 +34,12 @@ export function repeatOptions(schedule: Schedule): { every: number } | { pattern
   return 'everyMs' in schedule ? { every: schedule.everyMs } : { pattern: schedule.cron };
 }
 
+/** A job scheduler's job ids are "repeat:<scheduler id>:<planned ms>"; the worker's job carries no other copy. */
+export function plannedTime(jobId: string | undefined, fallback: number): number {
+  const match = /:(\d+)$/.exec(jobId ?? '');
+  return match ? Number(match[1]) : fallback;
+}
+
 /** Creates or updates the job scheduler of every DAG; safe to call from several processes at once. */
 export async function upsertSchedules(rt: OrchestrationRuntime): Promise<void> {
   for (const dag of rt.registry.all()) {
@@ -56,7 +62,7 @@ export async function startScheduler(
     TICK_QUEUE,
     async (job) => {
       const handledAt = Date.now();
-      const plannedAt = job.opts.prevMillis ?? job.timestamp;
+      const plannedAt = plannedTime(job.id, job.timestamp + job.delay);
       const { dagId } = job.data;
       if (!rt.registry.ids().includes(dagId)) {
         log.warn({ dagId }, 'tick of a DAG this version does not define: removing its schedule');
