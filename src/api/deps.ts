@@ -13,6 +13,8 @@ export interface PredictionAnswer {
   /** `cache` when Redis answered, `model` when the in-process model did. */
   source: 'cache' | 'model';
   model_version: string;
+  /** Why the model answered: key absent, cache of another version, Redis unreachable. */
+  miss_reason?: string;
 }
 
 export interface PredictionCell {
@@ -87,37 +89,54 @@ export interface DagService {
   /** undefined for an unknown run. */
   getRun(runId: string): Promise<RunDetail | undefined>;
   setPaused(dagId: string, paused: boolean): Promise<DagSummary>;
-  trigger(dagId: string): Promise<{ runId: string }>;
+  trigger(dagId: string): Promise<{ runId: string; outcome?: string }>;
 }
 
+/** One batch folder (a "day" of the original pipeline) of the incremental raw folder, as committed. */
 export interface LedgerBatch {
-  batchId: string;
-  state: string;
-  startedAt: string | null;
-  finishedAt: string | null;
+  batch: string;
   files: number;
-  rows: number;
+  orders: number;
+  items: number;
   quarantinedRows: number;
+  committedAt: string | null;
 }
 
 export interface LedgerFile {
   path: string;
+  batch: string;
   sha256: string;
-  batchId: string | null;
-  rows: number;
+  orders: number;
+  items: number;
   quarantinedRows: number;
-  processedAt: string | null;
-  days: number[];
+  committedAt: string | null;
+}
+
+export interface LedgerRun {
+  id: number;
+  startedAt: string;
+  finishedAt: string;
+  filesAdded: number;
+  filesReplaced: number;
+  filesRemoved: number;
+  orders: number;
+  items: number;
+  quarantinedRows: number;
 }
 
 export interface IngestionLedger {
-  processedDays: number[];
-  lastProcessedDay: number | null;
+  /** The Redis tracking keys processed_days / last_processed_day (empty when Redis is unreachable). */
+  processedDays: string[];
+  lastProcessedDay: string | null;
+  /** Whether Redis tracking agrees with the ledger; null when it could not be read. */
+  trackingAgrees: boolean | null;
   batches: LedgerBatch[];
   files: LedgerFile[];
-  /** Files in the incremental raw folder not yet in the ledger. */
+  /** Newest first. */
+  runs: LedgerRun[];
+  /** Files in the incremental raw folder not yet committed (new or changed). */
   pendingFiles: string[];
-  totals: { files: number; rows: number; quarantinedRows: number };
+  totals: { files: number; orders: number; items: number; quarantinedRows: number };
 }
 
 export interface IngestionService {
@@ -125,6 +144,7 @@ export interface IngestionService {
 }
 
 export interface CacheStats {
+  /** Cached prediction cells. */
   keys: number;
   hits: number;
   misses: number;
@@ -132,18 +152,16 @@ export interface CacheStats {
   /** Model version whose predictions are cached, and the current one (they differ until a refresh). */
   cachedVersion: string | null;
   currentVersion: string | null;
+  upToDate: boolean;
   refreshedAt: string | null;
   ageSeconds: number | null;
-  latency: {
-    cacheP50Ms: number | null;
-    cacheP99Ms: number | null;
-    modelP50Ms: number | null;
-    modelP99Ms: number | null;
-  };
+  memoryBytes: number | null;
+  /** Redis GET round trip measured on a few cached cells; null when the cache is empty. */
+  lookupLatency: { p50Ms: number; p99Ms: number } | null;
 }
 
 export interface CacheStatsService {
-  stats(): Promise<Omit<CacheStats, 'latency'> & Partial<Pick<CacheStats, 'latency'>>>;
+  stats(): Promise<CacheStats>;
 }
 
 export interface ModelCandidate {

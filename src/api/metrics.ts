@@ -75,13 +75,13 @@ export class ApiMetrics {
     });
     const ingested = new Gauge({
       name: 'orderflow_rows_ingested',
-      help: 'Order rows recorded in the ingestion ledger (accepted), and rows quarantined.',
+      help: 'Order rows committed by incremental ingestion (accepted) and rows quarantined.',
       labelNames: ['kind'],
       registers,
       collect: async () => {
         const ledger = await sources.ingestion.ledger().catch(() => undefined);
         if (!ledger) return;
-        ingested.set({ kind: 'accepted' }, ledger.totals.rows);
+        ingested.set({ kind: 'accepted' }, ledger.totals.orders);
         ingested.set({ kind: 'quarantined' }, ledger.totals.quarantinedRows);
       },
     });

@@ -12,8 +12,14 @@ import { createApp, type AppOptions } from './app.js';
 import { CsvAggregateSource } from './aggregates.js';
 import { DbAuthStore, ensureAdmin, ADMIN_USER } from './auth-store.js';
 import type { AppDeps, CacheStatsService, DagService, IngestionService, PredictionService } from './deps.js';
-import { emptyIngestion, noCacheStats, NoSchedulerDagService } from './fallbacks.js';
-import { CurrentModel, ModelPredictionService, RegistryModelService } from './model-services.js';
+import { Predictor } from '../cache/predictor.js';
+import { DagRegistry } from '../orchestration/dag.js';
+import { pipelineDags, pipelineStages } from '../orchestration/pipeline-dags.js';
+import { createRuntime } from '../orchestration/runtime.js';
+import { CachedPredictionService, RedisCacheStatsService } from './cache-services.js';
+import { OrchestrationDagService } from './dag-services.js';
+import { LedgerIngestionService } from './ingestion-service.js';
+import { RegistryModelService } from './model-services.js';
 
 export interface ServerRuntime {
   config: Config;
@@ -75,11 +81,26 @@ export async function startServer(
 
     const built = { ...(await runtime.buildServices?.({ db, redis })), ...runtime.services };
     const store = db;
+    let predictions = built.predictions;
+    if (!predictions) {
+      const predictor = await Predictor.create({ config, logger, redis });
+      releasers.push(() => predictor.close());
+      predictions = new CachedPredictionService(predictor);
+    }
+    let dags = built.dags;
+    if (!dags) {
+      // The DAG definitions and queues without a scheduler or worker: runs triggered here are executed by the
+      // workers of `orderflow up` / `orderflow worker`, and the history is read from the shared store.
+      const registry = new DagRegistry(pipelineDags(pipelineStages({ config, db, redis })));
+      const orchestration = createRuntime({ config, logger, db, registry });
+      releasers.push(() => orchestration.close());
+      dags = new OrchestrationDagService(orchestration);
+    }
     const deps: AppDeps = {
-      predictions: built.predictions ?? new ModelPredictionService(new CurrentModel(config.paths.modelsDir)),
-      dags: built.dags ?? new NoSchedulerDagService(),
-      ingestion: built.ingestion ?? emptyIngestion,
-      cache: built.cache ?? noCacheStats,
+      predictions,
+      dags,
+      ingestion: built.ingestion ?? new LedgerIngestionService(config, db, redis),
+      cache: built.cache ?? new RedisCacheStatsService(config, redis),
       models: new RegistryModelService(db, config.paths.modelsDir),
       aggregates: new CsvAggregateSource(config.paths),
       health: {

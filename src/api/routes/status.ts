@@ -1,7 +1,6 @@
 // Models, cache statistics, health and Prometheus metrics.
 import type { FastifyInstance } from 'fastify';
 import { toError } from '../../errors.js';
-import type { CacheStats } from '../deps.js';
 import type { ApiMetrics } from '../metrics.js';
 import type { RouteContext } from './context.js';
 
@@ -13,7 +12,7 @@ export function statusRoutes(app: FastifyInstance, { deps, metrics, authenticate
 
   app.get('/api/cache/stats', { preHandler: authenticated }, async () => {
     const stats = await deps.cache.stats();
-    return { ...stats, latency: stats.latency ?? (await servedLatency(metrics)) };
+    return { ...stats, served: await servedLatency(metrics) };
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -38,8 +37,8 @@ export function statusRoutes(app: FastifyInstance, { deps, metrics, authenticate
   });
 }
 
-/** Upper bounds of the quantiles, from this process's latency histogram (when the cache service reports none). */
-async function servedLatency(metrics: ApiMetrics): Promise<NonNullable<CacheStats['latency']>> {
+/** Latency quantiles (bucket upper bounds) of the predictions this process served, from its histogram. */
+async function servedLatency(metrics: ApiMetrics): Promise<Record<string, number | null>> {
   const { values } = await metrics.predictionLatency.get();
   const quantile = (source: string, q: number): number | null => {
     // Cumulative bucket counts for this source, in order of their upper bound `le`.

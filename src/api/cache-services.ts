@@ -1,0 +1,72 @@
+// Adapters from the cache stage (src/cache) to the API's interfaces: the cached Predictor (Redis → model) as the
+// PredictionService and `cacheStats` as the CacheStatsService.
+import type { Config } from '../config.js';
+import { cacheStats } from '../cache/stats.js';
+import type { Predictor } from '../cache/predictor.js';
+import type { Redis } from '../redis.js';
+import type {
+  BatchOutcome,
+  CacheStats,
+  CacheStatsService,
+  PredictionAnswer,
+  PredictionCell,
+  PredictionService,
+} from './deps.js';
+import { outcomeError } from './model-services.js';
+
+type Cached = Awaited<ReturnType<Predictor['predict']>>;
+
+const toAnswer = (p: Cached): PredictionAnswer => ({
+  day_of_week: p.day_of_week,
+  hour_of_day: p.hour_of_day,
+  category: p.category,
+  prediction: p.prediction,
+  source: p.source,
+  model_version: p.model_version,
+  ...(p.miss_reason ? { miss_reason: p.miss_reason } : {}),
+});
+
+export class CachedPredictionService implements PredictionService {
+  constructor(private readonly predictor: Predictor) {}
+
+  async predict(cell: PredictionCell): Promise<PredictionAnswer> {
+    return toAnswer(await this.predictor.predict(cell.day, cell.hour, cell.category));
+  }
+
+  async predictMany(cells: readonly PredictionCell[]): Promise<BatchOutcome[]> {
+    const results = await this.predictor.predictMany(cells);
+    return results.map((r) =>
+      'error' in r ? { ok: false, error: outcomeError(r.error) } : { ok: true, ...toAnswer(r) },
+    );
+  }
+
+  async categories(): Promise<readonly string[]> {
+    return (await this.predictor.models.current())?.categories ?? [];
+  }
+}
+
+export class RedisCacheStatsService implements CacheStatsService {
+  constructor(
+    private readonly config: Pick<Config, 'redisKeyPrefix' | 'paths'>,
+    private readonly redis: Redis,
+    /** GETs timed per call: the dashboard polls this every few seconds. @defaultValue 20 */
+    private readonly samples = 20,
+  ) {}
+
+  async stats(): Promise<CacheStats> {
+    const s = await cacheStats({ config: this.config, redis: this.redis }, { samples: this.samples });
+    return {
+      keys: s.cachedPredictions,
+      hits: s.hits,
+      misses: s.misses,
+      hitRate: s.hitRate,
+      cachedVersion: s.cachedVersion,
+      currentVersion: s.currentVersion,
+      upToDate: s.upToDate,
+      refreshedAt: s.lastRefreshAt,
+      ageSeconds: s.lastRefreshAgeSeconds,
+      memoryBytes: s.redisMemoryUsedBytes,
+      lookupLatency: s.lookupLatency ? { p50Ms: s.lookupLatency.p50Ms, p99Ms: s.lookupLatency.p99Ms } : null,
+    };
+  }
+}
