@@ -8,11 +8,13 @@ import type { Redis } from '../redis.js';
 import { cacheKeys, cellKeysOf, type CacheKeys } from './keys.js';
 import { LOOKUP_SCRIPT } from './lua/lookup.js';
 import { RELEASE_LOCK_SCRIPT } from './lua/release-lock.js';
+import { SET_DURATION_SCRIPT } from './lua/set-duration.js';
 import { LuaScript } from './script.js';
 import type { CacheEntries, CacheMeta, LookupResult, PredictionCache } from './types.js';
 
 const lookupScript = new LuaScript(LOOKUP_SCRIPT);
 const releaseScript = new LuaScript(RELEASE_LOCK_SCRIPT);
+const setDurationScript = new LuaScript(SET_DURATION_SCRIPT);
 
 /** Attempts of a WATCHed transaction before giving up (another writer kept changing the meta hash). */
 const WATCH_ATTEMPTS = 5;
@@ -50,6 +52,7 @@ export class RedisPredictionCache implements PredictionCache {
   }
 
   async replace(entries: CacheEntries): Promise<{ staleKeysDeleted: number }> {
+    const writeStarted = performance.now();
     const { meta, keys, values } = entries;
     const pairs: string[] = new Array<string>(keys.length * 2);
     for (let i = 0; i < keys.length; i++) {
@@ -64,7 +67,7 @@ export class RedisPredictionCache implements PredictionCache {
       categories: JSON.stringify(meta.categories),
       duration_ms: String(Math.round(meta.durationMs)),
     };
-    return this.watchedMeta(async (old, tx) => {
+    const out = await this.watchedMeta(async (old, tx) => {
       const stale = cellKeysOf(
         this.keys,
         (old?.categories ?? []).filter((c) => !current.has(c)),
@@ -73,6 +76,10 @@ export class RedisPredictionCache implements PredictionCache {
       tx.mset(pairs).del(this.keys.meta).hset(this.keys.meta, fields);
       return { staleKeysDeleted: stale.length };
     });
+    // The meta hash of the transaction carries the time until the write; the full time follows once acknowledged.
+    const total = Math.round(meta.durationMs + performance.now() - writeStarted);
+    await setDurationScript.run(this.redis, [this.keys.meta], [meta.modelVersion, meta.generatedAt, total]);
+    return out;
   }
 
   async lookup(cellKeys: readonly string[], expectedVersion: string): Promise<LookupResult> {

@@ -10,7 +10,10 @@ export interface CacheMeta {
   count: number;
   /** Category names cached: the registry used to delete stale keys without KEYS. */
   categories: string[];
-  /** Time to predict the grid and write it, in ms. */
+  /**
+   * Whole refresh time in ms (loading, predicting, writing). `replace` receives the time spent before the write
+   * and records the total once the write is acknowledged.
+   */
   durationMs: number;
 }
 

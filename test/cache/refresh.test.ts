@@ -121,16 +121,26 @@ describe('cache refresh', () => {
     assert.deepEqual([...seen].sort(), ['va', 'vb']);
   });
 
+  test('two refreshes at once › one writes, the other waits for the lock and finds the version cached', async () => {
+    await writeTestModel(config.paths.modelsDir, 'v3', ['milk'], 3);
+    const results = await Promise.all([refreshCache({ config, redis }), refreshCache({ config, redis })]);
+    assert.deepEqual(results.map((r) => r.status).sort(), ['refreshed', 'unchanged']);
+    const meta = await redis.hgetall('orderflow:cache:meta');
+    assert.equal(meta.model_version, 'v3');
+    assert.ok(Number(meta.duration_ms) >= 0);
+    assert.equal(await redis.exists('orderflow:cache:refresh-lock'), 0);
+  });
+
   test('REDIS_KEY_PREFIX › every key carries the prefix; clear removes only orderflow keys', async () => {
     const prefixed = { ...config, redisKeyPrefix: 'of:' };
     await redis.set('someone-else', 'keep');
     await refreshCache({ config: prefixed, redis }, { force: true });
-    assert.equal(await redis.exists('of:0:9:aisle 000'), 1);
+    assert.equal(await redis.exists('of:0:9:milk'), 1);
     assert.equal(await redis.exists('of:orderflow:cache:meta'), 1);
     const cache = new RedisPredictionCache(redis, prefixed);
-    await cache.lookup([cache.keys.cell(0, 9, 'aisle 000')], '');
+    await cache.lookup([cache.keys.cell(0, 9, 'milk')], '');
     const removed = await cache.clear();
-    assert.equal(removed, cellKeysOf(cache.keys, names(40)).length + 1);
+    assert.equal(removed, cellKeysOf(cache.keys, ['milk']).length + 1);
     assert.equal(await redis.exists('of:orderflow:cache:hits'), 0);
     assert.equal(await redis.get('someone-else'), 'keep');
     // The unprefixed cache is untouched.
