@@ -12,6 +12,7 @@ import {
 import { registerCacheCommands } from './cache-commands.js';
 import { registerDagCommands } from './dag-commands.js';
 import { registerDataCommands } from './data-commands.js';
+import { registerStartCommand } from './start-command.js';
 import { registerIncrementalCommands } from './incremental-commands.js';
 import { registerMlCommands } from './ml-commands.js';
 import { registerServeCommand } from './serve-command.js';
@@ -31,6 +32,7 @@ export function buildProgram(io: CommandIo = processIo): Command {
       writeErr: (s) => io.err(s.replace(/\n$/, '')),
     });
   const context: ContextFactory = () => createContext(program.opts<GlobalOptions>(), io);
+  registerStartCommand(program, context);
   registerDataCommands(program, context);
   registerIncrementalCommands(program, context);
   registerMlCommands(program, context);

@@ -80,7 +80,8 @@ export async function ensureRedis(config: Config, logger: Logger): Promise<Redis
       '--logfile',
       path.join(config.paths.redisDir, 'redis.log'),
     ],
-    { stdio: 'ignore' },
+    // Its own process group: a Ctrl-C in the terminal must reach orderflow only, which stops Redis last.
+    { stdio: 'ignore', detached: true },
   );
   let exited = false;
   child.once('exit', () => (exited = true));
