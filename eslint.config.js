@@ -28,7 +28,7 @@ export default tseslint.config(
         Chart: 'readonly',
         URLSearchParams: 'readonly',
         FormData: 'readonly',
-        location: 'readonly',
+        location: 'readonly', Node: 'readonly', clearTimeout: 'readonly',
       },
     },
   },

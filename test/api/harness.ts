@@ -11,6 +11,13 @@ import { createTestDatabase } from '../helpers/postgres.js';
 import { startRedis } from '../helpers/redis.js';
 import { tempDir } from '../helpers/tmp.js';
 import { MemoryDagService } from './memory-dags.js';
+import type { DagService } from '../../src/api/deps.js';
+import { OrchestrationDagService } from '../../src/api/dag-services.js';
+import { DagRegistry } from '../../src/orchestration/dag.js';
+import { pipelineDags, pipelineStages } from '../../src/orchestration/pipeline-dags.js';
+import { createRuntime } from '../../src/orchestration/runtime.js';
+import { startWorker } from '../../src/orchestration/worker.js';
+import { createRedis } from '../../src/redis.js';
 
 export const API_TOKEN = 'test-token-0123456789abcdef';
 export const ADMIN_PASSWORD = 'correct horse battery';
@@ -39,6 +46,8 @@ export function aggregateCsv(): string {
 
 export interface HarnessOptions {
   env?: Record<string, string>;
+  /** `pipeline`: the real pipeline DAGs with a BullMQ worker in this process (as `orderflow up` runs them). */
+  dags?: 'memory' | 'pipeline';
   train?: boolean;
   app?: ServerRuntime['app'];
 }
@@ -72,9 +81,27 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     if (options.train ?? true) await trainModels({ db, paths: config.paths }, { seed: 1 });
     const dags = new MemoryDagService();
     stops.push(async () => dags.close());
+    let dagService: DagService = dags;
+    if (options.dags === 'pipeline') {
+      const redisClient = createRedis(config);
+      stops.push(async () => redisClient.disconnect());
+      const registry = new DagRegistry(pipelineDags(pipelineStages({ config, db, redis: redisClient })));
+      const rt = createRuntime({ config, logger, db, registry });
+      stops.push(() => rt.close());
+      const worker = await startWorker(rt);
+      stops.push(() => worker.close());
+      dagService = new OrchestrationDagService(rt);
+    }
     const announced: string[] = [];
     const server = await startServer(
-      { config, logger, db, announce: (l) => announced.push(l), services: { dags }, app: options.app },
+      {
+        config,
+        logger,
+        db,
+        announce: (l) => announced.push(l),
+        services: { dags: dagService },
+        app: options.app,
+      },
       { port: 0, host: '127.0.0.1' },
     );
     stops.push(() => server.close());

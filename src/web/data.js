@@ -1,0 +1,152 @@
+// Data: a heatmap of items by day × hour (an HTML table with coloured cells), the top categories (chart.js bars)
+// and the ingestion ledger (processed days and files, pending files, quarantined rows).
+import { api } from './api.js';
+import { $, el, fmtNumber, relTime, replace, table, tile } from './dom.js';
+
+let topChart = null;
+
+/** White → deep teal, by the share of the largest cell. */
+function heat(value, max) {
+  const t = max > 0 ? Math.sqrt(value / max) : 0;
+  const from = [240, 247, 246];
+  const to = [8, 104, 112];
+  const c = from.map((f, i) => Math.round(f + (to[i] - f) * t));
+  return { bg: `rgb(${c.join(',')})`, fg: t > 0.55 ? '#fff' : '#1d2b36' };
+}
+
+function heatmap(matrix) {
+  const max = Math.max(0, ...matrix.flat());
+  const hours = Array.from({ length: 24 }, (_, h) => h);
+  return el(
+    'table',
+    { class: 'heatmap', id: 'heatmap-table' },
+    el(
+      'thead',
+      {},
+      el(
+        'tr',
+        {},
+        el('th', {}, 'day \\ hour'),
+        hours.map((h) => el('th', {}, String(h))),
+      ),
+    ),
+    el(
+      'tbody',
+      {},
+      matrix.map((row, d) =>
+        el(
+          'tr',
+          {},
+          el('th', {}, `day ${d}`),
+          row.map((v, h) => {
+            const { bg, fg } = heat(v, max);
+            return el(
+              'td',
+              { style: `background:${bg};color:${fg}`, title: `day ${d}, ${h}:00 — ${fmtNumber(v)} items` },
+              v >= 1000 ? `${(v / 1000).toFixed(v >= 10000 ? 0 : 1)}k` : v > 0 ? String(v) : '',
+            );
+          }),
+        ),
+      ),
+    ),
+  );
+}
+
+function drawTop(top) {
+  const labels = top.map((t) => t.category);
+  const data = top.map((t) => t.items);
+  if (topChart) {
+    topChart.data.labels = labels;
+    topChart.data.datasets[0].data = data;
+    topChart.update('none');
+    return;
+  }
+  topChart = new window.Chart($('#top-chart'), {
+    type: 'bar',
+    data: { labels, datasets: [{ label: 'items', data, backgroundColor: '#0f8b8d', borderRadius: 4 }] },
+    options: {
+      indexAxis: 'y',
+      maintainAspectRatio: false,
+      animation: false,
+      plugins: { legend: { display: false } },
+      scales: { x: { beginAtZero: true, grid: { color: '#eef2f4' } }, y: { grid: { display: false } } },
+    },
+  });
+}
+
+function ledgerView(ledger) {
+  replace(
+    $('#ledger-tiles'),
+    tile(
+      'processed days',
+      fmtNumber(ledger.processedDays.length),
+      ledger.lastProcessedDay ? `last: ${ledger.lastProcessedDay}` : 'none yet',
+    ),
+    tile(
+      'files committed',
+      fmtNumber(ledger.totals.files),
+      `${fmtNumber(ledger.totals.orders)} orders · ${fmtNumber(ledger.totals.items)} items`,
+    ),
+    tile(
+      'pending files',
+      fmtNumber(ledger.pendingFiles.length),
+      ledger.pendingFiles[0] ?? 'nothing waiting',
+      ledger.pendingFiles.length ? 'warn' : '',
+    ),
+    tile(
+      'quarantined rows',
+      fmtNumber(ledger.totals.quarantinedRows),
+      'rejected by validation',
+      ledger.totals.quarantinedRows ? 'bad' : '',
+    ),
+    tile(
+      'Redis tracking',
+      ledger.trackingAgrees === null ? 'unknown' : ledger.trackingAgrees ? 'in sync' : 'differs',
+      'processed_days vs ledger',
+      ledger.trackingAgrees === false ? 'warn' : '',
+    ),
+  );
+  replace(
+    $('#ledger'),
+    table(
+      ['batch', 'files', 'orders', 'items', 'quarantined rows', 'committed'],
+      [...ledger.batches]
+        .reverse()
+        .map((b) =>
+          el(
+            'tr',
+            {},
+            el('td', {}, b.batch),
+            el('td', {}, fmtNumber(b.files)),
+            el('td', {}, fmtNumber(b.orders)),
+            el('td', {}, fmtNumber(b.items)),
+            el('td', { class: b.quarantinedRows ? 'bad-text' : '' }, fmtNumber(b.quarantinedRows)),
+            el('td', {}, relTime(b.committedAt)),
+          ),
+        ),
+      { empty: 'no batch committed yet' },
+    ),
+    ledger.pendingFiles.length
+      ? el('p', { class: 'muted' }, `pending: ${ledger.pendingFiles.join(', ')}`)
+      : null,
+  );
+}
+
+export const dataSection = {
+  async refresh() {
+    const [agg, ledger] = await Promise.all([api('/api/aggregates?top=12'), api('/api/ingestion')]);
+    replace(
+      $('#heatmap'),
+      agg.file
+        ? heatmap(agg.heatmap)
+        : el('p', { class: 'muted' }, 'no aggregate yet: run `orderflow aggregate` or the incremental DAG'),
+      el(
+        'p',
+        { class: 'muted small' },
+        agg.file ? `${fmtNumber(agg.totalItems)} items from ${agg.file}` : '',
+      ),
+    );
+    drawTop(agg.topCategories);
+    ledgerView(ledger);
+  },
+};
