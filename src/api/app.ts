@@ -54,9 +54,10 @@ export async function createApp(
     ? Fastify({ ...base, loggerInstance: options.logger })
     : Fastify({ ...base, logger: false });
   installErrorHandler(app);
-  app.addHook('onSend', async (_request, reply, payload) => {
+  // A callback hook, not an async one: this runs on every request, including the hot prediction path.
+  app.addHook('onSend', (_request, reply, payload, done) => {
     reply.headers(SECURITY_HEADERS);
-    return payload;
+    done(null, payload);
   });
 
   await app.register(fastifyCookie);

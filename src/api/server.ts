@@ -83,7 +83,11 @@ export async function startServer(
     const store = db;
     let predictions = built.predictions;
     if (!predictions) {
-      const predictor = await Predictor.create({ config, logger, redis });
+      // Concurrent requests' lookups share one write to Redis (auto-pipelining): fewer syscalls per request.
+      const lookups = await connectRedis(config, { failFast: true });
+      lookups.options.enableAutoPipelining = true;
+      releasers.push(async () => void lookups.disconnect());
+      const predictor = await Predictor.create({ config, logger, redis: lookups });
       releasers.push(() => predictor.close());
       predictions = new CachedPredictionService(predictor);
     }

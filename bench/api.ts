@@ -1,0 +1,112 @@
+// npm run bench:api — the prediction endpoint under load with autocannon on loopback, answered from the Redis
+// cache. A built `orderflow serve` runs in its own process (embedded metadata store, a private redis-server);
+// autocannon runs here. Target on a 2-core machine: ≥ 10k requests/s, p99 < 5 ms, 0 errors; then 60 s sustained.
+// BENCH_API_SECONDS overrides the sustained duration (default 60).
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import autocannon, { type Result } from 'autocannon';
+import { startRedis } from '../test/helpers/redis.js';
+import { buildOnce, CLI, record, timeProcess } from './util.js';
+
+const CATEGORIES = Array.from({ length: 40 }, (_, i) => `category ${String(i).padStart(2, '0')}`);
+
+function aggregateCsv(): string {
+  const lines = ['day_of_week,hour_of_day,category,items_count'];
+  for (let d = 0; d < 7; d++)
+    for (let h = 0; h < 24; h++)
+      CATEGORIES.forEach((c, k) => lines.push(`${d},${h},${c},${(d + 1) * (24 - Math.abs(h - 12)) + k}`));
+  return lines.join('\n') + '\n';
+}
+
+async function waitReady(url: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(`${url}/readyz`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+  throw new Error(`server at ${url} did not become ready`);
+}
+
+function run(url: string, seconds: number, connections: number): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    // Every request a different cached cell: day, hour and category cycle independently.
+    let i = 0;
+    const paths = Array.from({ length: 7 * 24 * CATEGORIES.length }, () => {
+      const n = i++;
+      return `/api/predictions/${n % 7}/${Math.floor(n / 7) % 24}/${encodeURIComponent(CATEGORIES[n % CATEGORIES.length])}`;
+    });
+    let k = 0;
+    autocannon(
+      {
+        url,
+        connections,
+        duration: seconds,
+        requests: [{ setupRequest: (req) => ({ ...req, path: paths[k++ % paths.length] }) }],
+      },
+      (err, result) => (err ? reject(err) : resolve(result)),
+    );
+  });
+}
+
+async function main(): Promise<void> {
+  buildOnce();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'orderflow-bench-api-'));
+  const redis = await startRedis();
+  const port = 18000 + Math.floor(Math.random() * 2000);
+  const env = {
+    DATA_DIR: dir,
+    REDIS_URL: redis.url,
+    DATABASE_URL: '',
+    LOG_LEVEL: 'warn',
+    ORDERFLOW_ADMIN_PASSWORD: 'bench-password-123',
+    PORT: String(port),
+  };
+  let server: ReturnType<typeof spawn> | undefined;
+  try {
+    mkdirSync(path.join(dir, 'processed'), { recursive: true });
+    writeFileSync(path.join(dir, 'processed', 'orders.csv'), aggregateCsv());
+    timeProcess('node', [CLI, 'train', '--seed', '1'], env);
+    timeProcess('node', [CLI, 'cache', 'refresh'], env);
+    server = spawn('node', [CLI, 'serve'], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    const url = `http://127.0.0.1:${port}`;
+    await waitReady(url);
+    const probe = (await (await fetch(`${url}/api/predictions/0/12/category%2001`)).json()) as {
+      source: string;
+    };
+    if (probe.source !== 'cache') throw new Error(`expected cache hits, got source ${probe.source}`);
+
+    const connections = Number(process.env.BENCH_API_CONNECTIONS ?? 10);
+    await run(url, 3, connections); // warm-up (JIT, connection pools)
+    const short = await run(url, 10, connections);
+    const sustainedSeconds = Number(process.env.BENCH_API_SECONDS ?? 60);
+    const sustained = await run(url, sustainedSeconds, connections);
+    const figures = (r: Result, label: string): Record<string, string> => ({
+      [`${label} requests/s (mean)`]: Math.round(r.requests.average).toLocaleString('en-US'),
+      [`${label} latency p50 / p99 / max`]: `${r.latency.p50} / ${r.latency.p99} / ${r.latency.max} ms`,
+      [`${label} errors (non-2xx + errors + timeouts)`]: String(r.non2xx + r.errors + r.timeouts),
+    });
+    const all = {
+      ...figures(short, '10 s'),
+      ...figures(sustained, `${sustainedSeconds} s sustained`),
+      setup: `${connections} connections, GET /api/predictions/:day/:hour/:category, every cell cached`,
+    };
+    for (const [k, v] of Object.entries(all)) console.log(`${k}: ${v}`);
+    record('api', 'npm run bench:api', all);
+  } finally {
+    server?.kill('SIGTERM');
+    if (server && server.exitCode === null) await new Promise((r) => server?.once('exit', r));
+    await redis.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
