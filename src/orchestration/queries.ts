@@ -1,7 +1,14 @@
 // The query API over DAGs and their run history, shared by the CLI (`orderflow dags …`) and the HTTP API, so
 // neither writes SQL of its own. Every function validates the DAG id (NotFoundError listing the known ids).
 import { NotFoundError } from '../errors.js';
-import { describeSchedule, type RunState, type RunTrigger, type Schedule, type TaskState } from './dag.js';
+import {
+  describeSchedule,
+  validateDag,
+  type RunState,
+  type RunTrigger,
+  type Schedule,
+  type TaskState,
+} from './dag.js';
 import {
   activeRun,
   dagStates,
@@ -37,9 +44,12 @@ export interface DagSummary {
   /** "every 4s" or "cron 0 * * * *". */
   scheduleText: string;
   paused: boolean;
+  /** In dependency order. */
   tasks: { id: string; dependsOn: string[] }[];
   /** The newest run that was not skipped. */
   lastRun: RunSummary | null;
+  /** When the newest successful run ended. */
+  lastSuccessAt: string | null;
   activeRunId: number | null;
   /** When the next scheduled tick is due; null when no scheduler has registered the schedule yet. */
   nextRunAt: string | null;
@@ -108,6 +118,7 @@ function taskView(row: TaskTryRow): TaskInstanceView {
 export async function listDags(rt: OrchestrationRuntime): Promise<DagSummary[]> {
   const states = await dagStates(rt.db);
   const last = new Map((await lastRuns(rt.db)).map((r) => [r.dag_id, r]));
+  const lastSuccess = new Map((await lastRuns(rt.db, 'success')).map((r) => [r.dag_id, r]));
   const summaries: DagSummary[] = [];
   for (const dag of rt.registry.all()) {
     const scheduler = await rt.ticks.getJobScheduler(dag.id);
@@ -119,8 +130,9 @@ export async function listDags(rt: OrchestrationRuntime): Promise<DagSummary[]> 
       schedule: dag.schedule,
       scheduleText: describeSchedule(dag.schedule),
       paused: states.get(dag.id)?.paused ?? false,
-      tasks: dag.tasks.map((t) => ({ id: t.id, dependsOn: [...(t.dependsOn ?? [])] })),
+      tasks: validateDag(dag).map((t) => ({ id: t.id, dependsOn: [...(t.dependsOn ?? [])] })),
       lastRun: lastRow ? runSummary(lastRow) : null,
+      lastSuccessAt: iso(lastSuccess.get(dag.id)?.ended_at ?? null),
       activeRunId: active?.id ?? null,
       nextRunAt: scheduler?.next ? new Date(scheduler.next).toISOString() : null,
     });

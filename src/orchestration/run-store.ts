@@ -107,10 +107,12 @@ export async function runsOfDag(db: Db, dagId: string, limit: number): Promise<R
   ]);
 }
 
-/** The newest run of each DAG that is not `skipped` (what "last run" means in `dags list`). */
-export async function lastRuns(db: Db): Promise<RunRow[]> {
+/** The newest run of each DAG that is not `skipped` (what "last run" means in `dags list`), or in `state`. */
+export async function lastRuns(db: Db, state?: RunState): Promise<RunRow[]> {
+  const where = state ? 'state = $1' : "state <> 'skipped'";
   return db.query<RunRow>(
-    `SELECT DISTINCT ON (dag_id) ${RUN_COLUMNS} FROM dag_runs WHERE state <> 'skipped' ORDER BY dag_id, id DESC`,
+    `SELECT DISTINCT ON (dag_id) ${RUN_COLUMNS} FROM dag_runs WHERE ${where} ORDER BY dag_id, id DESC`,
+    state ? [state] : [],
   );
 }
 

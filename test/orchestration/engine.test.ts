@@ -11,10 +11,21 @@ import {
   triggerDag,
   unpauseDag,
 } from '../../src/orchestration/queries.js';
+import { taskJobId } from '../../src/orchestration/runs.js';
 import { startScheduler, type SchedulerHandle } from '../../src/orchestration/scheduler.js';
+import { sweep } from '../../src/orchestration/sweeper.js';
 import { startWorker, type WorkerHandle } from '../../src/orchestration/worker.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
-import { openEnv, runsOf, testDag, triesOf, waitFor, waitForRunEnd, type Env } from './harness.js';
+import {
+  FAST_SETTINGS,
+  openEnv,
+  runsOf,
+  testDag,
+  triesOf,
+  waitFor,
+  waitForRunEnd,
+  type Env,
+} from './harness.js';
 
 describe('orchestration engine', () => {
   let redis: RedisServer;
@@ -196,5 +207,28 @@ describe('orchestration engine', () => {
       assert.deepEqual(err.suggestions, ['only_one']);
       return true;
     });
+  });
+
+  test('sweeper › a queued task whose job vanished is enqueued again; old history is deleted', async () => {
+    env = await openEnv(redis.url);
+    const rt = env.runtime([testDag('lost', [{ id: 'only', run: async () => 'done' }])], {
+      ...FAST_SETTINGS,
+      lostTaskGraceMs: 0,
+    });
+    const { runId } = (await triggerDag(rt, 'lost')) as { runId: number };
+    assert.equal(await rt.tasks.remove(taskJobId(runId, 'only')), 1);
+    const repaired = await sweep(rt);
+    assert.equal(repaired.requeued, 1);
+    handles.push(await startWorker(rt));
+    assert.equal((await waitForRunEnd(env.db, runId)).state, 'success');
+
+    await env.db.query(`UPDATE dag_runs SET created_at = now() - interval '15 days' WHERE id = $1`, [runId]);
+    const retained = await sweep(rt, { retention: true });
+    assert.equal(
+      retained.deletedRuns,
+      1,
+      `older than ORDERFLOW_RUN_RETENTION_DAYS=${env.config.runRetentionDays}`,
+    );
+    assert.deepEqual(await env.db.query('SELECT count(*)::int AS n FROM dag_task_instances'), [{ n: 0 }]);
   });
 });
