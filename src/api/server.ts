@@ -15,7 +15,7 @@ import type { AppDeps, CacheStatsService, DagService, IngestionService, Predicti
 import { Predictor } from '../cache/predictor.js';
 import { DagRegistry } from '../orchestration/dag.js';
 import { pipelineDags, pipelineStages } from '../orchestration/pipeline-dags.js';
-import { createRuntime } from '../orchestration/runtime.js';
+import { createRuntime, type OrchestrationRuntime } from '../orchestration/runtime.js';
 import { CachedPredictionService, RedisCacheStatsService } from './cache-services.js';
 import { OrchestrationDagService } from './dag-services.js';
 import { LedgerIngestionService } from './ingestion-service.js';
@@ -28,6 +28,11 @@ export interface ServerRuntime {
   announce?: (line: string) => void;
   /** An open metadata store to share; otherwise one is opened (serving the embedded store) and closed on close(). */
   db?: Db;
+  /**
+   * The DAG runtime of this process (`orderflow up`): the API reads and triggers through it instead of opening
+   * queues of its own.
+   */
+  orchestration?: OrchestrationRuntime;
   /** Stage services provided by the caller; each missing one gets the default adapter or a 503 stand-in. */
   services?: Partial<{
     dags: DagService;
@@ -91,7 +96,8 @@ export async function startServer(
       releasers.push(() => predictor.close());
       predictions = new CachedPredictionService(predictor);
     }
-    let dags = built.dags;
+    let dags =
+      built.dags ?? (runtime.orchestration ? new OrchestrationDagService(runtime.orchestration) : undefined);
     if (!dags) {
       // The DAG definitions and queues without a scheduler or worker: runs triggered here are executed by the
       // workers of `orderflow up` / `orderflow worker`, and the history is read from the shared store.

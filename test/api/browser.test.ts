@@ -57,7 +57,9 @@ test('browser › triggering a DAG makes its run appear in the grid, and its log
   await page.waitForSelector('#run-detail .logs .log');
   const logs = await page.locator('#run-detail .logs').first().innerText();
   assert.ok(logs.length > 0);
-  assert.equal(await card.locator('button.cell.run.state-success').count(), 1);
+  // The grid catches up on its next live refresh (≤ 2 s).
+  await card.locator('button.cell.run.state-success').waitFor();
+  assert.equal(await card.locator('button.cell.run').count(), 1);
   await shot('dags');
 });
 

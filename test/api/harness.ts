@@ -86,7 +86,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       const redisClient = createRedis(config);
       stops.push(async () => redisClient.disconnect());
       const registry = new DagRegistry(pipelineDags(pipelineStages({ config, db, redis: redisClient })));
-      const rt = createRuntime({ config, logger, db, registry });
+      // Short intervals so closing the worker does not wait on BullMQ's default 30 s timers.
+      const settings = { lockDurationMs: 2_000, stalledIntervalMs: 1_000, shutdownGraceMs: 2_000 };
+      const rt = createRuntime({ config, logger, db, registry, settings });
       stops.push(() => rt.close());
       const worker = await startWorker(rt);
       stops.push(() => worker.close());
