@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { formatTable } from '../ml/report.js';
+import { startPipelineProcess } from '../ops/pipeline-process.js';
 import { connectRedis } from '../redis.js';
 import { FILE_TRIGGERED_DAG } from '../orchestration/pipeline-dags.js';
 import { openPipelineRuntime } from '../orchestration/pipeline-runtime.js';
@@ -104,24 +105,17 @@ export function registerDagCommands(program: Command, context: ContextFactory): 
     .action(async (flags: { concurrency: number }) => {
       const ctx = context();
       await connectRedis(ctx.config).then((r) => r.disconnect());
-      const rt = await openPipelineRuntime(ctx.config, ctx.logger, { serve: true });
-      // Closed in reverse order: services first, the runtime (queues, Redis, store) last.
-      const handles: Closable[] = [rt];
-      try {
-        handles.push(await startWorker(rt, { concurrency: flags.concurrency }));
-        handles.push(
-          await startScheduler(rt, {
-            fileTrigger: { dir: ctx.config.paths.incrementalRawDir, dagId: FILE_TRIGGERED_DAG },
-          }),
-        );
-      } catch (err) {
-        for (const h of handles.reverse()) await h.close();
-        throw err;
-      }
+      // The same composition as `orderflow start` (runtime, worker, scheduler; `http` adds the API), closed in
+      // reverse order on SIGINT/SIGTERM.
+      const pipeline = await startPipelineProcess(ctx.config, ctx.logger, {
+        concurrency: flags.concurrency,
+        http: false,
+        announce: ctx.err,
+      });
       ctx.err(
-        `orderflow up: scheduler and worker running (DAGs: ${rt.registry.ids().join(', ')}); Ctrl-C to stop`,
+        `orderflow up: scheduler and worker running (DAGs: ${pipeline.runtime.registry.ids().join(', ')}); Ctrl-C to stop`,
       );
-      await runUntilSignal(handles, ctx.logger);
+      await runUntilSignal(pipeline.handles, ctx.logger);
     });
 
   const dags = program.command('dags').description('List, pause, trigger DAGs and read their run history');
