@@ -16,6 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../config.js';
 import { LockedError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { readCurrentPointer } from '../ml/artifact.js';
 import { loadCurrentModel, type LoadedModel } from '../ml/predictor.js';
 import type { Redis } from '../redis.js';
 import { cacheKeys, cellKeysOf } from './keys.js';
@@ -78,16 +79,26 @@ export async function refreshCache(deps: RefreshDeps, options: RefreshOptions = 
   const started = performance.now();
   const cache = deps.cache ?? new RedisPredictionCache(deps.redis, deps.config);
   const keys = cacheKeys(deps.config);
-  const model = await currentModel(deps);
   const before = await cache.readMeta();
+  let version: string | null = null;
   const result = (status: RefreshResult['status'], count: number, stale = 0): RefreshResult => ({
     status,
-    modelVersion: status === 'no-model' ? null : (model?.version ?? null),
+    modelVersion: status === 'no-model' ? null : version,
     previousVersion: before?.modelVersion ?? null,
     count,
     staleKeysDeleted: stale,
     durationMs: performance.now() - started,
   });
+  // The regular (scheduled) call usually finds nothing to do: decide from the small pointer file before
+  // parsing a model artifact.
+  if (!deps.models) {
+    const pointer = await readCurrentPointer(deps.config.paths.modelsDir);
+    if (!pointer) return result('no-model', before?.count ?? 0);
+    version = pointer.version;
+    if (!options.force && before?.modelVersion === version) return result('unchanged', before.count);
+  }
+  const model = await currentModel(deps);
+  version = model?.version ?? null;
   if (!model) return result('no-model', before?.count ?? 0);
   if (!options.force && before?.modelVersion === model.version) return result('unchanged', before.count);
 

@@ -56,12 +56,14 @@ export async function predictCached(
 ): Promise<void> {
   const d = parseDay(day);
   const h = parseHour(hour);
+  const warnings: string[] = [];
   const predictor = await Predictor.create({
     config: ctx.config,
-    onWarning: (message, error) => ctx.err(`warning: ${message} (${error.message})`),
+    onWarning: (message, error) => warnings.push(`warning: ${message} (${error.message})`),
   });
   try {
     const answer = await predictor.predict(d, h, category);
+    // Unreachable Redis gets one plain line naming REDIS_URL instead of the client's message.
     if (answer.miss_reason === 'unavailable') {
       ctx.err(`warning: Redis at REDIS_URL=${ctx.config.redisUrl} is unreachable; answered from the model`);
     }
@@ -71,6 +73,8 @@ export async function predictCached(
         : `Predicted items: ${answer.prediction.toFixed(2)} (source: ${answer.source})`,
     );
     const rewarm = await predictor.idle();
+    // Other warnings (a failed rewarm) once the rewarm has ended.
+    if (answer.miss_reason !== 'unavailable') for (const w of warnings) ctx.err(w);
     if (rewarm?.status === 'refreshed') {
       ctx.err(
         `cache miss (${answer.miss_reason}): cache rewarmed with ${rewarm.modelVersion} (${rewarm.count} keys)`,
