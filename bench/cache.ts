@@ -1,12 +1,16 @@
 // npm run bench:cache — the Redis prediction cache on a model trained (in-process CLI: generate → aggregate →
 // train) over 134 categories, i.e. 7 × 24 × 134 = 22,512 keys, against a private redis-server:
-// - refresh of the full grid (predicting every cell + one MULTI/EXEC), model already in memory;
+// - refresh of the full grid (predicting every cell + one MULTI/EXEC), model already in memory, with the
+//   trained model and with a RandomForest (the slowest to predict);
 // - lookup latency in process: Predictor.predict on a hit vs on a miss (model fallback) vs the model alone;
 // - hit-path throughput: many predict() calls in flight on the one connection, and predictMany batches.
 // Flags: --orders N (default 60000).
 import fs from 'node:fs';
 import path from 'node:path';
 import { ModelSource } from '../src/cache/model-source.js';
+import { readArtifact, setCurrentPointer, writeArtifact } from '../src/ml/artifact.js';
+import { buildTrainingSet, readAggregateCsv } from '../src/ml/dataset.js';
+import { randomForestLearner } from '../src/ml/forest.js';
 import { Predictor } from '../src/cache/predictor.js';
 import { RedisPredictionCache } from '../src/cache/redis-cache.js';
 import { refreshCache } from '../src/cache/refresh.js';
@@ -80,6 +84,32 @@ try {
     `${fmt(median(refreshes))} (max ${fmt(Math.max(...refreshes))}; target < 150 ms)`,
   );
   show('  of which predicting the grid', fmt(median(predictTimes)));
+
+  // The same grid from a RandomForest (the slowest learner to predict), trained here on the same aggregate.
+  const set = buildTrainingSet(await readAggregateCsv(paths.processedCsv), 'grid');
+  const forest = randomForestLearner.fit(set.rows, randomForestLearner.defaults, 42);
+  const forestDir = path.join(dataDir, 'forest-models');
+  const { state: _state, ...artifact } = (await readArtifact(
+    path.join(paths.modelsDir, `${model.version}.json`),
+  ))!;
+  await writeArtifact(forestDir, {
+    ...artifact,
+    version: 'forest',
+    algorithm: 'random_forest',
+    hyperparameters: randomForestLearner.defaults,
+    categories: set.categories,
+    state: forest.state(),
+  });
+  await setCurrentPointer(forestDir, 'forest');
+  const forestModels = new ModelSource(forestDir, { checkIntervalMs: 60_000 });
+  const forestConfig = { ...config, paths: { ...paths, modelsDir: forestDir } };
+  const forestRuns: number[] = [];
+  for (let i = 0; i < 5; i++)
+    forestRuns.push(
+      (await refreshCache({ config: forestConfig, redis, models: forestModels }, { force: true })).durationMs,
+    );
+  show('refresh, full grid, RandomForest model, median of 5', fmt(median(forestRuns)));
+  await refreshCache({ config, redis, models }, { force: true });
 
   const predictor = await Predictor.create({ config, models, rewarm: false });
   const cats = model.categories;

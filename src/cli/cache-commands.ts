@@ -95,7 +95,8 @@ export function registerCacheCommands(program: Command, context: ContextFactory)
   cache
     .command('refresh')
     .description(
-      'Write every cell of the current model to Redis in one atomic step (nothing to do if already cached)',
+      'Write every cell of the current model to Redis in one atomic step (nothing to do if already cached); ' +
+        'exit 1 when no model is trained',
     )
     .option('--force', 'rewrite even when the cache holds the current model version', false)
     .option('--json', 'print the result as JSON', false)
