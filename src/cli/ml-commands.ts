@@ -200,7 +200,11 @@ export function registerMlCommands(program: Command, context: ContextFactory): v
     .argument('[category]', 'category name, case-insensitive (quote names with spaces)')
     .option('--json', 'print {prediction, model_version, algorithm, …} as JSON', false)
     .option('--out <file>', 'with `all`: write the CSV here instead of standard output')
-    .option('--cached', 'answer from the Redis prediction cache, the model on a miss (prints the source)', false)
+    .option(
+      '--cached',
+      'answer from the Redis prediction cache, the model on a miss (prints the source)',
+      false,
+    )
     .action(
       async (day: string, hour: string | undefined, category: string | undefined, flags: PredictFlags) => {
         const ctx = context();
