@@ -1,6 +1,8 @@
-// Aggregates one wide orders file into cells. Fast path: DuckDB sums with a byte-level pre-check beside
-// it; if either finds anything unusual, the exact validator reads the file row by row, bad rows are
-// collected with their line and reason, and DuckDB sums a clean copy of the good rows.
+// Aggregates one wide orders file into cells. Fast path: one DuckDB query sums every category per
+// (day, hour) and, in the same pass, checks what makes a row bad (field count, empty or non-numeric
+// values, negative or fractional counts, day/hour out of range, empty order_id). If anything is off, the
+// exact validator reads the file row by row, bad rows are collected with their line and reason, and DuckDB
+// sums a clean copy of the good rows.
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,7 +11,6 @@ import { readOrdersHeader, type OrdersHeader } from '../data/orders-header.js';
 import { scanOrderRows, type BadRow } from '../data/order-rows.js';
 import type { Cell } from './cells.js';
 import type { DuckDbEngine, GroupSums } from './duckdb-engine.js';
-import { looksClean } from './prescan.js';
 
 export interface FileAggregate {
   file: string;
@@ -34,6 +35,9 @@ function groupsAreClean(groups: GroupSums[]): boolean {
       g.hour <= 23 &&
       g.badIds === 0 &&
       (g.minPrior === null || g.minPrior >= 0) &&
+      g.nullCounts === 0 &&
+      (g.minCount === null || g.minCount >= 0) &&
+      (g.maxFraction === null || g.maxFraction === 0) &&
       g.sums.every(Number.isFinite),
   );
 }
@@ -60,11 +64,10 @@ async function fastPath(
   file: string,
   header: OrdersHeader,
 ): Promise<GroupSums[] | null> {
-  const [clean, groups] = await Promise.all([
-    looksClean(file, header),
-    engine.groupSums(file, header).catch(() => null),
-  ]);
-  return clean && groups && groupsAreClean(groups) ? groups : null;
+  // Any DuckDB error (a wrong field count, a value that is not a number, mixed line endings) only means
+  // "look closer": the exact validator then decides, row by row.
+  const groups = await engine.groupSums(file, header).catch(() => null);
+  return groups && groupsAreClean(groups) ? groups : null;
 }
 
 export async function aggregateFile(engine: DuckDbEngine, file: string): Promise<FileAggregate> {
