@@ -100,20 +100,22 @@ export function registerDagCommands(program: Command, context: ContextFactory): 
 
   program
     .command('up')
-    .description('Scheduler and worker in one process until SIGINT/SIGTERM')
+    .description('Scheduler, worker and the HTTP API/dashboard in one process until SIGINT/SIGTERM')
     .option('--concurrency <n>', 'tasks run at the same time', parseIntegerFlag('--concurrency', 1, 256), 2)
-    .action(async (flags: { concurrency: number }) => {
+    .option('--no-http', 'do not serve the API and dashboard')
+    .action(async (flags: { concurrency: number; http: boolean }) => {
       const ctx = context();
       await connectRedis(ctx.config).then((r) => r.disconnect());
       // The same composition as `orderflow start` (runtime, worker, scheduler; `http` adds the API), closed in
       // reverse order on SIGINT/SIGTERM.
       const pipeline = await startPipelineProcess(ctx.config, ctx.logger, {
         concurrency: flags.concurrency,
-        http: false,
+        http: flags.http,
         announce: ctx.err,
       });
+      const api = pipeline.server ? `; API and dashboard on ${pipeline.server.url}` : '';
       ctx.err(
-        `orderflow up: scheduler and worker running (DAGs: ${pipeline.runtime.registry.ids().join(', ')}); Ctrl-C to stop`,
+        `orderflow up: scheduler and worker running (DAGs: ${pipeline.runtime.registry.ids().join(', ')})${api}; Ctrl-C to stop`,
       );
       await runUntilSignal(pipeline.handles, ctx.logger);
     });

@@ -35,7 +35,13 @@ export async function startPipelineProcess(
   try {
     let server: RunningServer | undefined;
     if (options.http) {
-      server = await startServer({ config, logger, db: runtime.db, announce: options.announce });
+      server = await startServer({
+        config,
+        logger,
+        db: runtime.db,
+        orchestration: runtime,
+        announce: options.announce,
+      });
       handles.push(server);
     }
     handles.push(await startWorker(runtime, { concurrency: options.concurrency }));
