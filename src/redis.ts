@@ -33,7 +33,10 @@ export function createRedis(config: Pick<Config, 'redisUrl'>, options: RedisConn
 }
 
 /** Connects (lazy connections) and checks the server answers; a clear error naming REDIS_URL otherwise. */
-export async function connectRedis(config: Pick<Config, 'redisUrl'>, options: RedisConnectOptions = {}): Promise<Redis> {
+export async function connectRedis(
+  config: Pick<Config, 'redisUrl'>,
+  options: RedisConnectOptions = {},
+): Promise<Redis> {
   const redis = createRedis(config, options);
   try {
     await redis.connect();

@@ -11,11 +11,26 @@ export const META_COLUMNS = ['order_id', 'order_dow', 'order_hour_of_day', 'days
 
 const DAY_WEIGHTS = [0.194, 0.176, 0.13, 0.12, 0.117, 0.13, 0.138];
 const HOUR_WEIGHTS = [
-  0.7, 0.4, 0.2, 0.15, 0.15, 0.3, 0.9, 2.7, 5.3, 7.5, 8.5, 8.5, 8.1, 8.2, 8.3, 8.3, 7.9, 6.6, 5.1, 3.9, 3.0, 2.5,
-  2.0, 1.2,
+  0.7, 0.4, 0.2, 0.15, 0.15, 0.3, 0.9, 2.7, 5.3, 7.5, 8.5, 8.5, 8.1, 8.2, 8.3, 8.3, 7.9, 6.6, 5.1, 3.9, 3.0,
+  2.5, 2.0, 1.2,
 ];
-const MORNING_AISLES = new Set(['coffee', 'breakfast bakery', 'cereal', 'eggs', 'milk', 'hot cereal pancake mixes']);
-const EVENING_AISLES = new Set(['beers coolers', 'red wines', 'white wines', 'spirits', 'specialty wines champagnes', 'ice cream ice', 'frozen pizza']);
+const MORNING_AISLES = new Set([
+  'coffee',
+  'breakfast bakery',
+  'cereal',
+  'eggs',
+  'milk',
+  'hot cereal pancake mixes',
+]);
+const EVENING_AISLES = new Set([
+  'beers coolers',
+  'red wines',
+  'white wines',
+  'spirits',
+  'specialty wines champagnes',
+  'ice cream ice',
+  'frozen pizza',
+]);
 
 export interface GenerateOptions {
   orders: number;
@@ -77,7 +92,8 @@ export async function generateOrders(options: GenerateOptions): Promise<Generate
       }
       items += n;
       const u = random.next();
-      const prior = u < 0.06 ? '' : u < 0.17 ? '30.0' : `${Math.min(29, Math.floor(-Math.log(1 - random.next()) * 8))}.0`;
+      const prior =
+        u < 0.06 ? '' : u < 0.17 ? '30.0' : `${Math.min(29, Math.floor(-Math.log(1 - random.next()) * 8))}.0`;
       batch.push(`${order},${day},${hour},${prior},${counts.join(',')}`);
       for (const aisle of touched) counts[aisle] = 0;
       touched.length = 0;

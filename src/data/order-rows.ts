@@ -26,7 +26,8 @@ const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
 function checkInteger(value: string, column: string, max?: number): string | null {
   const v = value.trim();
-  if (v === '') return `${column} is empty; expected ${max === undefined ? 'a non-negative integer' : `an integer 0–${max}`}`;
+  if (v === '')
+    return `${column} is empty; expected ${max === undefined ? 'a non-negative integer' : `an integer 0–${max}`}`;
   if (!UNSIGNED_INTEGER.test(v)) {
     return `${column}=${JSON.stringify(value)} is not ${max === undefined ? 'a non-negative integer' : `an integer 0–${max}`}`;
   }
@@ -42,16 +43,26 @@ export function rowProblem(fields: string[], header: OrdersHeader): string | nul
   const { index } = header;
   if (fields[index.order_id].trim() === '') return 'order_id is empty';
   const problem =
-    checkInteger(fields[index.order_dow], 'order_dow', 6) ?? checkInteger(fields[index.order_hour_of_day], 'order_hour_of_day', 23);
+    checkInteger(fields[index.order_dow], 'order_dow', 6) ??
+    checkInteger(fields[index.order_hour_of_day], 'order_hour_of_day', 23);
   if (problem) return problem;
   const prior = fields[index.days_since_prior_order].trim();
   if (prior !== '' && (!NUMBER.test(prior) || Number(prior) < 0)) {
     return `days_since_prior_order=${JSON.stringify(prior)} is not empty or a non-negative number`;
   }
   for (let i = 0; i < fields.length; i++) {
-    if (i === index.order_id || i === index.order_dow || i === index.order_hour_of_day || i === index.days_since_prior_order) continue;
+    if (
+      i === index.order_id ||
+      i === index.order_dow ||
+      i === index.order_hour_of_day ||
+      i === index.days_since_prior_order
+    )
+      continue;
     const countProblem = checkInteger(fields[i], `"${header.columns[i]}"`);
-    if (countProblem) return countProblem.replace(' is not ', ' is not a valid item count: expected ').replace('expected a ', 'a ');
+    if (countProblem)
+      return countProblem
+        .replace(' is not ', ' is not a valid item count: expected ')
+        .replace('expected a ', 'a ');
   }
   return null;
 }
@@ -85,9 +96,18 @@ export async function scanOrderRows(
   let bad = 0;
   const skipped: BadRow[] = [];
   parser.on('skip', (err: Error & { lines?: number; raw?: string }) => {
-    skipped.push({ file, line: err.lines ?? 0, reason: `unparseable CSV: ${err.message}`, raw: err.raw ?? '' });
+    skipped.push({
+      file,
+      line: err.lines ?? 0,
+      reason: `unparseable CSV: ${err.message}`,
+      raw: err.raw ?? '',
+    });
   });
-  for await (const entry of parser as AsyncIterable<{ record: string[]; raw: string; info: { lines: number; bytes: number } }>) {
+  for await (const entry of parser as AsyncIterable<{
+    record: string[];
+    raw: string;
+    info: { lines: number; bytes: number };
+  }>) {
     while (skipped.length > 0) {
       bad++;
       await handlers.bad(skipped.shift()!);

@@ -29,7 +29,9 @@ export async function readOrdersHeader(file: string): Promise<OrdersHeader> {
     await handle.close();
   }
   if (text.replace(/^\uFEFF/, '').trim() === '') {
-    throw new InputError(`${file}: the file is empty; expected a header line starting with ${META_COLUMNS.join(',')}`);
+    throw new InputError(
+      `${file}: the file is empty; expected a header line starting with ${META_COLUMNS.join(',')}`,
+    );
   }
   const firstRecord = parse(text, {
     bom: true,
@@ -60,6 +62,8 @@ export function checkHeader(file: string, columns: string[]): OrdersHeader {
   if (categories.length === 0) {
     throw new InputError(`${file}:1: no category columns after ${META_COLUMNS.join(', ')}`);
   }
-  const index = Object.fromEntries(META_COLUMNS.map((name) => [name, columns.indexOf(name)])) as OrdersHeader['index'];
+  const index = Object.fromEntries(
+    META_COLUMNS.map((name) => [name, columns.indexOf(name)]),
+  ) as OrdersHeader['index'];
   return { columns, categories, index };
 }

@@ -8,7 +8,9 @@ import type { BadRow } from './order-rows.js';
 
 export function quarantinePathFor(quarantineDir: string, dataDir: string, source: string): string {
   const relative = path.relative(dataDir, path.resolve(source));
-  const name = (relative.startsWith('..') ? path.resolve(source) : relative).replace(/^[/\\]+/, '').replace(/[/\\]/g, '__');
+  const name = (relative.startsWith('..') ? path.resolve(source) : relative)
+    .replace(/^[/\\]+/, '')
+    .replace(/[/\\]/g, '__');
   return path.join(quarantineDir, `${name}.rejected.csv`);
 }
 

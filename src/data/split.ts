@@ -34,7 +34,10 @@ async function rawHeaderLine(file: string): Promise<string> {
   try {
     const buffer = Buffer.alloc(1 << 20);
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    const text = buffer.subarray(0, bytesRead).toString('utf8').replace(/^\uFEFF/, '');
+    const text = buffer
+      .subarray(0, bytesRead)
+      .toString('utf8')
+      .replace(/^\uFEFF/, '');
     return text.split(/\r?\n|\r/, 1)[0];
   } finally {
     await handle.close();

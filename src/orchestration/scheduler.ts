@@ -22,6 +22,8 @@ export interface StartSchedulerOptions {
   fileTrigger?: { dir: string; dagId: string };
   /** Called after each tick (benchmarks, tests). */
   onTick?: (tick: TickEvent) => void;
+  /** How often to check that the DAGs' job schedulers still exist in Redis. @defaultValue 5000 */
+  scheduleGuardMs?: number;
   /** Run the sweeper in this process. @defaultValue true */
   sweeper?: boolean;
 }
@@ -38,6 +40,27 @@ export function repeatOptions(schedule: Schedule): { every: number } | { pattern
 export function plannedTime(jobId: string | undefined, fallback: number): number {
   const match = /:(\d+)$/.exec(jobId ?? '');
   return match ? Number(match[1]) : fallback;
+}
+
+/** How often the scheduler checks that its job schedulers still exist in Redis. */
+const SCHEDULE_GUARD_MS = 5000;
+
+/**
+ * Re-creates the job scheduler of any DAG whose scheduler is missing from Redis (a FLUSHALL, or a Redis
+ * restarted without persistence): without this, schedules would stop until the scheduler restarts.
+ */
+export async function restoreMissingSchedules(rt: OrchestrationRuntime): Promise<string[]> {
+  const restored: string[] = [];
+  for (const dag of rt.registry.all()) {
+    if (await rt.ticks.getJobScheduler(dag.id)) continue;
+    await rt.ticks.upsertJobScheduler(dag.id, repeatOptions(dag.schedule), {
+      name: 'tick',
+      data: { dagId: dag.id },
+      opts: { removeOnComplete: true, removeOnFail: 100 },
+    });
+    restored.push(dag.id);
+  }
+  return restored;
 }
 
 /** Creates or updates the job scheduler of every DAG; safe to call from several processes at once. */
@@ -100,11 +123,21 @@ export async function startScheduler(
       },
     });
   }
+  const guard = setInterval(() => {
+    restoreMissingSchedules(rt)
+      .then((restored) => {
+        if (restored.length)
+          log.warn({ dags: restored }, 'schedules were missing from Redis (flushed?): restored them');
+      })
+      .catch((err: unknown) => log.warn({ err }, 'could not check the schedules in Redis (continuing)'));
+  }, options.scheduleGuardMs ?? SCHEDULE_GUARD_MS);
+  guard.unref();
   log.info({ dags: rt.registry.ids() }, 'scheduler started');
   let closing: Promise<void> | undefined;
   return {
     close: () =>
       (closing ??= (async () => {
+        clearInterval(guard);
         await files?.close();
         await sweeper?.close();
         await ticks.close();

@@ -25,18 +25,36 @@ describe('aggregate', () => {
   ] as const) {
     test(`equals the plain TypeScript reference (seed ${seed}, ${orders} orders) and items in = out`, async () => {
       const dataDir = await freshDataDir(`ref-${seed}`);
-      assert.equal((await runCli(['--data-dir', dataDir, 'generate', '--orders', String(orders), '--seed', String(seed)])).code, 0);
+      assert.equal(
+        (
+          await runCli([
+            '--data-dir',
+            dataDir,
+            'generate',
+            '--orders',
+            String(orders),
+            '--seed',
+            String(seed),
+          ])
+        ).code,
+        0,
+      );
       assert.equal((await runCli(['--data-dir', dataDir, 'split'])).code, 0);
       const result = await runCli(['--data-dir', dataDir, 'aggregate', '--json']);
       assert.equal(result.code, 0, result.stderr);
       const summary = JSON.parse(result.stdout);
-      const files = Array.from({ length: 7 }, (_, d) => path.join(dataDir, 'raw', String(d), `orders_${d}.csv`));
+      const files = Array.from({ length: 7 }, (_, d) =>
+        path.join(dataDir, 'raw', String(d), `orders_${d}.csv`),
+      );
       const expected = await referenceAggregate(files);
       const actual = await readAggregateCsv(path.join(dataDir, 'processed', 'orders.csv'));
       assert.deepEqual(actual, expected);
       assert.equal(summary.orders, orders);
       assert.equal(summary.itemsIn, summary.itemsOut);
-      assert.equal(summary.itemsOut, expected.reduce((n, r) => n + r.items_count, 0));
+      assert.equal(
+        summary.itemsOut,
+        expected.reduce((n, r) => n + r.items_count, 0),
+      );
     });
   }
 
@@ -46,7 +64,8 @@ describe('aggregate', () => {
     await runCli(['--data-dir', dataDir, 'aggregate', '--input', path.join(dataDir, 'orders.csv')]);
     const rows = await readAggregateCsv(path.join(dataDir, 'processed', 'orders.csv'));
     const categories = new Set(rows.map((r) => r.category));
-    for (const meta of ['order_id', 'order_dow', 'order_hour_of_day', 'days_since_prior_order']) assert.ok(!categories.has(meta));
+    for (const meta of ['order_id', 'order_dow', 'order_hour_of_day', 'days_since_prior_order'])
+      assert.ok(!categories.has(meta));
     assert.ok(categories.has('fresh fruits'));
   });
 
@@ -55,7 +74,10 @@ describe('aggregate', () => {
     await runCli(['--data-dir', dataDir, 'generate', '--orders', '800', '--seed', '9']);
     const plain = await fs.readFile(path.join(dataDir, 'orders.csv'), 'utf8');
     const lines = plain.trimEnd().split('\n');
-    const quotedHeader = lines[0].split(',').map((h) => `"${h}"`).join(',');
+    const quotedHeader = lines[0]
+      .split(',')
+      .map((h) => `"${h}"`)
+      .join(',');
     const quotedRows = lines.slice(1).map((line) => {
       const f = line.split(',');
       f[1] = `"${f[1]}"`;
@@ -82,7 +104,10 @@ describe('aggregate', () => {
     await fs.writeFile(mixed, lines.map((l, i) => l + (i % 3 === 0 ? '\r\n' : '\n')).join(''));
     const r = await runCli(['--data-dir', dataDir, 'aggregate', '--input', mixed]);
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(await readAggregateCsv(path.join(dataDir, 'processed', 'orders.csv')), await referenceAggregate([path.join(dataDir, 'orders.csv')]));
+    assert.deepEqual(
+      await readAggregateCsv(path.join(dataDir, 'processed', 'orders.csv')),
+      await referenceAggregate([path.join(dataDir, 'orders.csv')]),
+    );
   });
 
   test('writes Hive-partitioned Parquet that DuckDB reads back as the CSV', async () => {
@@ -91,13 +116,23 @@ describe('aggregate', () => {
     await runCli(['--data-dir', dataDir, 'aggregate', '--input', path.join(dataDir, 'orders.csv')]);
     const parquetDir = path.join(dataDir, 'processed', 'orders_parquet');
     const partitions = (await fs.readdir(parquetDir)).sort();
-    assert.deepEqual(partitions, Array.from({ length: 7 }, (_, d) => `day_of_week=${d}`));
+    assert.deepEqual(
+      partitions,
+      Array.from({ length: 7 }, (_, d) => `day_of_week=${d}`),
+    );
     const db = await DuckDBInstance.create(':memory:');
     const connection = await db.connect();
     const reader = await connection.runAndReadAll(
       `SELECT day_of_week::INTEGER, hour_of_day::INTEGER, category, items_count::INTEGER FROM read_parquet('${parquetDir}/*/*.parquet', hive_partitioning = true) ORDER BY 1, 2, 3`,
     );
-    const fromParquet = reader.getRows().map(([d, h, c, n]) => ({ day_of_week: Number(d), hour_of_day: Number(h), category: String(c), items_count: Number(n) }));
+    const fromParquet = reader
+      .getRows()
+      .map(([d, h, c, n]) => ({
+        day_of_week: Number(d),
+        hour_of_day: Number(h),
+        category: String(c),
+        items_count: Number(n),
+      }));
     connection.closeSync();
     db.closeSync();
     assert.deepEqual(fromParquet, await readAggregateCsv(path.join(dataDir, 'processed', 'orders.csv')));

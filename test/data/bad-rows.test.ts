@@ -23,13 +23,29 @@ const EXPECTED = [
 const BAD_CASES: { name: string; row: string; reason: RegExp }[] = [
   { name: 'too few columns', row: '4,1,10,,3', reason: /has 5 fields; expected 6/ },
   { name: 'too many columns', row: '4,1,10,,3,1,9', reason: /has 7 fields; expected 6/ },
-  { name: 'a non-integer count', row: '4,1,10,,3.5,1', reason: /"fresh fruits"="3\.5" is not a valid item count/ },
-  { name: 'a non-numeric count', row: '4,1,10,,lots,1', reason: /"fresh fruits"="lots" is not a valid item count/ },
+  {
+    name: 'a non-integer count',
+    row: '4,1,10,,3.5,1',
+    reason: /"fresh fruits"="3\.5" is not a valid item count/,
+  },
+  {
+    name: 'a non-numeric count',
+    row: '4,1,10,,lots,1',
+    reason: /"fresh fruits"="lots" is not a valid item count/,
+  },
   { name: 'a negative count', row: '4,1,10,,2,-1', reason: /"yogurt"="-1" is not a valid item count/ },
   { name: 'an empty count', row: '4,1,10,,2,', reason: /"yogurt" is empty/ },
   { name: 'order_dow outside 0–6', row: '4,7,10,,2,1', reason: /order_dow=7 is outside 0–6/ },
-  { name: 'order_hour_of_day outside 0–23', row: '4,1,24,,2,1', reason: /order_hour_of_day=24 is outside 0–23/ },
-  { name: 'a non-integer hour', row: '4,1,9.5,,2,1', reason: /order_hour_of_day="9\.5" is not an integer 0–23/ },
+  {
+    name: 'order_hour_of_day outside 0–23',
+    row: '4,1,24,,2,1',
+    reason: /order_hour_of_day=24 is outside 0–23/,
+  },
+  {
+    name: 'a non-integer hour',
+    row: '4,1,9.5,,2,1',
+    reason: /order_hour_of_day="9\.5" is not an integer 0–23/,
+  },
   { name: 'an empty order_id', row: ',1,10,,2,1', reason: /order_id is empty/ },
 ];
 
@@ -75,20 +91,37 @@ describe('bad rows', () => {
     assert.equal((await runCli(['--data-dir', dataDir, 'aggregate', '--input', file])).code, 0);
     const before = await fs.readFile(path.join(dataDir, 'processed', 'orders.csv'), 'utf8');
     await fs.writeFile(file, [HEADER, GOOD[0], '5,1,1,,x,1'].join('\n') + '\n');
-    assert.notEqual((await runCli(['--data-dir', dataDir, 'aggregate', '--input', file, '--strict'])).code, 0);
+    assert.notEqual(
+      (await runCli(['--data-dir', dataDir, 'aggregate', '--input', file, '--strict'])).code,
+      0,
+    );
     assert.equal(await fs.readFile(path.join(dataDir, 'processed', 'orders.csv'), 'utf8'), before);
   });
 
   test('split quarantines bad rows and keeps the good ones in their day files', async () => {
     const dataDir = path.join(tmp.path, 'split-bad');
     await fs.mkdir(dataDir, { recursive: true });
-    await fs.writeFile(path.join(dataDir, 'orders.csv'), [HEADER, GOOD[0], '4,8,1,,1,1', GOOD[2]].join('\r\n'));
+    await fs.writeFile(
+      path.join(dataDir, 'orders.csv'),
+      [HEADER, GOOD[0], '4,8,1,,1,1', GOOD[2]].join('\r\n'),
+    );
     const r = await runCli(['--data-dir', dataDir, 'split']);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(await fs.readFile(path.join(dataDir, 'raw', '0', 'orders_0.csv'), 'utf8'), `${HEADER}\n${GOOD[0]}\n`);
-    assert.equal(await fs.readFile(path.join(dataDir, 'raw', '6', 'orders_6.csv'), 'utf8'), `${HEADER}\n${GOOD[2]}\n`);
-    const rows = parse(await fs.readFile(path.join(dataDir, 'quarantine', 'orders.csv.rejected.csv')), { columns: true }) as Record<string, string>[];
-    assert.deepEqual(rows.map((q) => [q.line, q.raw]), [['3', '4,8,1,,1,1']]);
+    assert.equal(
+      await fs.readFile(path.join(dataDir, 'raw', '0', 'orders_0.csv'), 'utf8'),
+      `${HEADER}\n${GOOD[0]}\n`,
+    );
+    assert.equal(
+      await fs.readFile(path.join(dataDir, 'raw', '6', 'orders_6.csv'), 'utf8'),
+      `${HEADER}\n${GOOD[2]}\n`,
+    );
+    const rows = parse(await fs.readFile(path.join(dataDir, 'quarantine', 'orders.csv.rejected.csv')), {
+      columns: true,
+    }) as Record<string, string>[];
+    assert.deepEqual(
+      rows.map((q) => [q.line, q.raw]),
+      [['3', '4,8,1,,1,1']],
+    );
     const strict = await runCli(['--data-dir', dataDir, 'split', '--strict']);
     assert.notEqual(strict.code, 0);
     assert.match(strict.stderr, /line 3: order_dow=8 is outside 0–6/);

@@ -28,7 +28,12 @@ describe('generate', () => {
     const r = await runCli(['generate', '--orders', '20000', '--seed', '1', '--out', file]);
     assert.equal(r.code, 0);
     const [header, ...rows] = parse(await fs.readFile(file)) as string[][];
-    assert.deepEqual(header.slice(0, 4), ['order_id', 'order_dow', 'order_hour_of_day', 'days_since_prior_order']);
+    assert.deepEqual(header.slice(0, 4), [
+      'order_id',
+      'order_dow',
+      'order_hour_of_day',
+      'days_since_prior_order',
+    ]);
     assert.equal(header.length, 138);
     assert.deepEqual(header.slice(4), AISLES);
     assert.equal(rows.length, 20000);
@@ -51,7 +56,10 @@ describe('generate', () => {
     assert.ok(daytime > 0.6 * rows.length, `daytime share ${daytime / rows.length}`);
     assert.ok(night < 0.05 * rows.length, `night share ${night / rows.length}`);
     assert.ok(items / rows.length > 8 && items / rows.length < 12, `items per order ${items / rows.length}`);
-    const top = [...perAisle.entries()].sort((x, y) => y[1] - x[1]).slice(0, 4).map(([name]) => name);
+    const top = [...perAisle.entries()]
+      .sort((x, y) => y[1] - x[1])
+      .slice(0, 4)
+      .map(([name]) => name);
     assert.deepEqual(top.slice(0, 2).sort(), ['fresh fruits', 'fresh vegetables']);
   });
 });
@@ -62,7 +70,12 @@ describe('split', () => {
     await runCli(['--data-dir', dataDir, 'generate', '--orders', '1500']);
     const first = await runCli(['--data-dir', dataDir, 'split']);
     assert.equal(first.code, 0, first.stderr);
-    const read = () => Promise.all(Array.from({ length: 7 }, (_, d) => fs.readFile(path.join(dataDir, 'raw', String(d), `orders_${d}.csv`), 'utf8')));
+    const read = () =>
+      Promise.all(
+        Array.from({ length: 7 }, (_, d) =>
+          fs.readFile(path.join(dataDir, 'raw', String(d), `orders_${d}.csv`), 'utf8'),
+        ),
+      );
     const once = await read();
     await runCli(['--data-dir', dataDir, 'split']);
     assert.deepEqual(await read(), once);
@@ -85,14 +98,17 @@ describe('cli', () => {
   test('--help lists every command; a bad flag value exits 2 naming the flag', async () => {
     const help = await runCli(['--help']);
     assert.equal(help.code, 0);
-    for (const command of ['generate', 'split', 'aggregate']) assert.match(help.stdout, new RegExp(`\\n  ${command}`));
+    for (const command of ['generate', 'split', 'aggregate'])
+      assert.match(help.stdout, new RegExp(`\\n  ${command}`));
     const bad = await runCli(['generate', '--orders', 'many']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--orders "many": expected an integer/);
   });
 
   test('a bad environment value exits 2 with one line naming the variable', async () => {
-    const r = await runCli(['generate', '--orders', '1', '--out', path.join(tmp.path, 'x.csv')], { PORT: 'eighty' });
+    const r = await runCli(['generate', '--orders', '1', '--out', path.join(tmp.path, 'x.csv')], {
+      PORT: 'eighty',
+    });
     assert.equal(r.code, 2);
     assert.match(r.stderr, /^orderflow: PORT="eighty" is not allowed/);
   });

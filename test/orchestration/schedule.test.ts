@@ -119,4 +119,26 @@ describe('orchestration schedules', () => {
     assert.ok(missed[0].created_at.getTime() >= restartedAt - 50);
     assert.ok(runs.filter((r) => r.created_at.getTime() >= restartedAt).length <= 4);
   });
+
+  test('schedule › after FLUSHALL the scheduler restores its schedules and runs go on', async () => {
+    env = await openEnv(redis.url);
+    const dags = [testDag('flushed', [{ id: 'noop', run: async () => null }], 300)];
+    const rt = env.runtime(dags);
+    handles.push(await startWorker(rt));
+    handles.push(await startScheduler(rt, { scheduleGuardMs: 200 }));
+    await waitFor('a first run', async () => (await runsOf(env.db, 'flushed')).length >= 1);
+    const flushedAt = Date.now();
+    const admin = rt.connection();
+    await admin.flushall();
+    await admin.quit();
+    await waitFor(
+      'a successful run after the flush',
+      async () =>
+        (await runsOf(env.db, 'flushed')).some(
+          (r) => r.state === 'success' && r.created_at.getTime() > flushedAt + 100,
+        ),
+      10_000,
+    );
+    assert.ok(await rt.ticks.getJobScheduler('flushed'));
+  });
 });
