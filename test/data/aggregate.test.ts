@@ -125,14 +125,12 @@ describe('aggregate', () => {
     const reader = await connection.runAndReadAll(
       `SELECT day_of_week::INTEGER, hour_of_day::INTEGER, category, items_count::INTEGER FROM read_parquet('${parquetDir}/*/*.parquet', hive_partitioning = true) ORDER BY 1, 2, 3`,
     );
-    const fromParquet = reader
-      .getRows()
-      .map(([d, h, c, n]) => ({
-        day_of_week: Number(d),
-        hour_of_day: Number(h),
-        category: String(c),
-        items_count: Number(n),
-      }));
+    const fromParquet = reader.getRows().map(([d, h, c, n]) => ({
+      day_of_week: Number(d),
+      hour_of_day: Number(h),
+      category: String(c),
+      items_count: Number(n),
+    }));
     connection.closeSync();
     db.closeSync();
     assert.deepEqual(fromParquet, await readAggregateCsv(path.join(dataDir, 'processed', 'orders.csv')));
