@@ -33,7 +33,7 @@ export const DEFAULT_SETTINGS: EngineSettings = {
   stalledIntervalMs: 30_000,
   maxStalledCount: 2,
   sweepIntervalMs: 5_000,
-  watchIntervalMs: 500,
+  watchIntervalMs: 200,
   lostTaskGraceMs: 10_000,
   shutdownGraceMs: 30_000,
 };

@@ -58,10 +58,13 @@ export async function startWorker(
     close: () =>
       (closing ??= (async () => {
         const closed = worker.close();
+        // The grace timer is cancelled once the worker closed, or it would keep the process alive for it.
+        const grace = new AbortController();
         const graceful = await Promise.race([
           closed.then(() => true),
-          sleep(rt.settings.shutdownGraceMs, false),
+          sleep(rt.settings.shutdownGraceMs, false, { signal: grace.signal }).catch(() => true),
         ]);
+        grace.abort();
         if (!graceful) {
           log.warn('running tasks did not end in time; leaving them to another worker');
           shutdown.abort();
