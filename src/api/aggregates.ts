@@ -2,9 +2,8 @@
 // when present, else DATA_DIR/processed/orders.csv, re-read only when the file changes, and summarized with filters
 // into what the dashboard draws (a 7 × 24 heatmap and the top categories) plus the matching rows.
 import { stat, readFile } from 'node:fs/promises';
-import { parse } from 'csv-parse/sync';
 import type { DataPaths } from '../config.js';
-import { InputError } from '../errors.js';
+import { parseAggregateCsv as parseModelAggregate } from '../ml/dataset.js';
 import { normalizeCategory } from '../ml/predictor.js';
 import type { AggregateRow, AggregateSource } from './deps.js';
 
@@ -27,28 +26,22 @@ export class CsvAggregateSource implements AggregateSource {
   }
 }
 
+/** The aggregate CSV through the one parser the models use; a header-only file is an empty aggregate. */
 export function parseAggregateCsv(file: string, text: Buffer | string): AggregateRow[] {
-  const records = parse(text, { columns: true, skip_empty_lines: true, bom: true }) as Record<
-    string,
-    string
-  >[];
-  return records.map((r, i) => {
-    const row = {
-      day_of_week: Number(r.day_of_week),
-      hour_of_day: Number(r.hour_of_day),
-      category: r.category,
-      items_count: Number(r.items_count),
-    };
-    if (
-      ![row.day_of_week, row.hour_of_day, row.items_count].every(Number.isFinite) ||
-      row.category === undefined
-    ) {
-      throw new InputError(
-        `${file}:${i + 2}: not an aggregate row (day_of_week,hour_of_day,category,items_count)`,
-      );
-    }
-    return row;
-  });
+  const body = String(text);
+  if (
+    body
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split(/\r?\n/).length <= 1
+  )
+    return [];
+  return parseModelAggregate(body, file).map((r) => ({
+    day_of_week: r.day,
+    hour_of_day: r.hour,
+    category: r.category,
+    items_count: r.items,
+  }));
 }
 
 export interface AggregateFilters {

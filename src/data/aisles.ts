@@ -140,7 +140,7 @@ export const AISLES: readonly string[] = [
 ];
 
 /** Aisles ranked by how many items they sell in the public data, most first (the head of the distribution). */
-const TOP_AISLES: readonly string[] = [
+export const TOP_AISLES: readonly string[] = [
   'fresh fruits',
   'fresh vegetables',
   'packaged vegetables fruits',

@@ -41,7 +41,8 @@ function installExitHook(): void {
   });
 }
 
-async function freePort(): Promise<number> {
+/** A port nothing listens on right now (callers use it at once). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.unref();

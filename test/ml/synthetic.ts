@@ -1,30 +1,11 @@
 // Synthetic aggregates with known structure for the ml tests and benchmark: items ~ Poisson(rate[d,h] × pop[c]).
+import { TOP_AISLES } from '../../src/data/aisles.js';
 import { createRng, type Rng } from '../../src/ml/random.js';
 import type { AggregateRow } from '../../src/ml/dataset.js';
 import { AGGREGATE_HEADER } from '../../src/ml/dataset.js';
 
-const BASE_AISLES = [
-  'fresh vegetables',
-  'fresh fruits',
-  'packaged vegetables fruits',
-  'yogurt',
-  'packaged cheese',
-  'milk',
-  'water seltzer sparkling water',
-  'chips pretzels',
-  'soy lactosefree',
-  'bread',
-  'refrigerated',
-  'frozen produce',
-  'ice cream ice',
-  'crackers',
-  'energy granola bars',
-  'eggs',
-  'lunch meat',
-  'frozen meals',
-  'baby food formula',
-  'fresh herbs',
-];
+/** Real aisle names, most popular first (the generator's own ranking). */
+const BASE_AISLES = TOP_AISLES.slice(0, 20);
 
 /** `count` category names: real aisle names first, then "aisle NNN". */
 export function categoryNames(count: number): string[] {
