@@ -2,21 +2,9 @@
 // 8080; host: HOST, else 127.0.0.1. The work is in src/api/server.ts (also used by `orderflow up`).
 import type { Command } from 'commander';
 import { startServer } from '../api/server.js';
+import { runUntilSignal } from '../orchestration/signals.js';
 import type { ContextFactory } from './main.js';
 import { parseIntegerFlag } from './options.js';
-
-/** Resolves on the first SIGINT or SIGTERM. */
-export function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const onSignal = (signal: NodeJS.Signals): void => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      resolve(signal);
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
-}
 
 export function registerServeCommand(program: Command, context: ContextFactory): void {
   program
@@ -30,8 +18,6 @@ export function registerServeCommand(program: Command, context: ContextFactory):
         { port: flags.port ?? ctx.config.port },
       );
       ctx.out(`orderflow API and dashboard on ${server.url}`);
-      const signal = await untilSignal();
-      ctx.logger.info({ signal }, 'shutting down');
-      await server.close();
+      await runUntilSignal([server], ctx.logger);
     });
 }
