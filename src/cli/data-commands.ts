@@ -1,13 +1,12 @@
 // Commands of the data stages: generate, split, aggregate.
 import path from 'node:path';
 import type { Command } from 'commander';
-import { generateOrders } from '../data/generate.js';
-import { splitByDay } from '../data/split.js';
-import { aggregateOrders, describeBadRows } from '../processing/aggregate.js';
-import { resolveInputs } from '../processing/inputs.js';
 import type { ContextFactory } from './main.js';
 import { parseIntegerFlag } from './options.js';
 import { createProgress } from './progress.js';
+
+// The stages are imported when a command runs, so `--help` and other commands do not load DuckDB.
+const stages = () => import('./data-stages.js');
 
 export function registerDataCommands(program: Command, context: ContextFactory): void {
   program
@@ -21,7 +20,9 @@ export function registerDataCommands(program: Command, context: ContextFactory):
       const out = path.resolve(opts.out ?? ctx.config.paths.ordersCsv);
       const progress = createProgress(ctx.interactive, 'generate', opts.orders);
       const started = performance.now();
-      const result = await generateOrders({
+      const result = await (
+        await stages()
+      ).generateOrders({
         orders: opts.orders,
         seed: opts.seed,
         out,
@@ -44,7 +45,9 @@ export function registerDataCommands(program: Command, context: ContextFactory):
       const { paths, dataDir } = ctx.config;
       const input = path.resolve(opts.input ?? paths.ordersCsv);
       const progress = createProgress(ctx.interactive, 'split', 1);
-      const summary = await splitByDay({
+      const summary = await (
+        await stages()
+      ).splitByDay({
         input,
         rawDir: paths.rawDir,
         quarantineDir: paths.quarantineDir,
@@ -58,7 +61,7 @@ export function registerDataCommands(program: Command, context: ContextFactory):
       );
       if (summary.badRows.length > 0) {
         ctx.err(
-          `${summary.badRows.length} bad row(s) quarantined in ${summary.quarantine}:\n${describeBadRows(summary.badRows)}`,
+          `${summary.badRows.length} bad row(s) quarantined in ${summary.quarantine}:\n${(await stages()).describeBadRows(summary.badRows)}`,
         );
       }
     });
@@ -72,9 +75,11 @@ export function registerDataCommands(program: Command, context: ContextFactory):
     .action(async (opts: { input?: string; strict: boolean; json: boolean }) => {
       const ctx = context();
       const { paths, dataDir } = ctx.config;
-      const files = await resolveInputs(opts.input, paths.rawDir);
+      const files = await (await stages()).resolveInputs(opts.input, paths.rawDir);
       const progress = createProgress(ctx.interactive, 'aggregate', files.length);
-      const summary = await aggregateOrders({
+      const summary = await (
+        await stages()
+      ).aggregateOrders({
         files,
         csvPath: paths.processedCsv,
         parquetDir: paths.processedParquet,

@@ -1,14 +1,10 @@
 // Commands of the incremental stage: incremental [--watch], simulate-arrival, status.
 import path from 'node:path';
 import type { Command } from 'commander';
-import { runIncremental, type IncrementalResult } from '../processing/incremental.js';
-import { simulateArrival } from '../processing/simulate.js';
-import { ingestionStatus } from '../processing/status.js';
-import { watchIncremental } from '../processing/watch.js';
 import type { CommandContext } from './context.js';
 import type { ContextFactory } from './main.js';
 import { parseDurationFlag } from './options.js';
-import { withResources } from './resources.js';
+import type { IncrementalResult } from '../processing/incremental.js';
 
 function describe(result: IncrementalResult): string {
   if (result.status === 'up-to-date') {
@@ -44,6 +40,9 @@ function print(ctx: CommandContext, json: boolean, result: IncrementalResult): v
     ctx.err(`warning: Redis tracking keys not updated (${result.redisError}); the next run rebuilds them`);
 }
 
+// The stages (DuckDB, the store, Redis) are imported when a command runs.
+const stages = () => import('./incremental-stages.js');
+
 export function registerIncrementalCommands(program: Command, context: ContextFactory): void {
   program
     .command('incremental')
@@ -54,15 +53,19 @@ export function registerIncrementalCommands(program: Command, context: ContextFa
     .option('--json', 'print results as JSON', false)
     .action(async (opts: { watch: boolean; json: boolean }) => {
       const ctx = context();
-      await withResources(ctx, { serve: opts.watch }, async ({ db, redis }) => {
+      await (
+        await stages()
+      ).withResources(ctx, { serve: opts.watch }, async ({ db, redis }) => {
         const deps = { config: ctx.config, logger: ctx.logger, db, redis };
         if (!opts.watch) {
-          print(ctx, opts.json, await runIncremental(deps));
+          print(ctx, opts.json, await (await stages()).runIncremental(deps));
           return;
         }
         const controller = abortOnSignals();
         ctx.err(`watching ${ctx.config.paths.incrementalRawDir} (Ctrl-C to stop)`);
-        await watchIncremental(deps, {
+        await (
+          await stages()
+        ).watchIncremental(deps, {
           signal: controller.signal,
           onResult: (result) => {
             if (result.status === 'committed' || result.outputRebuilt || result.trackingRebuilt)
@@ -86,7 +89,9 @@ export function registerIncrementalCommands(program: Command, context: ContextFa
     .action(async (opts: { every: number; from?: string }) => {
       const ctx = context();
       const controller = abortOnSignals();
-      const delivered = await simulateArrival({
+      const delivered = await (
+        await stages()
+      ).simulateArrival({
         from: path.resolve(opts.from ?? ctx.config.paths.rawDir),
         to: ctx.config.paths.incrementalRawDir,
         everyMs: opts.every,
@@ -107,8 +112,10 @@ export function registerIncrementalCommands(program: Command, context: ContextFa
     .option('--json', 'print as JSON', false)
     .action(async (opts: { json: boolean }) => {
       const ctx = context();
-      await withResources(ctx, {}, async ({ db, redis }) => {
-        const status = await ingestionStatus(ctx.config, db, redis);
+      await (
+        await stages()
+      ).withResources(ctx, {}, async ({ db, redis }) => {
+        const status = await (await stages()).ingestionStatus(ctx.config, db, redis);
         if (opts.json) return ctx.out(JSON.stringify(status));
         ctx.out(
           `committed batches: ${status.committedBatches.join(', ') || '(none)'} (${status.committedFiles} file(s), ledger generation ${status.generation})`,

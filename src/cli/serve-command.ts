@@ -1,10 +1,11 @@
 // `orderflow serve [--port N]`: the HTTP API and dashboard until SIGINT/SIGTERM. Port: --port, else PORT, else
 // 8080; host: HOST, else 127.0.0.1. The work is in src/api/server.ts (also used by `orderflow up`).
 import type { Command } from 'commander';
-import { startServer } from '../api/server.js';
-import { runUntilSignal } from '../orchestration/signals.js';
 import type { ContextFactory } from './main.js';
 import { parseIntegerFlag } from './options.js';
+
+// Fastify and the services are imported when the command runs.
+const serving = () => import('./serve-stages.js');
 
 export function registerServeCommand(program: Command, context: ContextFactory): void {
   program
@@ -13,11 +14,13 @@ export function registerServeCommand(program: Command, context: ContextFactory):
     .option('--port <n>', 'port to listen on (0 = any free port)', parseIntegerFlag('--port', 0, 65535))
     .action(async (flags: { port?: number }) => {
       const ctx = context();
-      const server = await startServer(
+      const server = await (
+        await serving()
+      ).startServer(
         { config: ctx.config, logger: ctx.logger, announce: ctx.err },
         { port: flags.port ?? ctx.config.port },
       );
       ctx.out(`orderflow API and dashboard on ${server.url}`);
-      await runUntilSignal([server], ctx.logger);
+      await (await serving()).runUntilSignal([server], ctx.logger);
     });
 }

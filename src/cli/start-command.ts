@@ -4,13 +4,11 @@
 // everything; a second start resumes (delivered folders are skipped, the ledger remembers what was counted).
 import type { Command } from 'commander';
 import { toError } from '../errors.js';
-import { bootstrapData } from '../ops/bootstrap.js';
-import { ensureRedis } from '../ops/local-redis.js';
-import { startPipelineProcess } from '../ops/pipeline-process.js';
-import { runUntilSignal } from '../orchestration/signals.js';
-import { simulateArrival } from '../processing/simulate.js';
 import type { ContextFactory } from './main.js';
 import { parseDurationFlag, parseIntegerFlag } from './options.js';
+
+// The whole pipeline is imported when the command runs.
+const stages = () => import('./start-stages.js');
 
 export function registerStartCommand(program: Command, context: ContextFactory): void {
   program
@@ -29,14 +27,16 @@ export function registerStartCommand(program: Command, context: ContextFactory):
     .action(async (flags: { every: number; orders: number; simulate: boolean }) => {
       const ctx = context();
       const { config } = ctx;
-      const redis = await ensureRedis(config, ctx.logger);
+      const redis = await (await stages()).ensureRedis(config, ctx.logger);
       if (redis.started)
         ctx.out(`started a private redis-server for ${config.redisUrl} (data in ${config.paths.redisDir})`);
       const arrivals = new AbortController();
       let simulation: Promise<unknown> = Promise.resolve();
       try {
-        await bootstrapData(config, ctx.out, flags.orders);
-        const pipeline = await startPipelineProcess(config, ctx.logger, {
+        await (await stages()).bootstrapData(config, ctx.out, flags.orders);
+        const pipeline = await (
+          await stages()
+        ).startPipelineProcess(config, ctx.logger, {
           concurrency: 2,
           http: true,
           announce: ctx.out,
@@ -46,17 +46,19 @@ export function registerStartCommand(program: Command, context: ContextFactory):
         );
         ctx.out(`DAGs: ${pipeline.runtime.registry.ids().join(', ')} — Ctrl-C to stop`);
         if (flags.simulate) {
-          simulation = simulateArrival({
-            from: config.paths.rawDir,
-            to: config.paths.incrementalRawDir,
-            everyMs: flags.every,
-            signal: arrivals.signal,
-            onDelivered: (batch, files) => ctx.out(`day folder ${batch} arrived (${files.length} file)`),
-          }).catch((err) => ctx.err(`simulated arrivals stopped: ${toError(err).message}`));
+          simulation = (await stages())
+            .simulateArrival({
+              from: config.paths.rawDir,
+              to: config.paths.incrementalRawDir,
+              everyMs: flags.every,
+              signal: arrivals.signal,
+              onDelivered: (batch, files) => ctx.out(`day folder ${batch} arrived (${files.length} file)`),
+            })
+            .catch((err) => ctx.err(`simulated arrivals stopped: ${toError(err).message}`));
         }
         // Closed in reverse: the arrivals stop first, then the scheduler, worker, server and runtime.
         const stopArrivals = { close: async () => (arrivals.abort(), await simulation, undefined) };
-        await runUntilSignal([...pipeline.handles, stopArrivals], ctx.logger);
+        await (await stages()).runUntilSignal([...pipeline.handles, stopArrivals], ctx.logger);
         ctx.out('stopped cleanly');
       } finally {
         arrivals.abort();

@@ -10,11 +10,6 @@ export interface GroupSums {
   orders: number;
   badIds: number;
   minPrior: number | null;
-  /** Rows with an empty count (any category). */
-  nullCounts: number;
-  /** Smallest count and largest fractional part of any count: must be ≥ 0 and 0 for a clean file. */
-  minCount: number | null;
-  maxFraction: number | null;
   /** Items per category, in `header.categories` order. */
   sums: number[];
 }
@@ -35,13 +30,21 @@ export class DuckDbEngine {
    * read_csv with the validated dialect and explicit column types. Strict mode: a row with more or fewer
    * fields than the header is an error, not silently cut or padded. The line ending is left to DuckDB: a
    * file mixing CRLF and LF fails strict mode, which sends it to the exact validator (never a silent skip;
-   * an explicit new_line on such a file was measured to return zero rows without an error). Numbers are read as DOUBLE so that
-   * "3.5" stays 3.5 (an integer type would round it) and the checks in groupSums can see it.
+   * an explicit new_line on such a file was measured to return zero rows without an error).
+   * Counts are UINTEGER (a negative or non-numeric value is an error); the integer cast rounds "3.5",
+   * which is why the byte-level pre-check (prescan.ts) runs beside every fast-path query.
    */
   csvSource(file: string, header: OrdersHeader): string {
-    const types = header.columns.map(
-      (name, i) => `${sqlString(name)}: '${i === header.index.order_id ? 'VARCHAR' : 'DOUBLE'}'`,
-    );
+    const { index } = header;
+    const types = header.columns.map((name, i) => {
+      const type =
+        i === index.order_id
+          ? 'VARCHAR'
+          : i === index.order_dow || i === index.order_hour_of_day || i === index.days_since_prior_order
+            ? 'DOUBLE'
+            : 'UINTEGER';
+      return `${sqlString(name)}: '${type}'`;
+    });
     return (
       `read_csv(${sqlString(file)}, header = true, delim = ',', quote = '"', escape = '"', ` +
       `auto_detect = false, strict_mode = true, null_padding = false, columns = {${types.join(', ')}})`
@@ -51,25 +54,19 @@ export class DuckDbEngine {
   /** Sums of every category per (order_dow, order_hour_of_day), with the checks the fast path needs. */
   async groupSums(file: string, header: OrdersHeader): Promise<GroupSums[]> {
     const connection = await this.connect();
-    const counts = header.categories.map(sqlIdentifier);
+    const sums = header.categories.map((name) => `sum(${sqlIdentifier(name)})::BIGINT`);
     const sql =
-      `SELECT order_dow, order_hour_of_day, count(*), ` +
-      `count(*) FILTER (WHERE order_id IS NULL OR trim(order_id) = ''), min(days_since_prior_order), ` +
-      `count(*) FILTER (WHERE (${counts.join(' + ')}) IS NULL), min(least(${counts.join(', ')})), ` +
-      `max(greatest(${counts.map((c) => `${c} - floor(${c})`).join(', ')})), ` +
-      `${counts.map((c) => `sum(${c})`).join(', ')} FROM ${this.csvSource(file, header)} GROUP BY ALL`;
+      `SELECT order_dow, order_hour_of_day, count(*)::BIGINT, ` +
+      `count(*) FILTER (WHERE order_id IS NULL OR trim(order_id) = '')::BIGINT, min(days_since_prior_order), ` +
+      `${sums.join(', ')} FROM ${this.csvSource(file, header)} GROUP BY ALL`;
     const reader = await connection.runAndReadAll(sql);
-    const num = (v: unknown): number | null => (v === null ? null : Number(v));
     return reader.getRows().map((row) => ({
       day: Number(row[0]),
       hour: Number(row[1]),
       orders: Number(row[2]),
       badIds: Number(row[3]),
-      minPrior: num(row[4]),
-      nullCounts: Number(row[5]),
-      minCount: num(row[6]),
-      maxFraction: num(row[7]),
-      sums: row.slice(8).map((v) => Number(v ?? 0)),
+      minPrior: row[4] === null ? null : Number(row[4]),
+      sums: row.slice(5).map((v) => Number(v ?? 0)),
     }));
   }
 

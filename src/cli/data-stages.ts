@@ -1,0 +1,5 @@
+// What the data commands run, imported lazily by data-commands.ts.
+export { generateOrders } from '../data/generate.js';
+export { splitByDay } from '../data/split.js';
+export { aggregateOrders, describeBadRows } from '../processing/aggregate.js';
+export { resolveInputs } from '../processing/inputs.js';
