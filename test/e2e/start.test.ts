@@ -87,6 +87,23 @@ describe('orderflow start (npm start) end to end', () => {
     await dir?.remove();
   });
 
+  /** Ctrl-C the running start: it prints "stopped cleanly", exits 0 in time, and its redis-server is gone. */
+  const stopCleanly = async (): Promise<void> => {
+    assert.ok(run && redisPid, 'a start is running');
+    redis?.disconnect();
+    redis = undefined;
+    const code = await run.stop('SIGINT', EXIT_WITHIN_MS);
+    const output = run.output();
+    run = undefined;
+    assert.match(output, /^stopped cleanly$/m);
+    assert.equal(
+      code,
+      0,
+      `exit code 0 within ${EXIT_WITHIN_MS} ms of Ctrl-C (null: killed after that):\n${output}`,
+    );
+    assert.equal(alive(redisPid), false, 'the private redis-server has exited');
+  };
+
   const query = <T>(sql: string, params: unknown[] = []): Promise<T[]> => db.query<T>(sql, params);
 
   const snapshot = async (r: Redis): Promise<Snapshot> => {
@@ -220,18 +237,7 @@ describe('orderflow start (npm start) end to end', () => {
 
   test('start › Ctrl-C stops the pipeline cleanly and its private redis-server with it', async () => {
     assert.ok(run && redisPid, 'the first start is running');
-    redis?.disconnect();
-    redis = undefined;
-    const code = await run.stop('SIGINT', EXIT_WITHIN_MS);
-    const output = run.output();
-    run = undefined;
-    assert.match(output, /^stopped cleanly$/m);
-    assert.equal(
-      code,
-      0,
-      `exit code 0 within ${EXIT_WITHIN_MS} ms of Ctrl-C (null: killed after that):\n${output}`,
-    );
-    assert.equal(alive(redisPid), false, 'the private redis-server has exited');
+    await stopCleanly();
     assert.equal(await listening(redisPort), false, 'nothing answers at REDIS_URL');
     assert.equal(await listening(httpPort), false, 'the HTTP port is closed');
   });
@@ -279,17 +285,6 @@ describe('orderflow start (npm start) end to end', () => {
     assert.deepEqual({ ...now, lastRunId: 0 }, { ...settled, lastRunId: 0 });
     assert.doesNotMatch(run.output(), /day folder \d+ arrived|generated the sample dataset|split by day/);
 
-    redis.disconnect();
-    redis = undefined;
-    const code = await run.stop('SIGINT', EXIT_WITHIN_MS);
-    const output = run.output();
-    run = undefined;
-    assert.match(output, /^stopped cleanly$/m);
-    assert.equal(
-      code,
-      0,
-      `exit code 0 within ${EXIT_WITHIN_MS} ms of Ctrl-C (null: killed after that):\n${output}`,
-    );
-    assert.equal(alive(redisPid), false);
+    await stopCleanly();
   });
 });
