@@ -8,8 +8,6 @@ export interface GroupSums {
   day: number;
   hour: number;
   orders: number;
-  badIds: number;
-  minPrior: number | null;
   /** Items per category, in `header.categories` order. */
   sums: number[];
 }
@@ -28,11 +26,10 @@ export class DuckDbEngine {
 
   /**
    * read_csv with the validated dialect and explicit column types. Strict mode: a row with more or fewer
-   * fields than the header is an error, not silently cut or padded. The line ending is left to DuckDB: a
-   * file mixing CRLF and LF fails strict mode, which sends it to the exact validator (never a silent skip;
-   * an explicit new_line on such a file was measured to return zero rows without an error).
-   * Counts are UINTEGER (a negative or non-numeric value is an error); the integer cast rounds "3.5",
-   * which is why the byte-level pre-check (prescan.ts) runs beside every fast-path query.
+   * fields than the header is an error, not silently cut or padded. The line ending is left to DuckDB: an
+   * explicit new_line on a file mixing CRLF and LF was measured to return zero rows without an error.
+   * Counts are UINTEGER (a negative or non-numeric value is an error). The integer cast would round "3.5"
+   * to 4, so this only ever reads files whose rows the exact validator has already checked.
    */
   csvSource(file: string, header: OrdersHeader): string {
     const { index } = header;
@@ -51,22 +48,19 @@ export class DuckDbEngine {
     );
   }
 
-  /** Sums of every category per (order_dow, order_hour_of_day), with the checks the fast path needs. */
+  /** Sums of every category per (order_dow, order_hour_of_day) of an already validated file. */
   async groupSums(file: string, header: OrdersHeader): Promise<GroupSums[]> {
     const connection = await this.connect();
     const sums = header.categories.map((name) => `sum(${sqlIdentifier(name)})::BIGINT`);
     const sql =
       `SELECT order_dow, order_hour_of_day, count(*)::BIGINT, ` +
-      `count(*) FILTER (WHERE order_id IS NULL OR trim(order_id) = '')::BIGINT, min(days_since_prior_order), ` +
       `${sums.join(', ')} FROM ${this.csvSource(file, header)} GROUP BY ALL`;
     const reader = await connection.runAndReadAll(sql);
     return reader.getRows().map((row) => ({
       day: Number(row[0]),
       hour: Number(row[1]),
       orders: Number(row[2]),
-      badIds: Number(row[3]),
-      minPrior: row[4] === null ? null : Number(row[4]),
-      sums: row.slice(5).map((v) => Number(v ?? 0)),
+      sums: row.slice(3).map((v) => Number(v ?? 0)),
     }));
   }
 

@@ -1,9 +1,9 @@
-// Aggregates one wide orders file into cells. Fast path: one DuckDB query sums every category per
-// (day, hour) and checks field counts, numbers, day/hour ranges and order ids, while a byte-level
-// pre-check beside it makes sure no count is fractional or empty (DuckDB's integer cast would round it).
-// If either finds anything off, the exact validator reads the file row by row, bad rows are collected
-// with their line and reason, and DuckDB sums a clean copy of the good rows.
-// (Doing those checks in SQL instead — min/count/fraction per column — measured 4.0 s against 2.2 s here.)
+// Aggregates one wide orders file into cells. Fast path: a one-pass byte scanner (sum-scan.ts, one thread
+// per core) validates and sums every line, accepting only a plain subset of what is valid. If it meets
+// anything outside that subset, the exact validator reads the file row by row, bad rows are collected with
+// their line and reason, and DuckDB sums a clean copy of the good rows.
+// (Measured on 1M orders, 284 MB: the scanner 0.45 s on 2 threads; DuckDB's typed read_csv + GROUP BY alone
+// 1.25 s, and it needed a byte-level pre-check beside it because its integer cast rounds "3.5" to 4.)
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,7 +12,8 @@ import { readOrdersHeader, type OrdersHeader } from '../data/orders-header.js';
 import { scanOrderRows, type BadRow } from '../data/order-rows.js';
 import type { Cell } from './cells.js';
 import type { DuckDbEngine, GroupSums } from './duckdb-engine.js';
-import { looksClean } from './prescan.js';
+import { scanFile, type FileScan, type ScanOptions } from './scan-file.js';
+import { DAYS, HOURS } from './sum-scan.js';
 
 export interface FileAggregate {
   file: string;
@@ -24,21 +25,6 @@ export interface FileAggregate {
   badRows: BadRow[];
   /** Whether the exact row-by-row validator had to read the file. */
   validatedRowByRow: boolean;
-}
-
-function groupsAreClean(groups: GroupSums[]): boolean {
-  return groups.every(
-    (g) =>
-      Number.isInteger(g.day) &&
-      g.day >= 0 &&
-      g.day <= 6 &&
-      Number.isInteger(g.hour) &&
-      g.hour >= 0 &&
-      g.hour <= 23 &&
-      g.badIds === 0 &&
-      (g.minPrior === null || g.minPrior >= 0) &&
-      g.sums.every(Number.isFinite),
-  );
 }
 
 function toCells(
@@ -58,28 +44,38 @@ function toCells(
   return { cells, orders, itemsIn };
 }
 
-async function fastPath(
-  engine: DuckDbEngine,
-  file: string,
+function scanToCells(
+  scan: FileScan,
   header: OrdersHeader,
-): Promise<GroupSums[] | null> {
-  // Any DuckDB error (a wrong field count, a value that is not a number, mixed line endings) or a doubt of
-  // the pre-check only means "look closer": the exact validator then decides, row by row.
-  const [clean, groups] = await Promise.all([
-    looksClean(file, header),
-    engine.groupSums(file, header).catch(() => null),
-  ]);
-  return clean && groups && groupsAreClean(groups) ? groups : null;
+): { cells: Cell[]; orders: number; itemsIn: number } {
+  const { items } = scan.totals;
+  const width = header.categories.length;
+  const cells: Cell[] = [];
+  let itemsIn = 0;
+  for (let day = 0; day < DAYS; day++)
+    for (let hour = 0; hour < HOURS; hour++) {
+      const base = (day * HOURS + hour) * width;
+      for (let c = 0; c < width; c++) {
+        const n = items[base + c];
+        itemsIn += n;
+        if (n > 0) cells.push({ day, hour, category: header.categories[c], items: n });
+      }
+    }
+  return { cells, orders: scan.lines, itemsIn };
 }
 
-export async function aggregateFile(engine: DuckDbEngine, file: string): Promise<FileAggregate> {
+export async function aggregateFile(
+  engine: DuckDbEngine,
+  file: string,
+  scanOptions?: ScanOptions,
+): Promise<FileAggregate> {
   const header = await readOrdersHeader(file);
-  const groups = await fastPath(engine, file, header);
-  if (groups) {
+  const scan = await scanFile(file, header, scanOptions);
+  if (scan) {
     return {
       file,
       categories: header.categories,
-      ...toCells(groups, header),
+      ...scanToCells(scan, header),
       badRows: [],
       validatedRowByRow: false,
     };

@@ -1,0 +1,124 @@
+// The fast path over one whole file: the data lines are cut into as many ranges as there are cores (at
+// line ends) and each range is scanned on its own thread; the totals are then added up. Small files are
+// scanned on the calling thread, where starting a thread would cost more than the scan.
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { OrdersHeader } from '../data/orders-header.js';
+import { DEFAULT_BLOCK_BYTES, scanRange, type RangeResult } from './scan-range.js';
+import { addTotals, emptyTotals, scanLayout, type ScanLayout, type ScanTotals } from './sum-scan.js';
+
+export interface ScanJob {
+  file: string;
+  start: number;
+  end: number;
+  layout: ScanLayout;
+  blockBytes: number;
+}
+
+export interface ScanOptions {
+  /** Threads to use at most. @defaultValue os.availableParallelism() */
+  threads?: number;
+  /** Smallest range worth a thread of its own. @defaultValue 16 MiB */
+  minRangeBytes?: number;
+  /** Read size per block (tests make it tiny to cross many block edges). */
+  blockBytes?: number;
+}
+
+export interface FileScan {
+  /** Data lines (orders) scanned. */
+  lines: number;
+  totals: ScanTotals;
+}
+
+const LF = 10;
+
+// Built, the worker is JavaScript beside this module. Under tsx (tests, benches) it is TypeScript, and a
+// worker thread does not inherit tsx's loader: it registers it before importing the worker.
+const FROM_SOURCE = import.meta.url.endsWith('.ts');
+const WORKER_URL = new URL(FROM_SOURCE ? './scan-worker.ts' : './scan-worker.js', import.meta.url);
+
+function startWorker(job: ScanJob): Worker {
+  if (!FROM_SOURCE) return new Worker(WORKER_URL, { workerData: job });
+  const code =
+    `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER_URL.href)}); })` +
+    `.catch((err) => { process.nextTick(() => { throw err; }); });`;
+  return new Worker(code, { eval: true, workerData: job });
+}
+
+/** Offset just past the end of the header line (its quoted parts included), or -1 when there is none. */
+async function dataStart(handle: fs.FileHandle): Promise<number> {
+  const probe = Buffer.alloc(1 << 20);
+  const { bytesRead } = await handle.read(probe, 0, probe.length, 0);
+  const end = probe.subarray(0, bytesRead).indexOf(LF);
+  if (end < 0) return -1;
+  // A header with a quoted line break is legal CSV but not worth a fast path.
+  const quotes = probe.subarray(0, end).filter((b) => b === 34).length;
+  return quotes % 2 === 0 ? end + 1 : -1;
+}
+
+/** The first line start at or after `offset`. */
+async function nextLineStart(handle: fs.FileHandle, offset: number, size: number): Promise<number> {
+  const window = Buffer.alloc(64 * 1024);
+  for (let at = offset; at < size; at += window.length) {
+    const { bytesRead } = await handle.read(window, 0, window.length, at);
+    const lf = window.subarray(0, bytesRead).indexOf(LF);
+    if (lf >= 0) return at + lf + 1;
+  }
+  return size;
+}
+
+async function cutRanges(file: string, threads: number, minRangeBytes: number): Promise<number[] | null> {
+  const handle = await fs.open(file, 'r');
+  try {
+    const size = (await handle.stat()).size;
+    const start = await dataStart(handle);
+    if (start < 0) return null;
+    const count = Math.max(1, Math.min(threads, Math.floor((size - start) / minRangeBytes)));
+    const cuts = [start];
+    for (let k = 1; k < count; k++) {
+      const cut = await nextLineStart(handle, start + Math.floor(((size - start) * k) / count), size);
+      if (cut > cuts[cuts.length - 1] && cut < size) cuts.push(cut);
+    }
+    cuts.push(size);
+    return cuts;
+  } finally {
+    await handle.close();
+  }
+}
+
+function scanOnThread(job: ScanJob): Promise<RangeResult> {
+  return new Promise((resolve, reject) => {
+    const worker = startWorker(job);
+    worker.once('message', (result: RangeResult) => resolve(result));
+    worker.once('error', reject);
+    worker.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`scan thread for ${job.file} exited with code ${code}`));
+    });
+  });
+}
+
+/**
+ * Scans every data line of `file`. Null when the scanner gave up anywhere (then nothing of it counts and
+ * the exact validator has to read the file).
+ */
+export async function scanFile(
+  file: string,
+  header: OrdersHeader,
+  options: ScanOptions = {},
+): Promise<FileScan | null> {
+  const layout = scanLayout(header);
+  const threads = options.threads ?? os.availableParallelism();
+  const blockBytes = options.blockBytes ?? DEFAULT_BLOCK_BYTES;
+  const cuts = await cutRanges(file, threads, options.minRangeBytes ?? 16 << 20);
+  if (!cuts) return null;
+  const jobs: ScanJob[] = cuts.slice(1).map((end, k) => ({ file, start: cuts[k], end, layout, blockBytes }));
+  const results =
+    jobs.length === 1
+      ? [scanRange(file, jobs[0].start, jobs[0].end, layout, blockBytes)]
+      : await Promise.all(jobs.map(scanOnThread));
+  if (results.some((r) => r.lines < 0)) return null;
+  const totals = emptyTotals(layout.categories);
+  for (const r of results) addTotals(totals, r.totals);
+  return { lines: results.reduce((n, r) => n + r.lines, 0), totals };
+}
