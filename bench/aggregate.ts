@@ -1,9 +1,13 @@
-// npm run bench:aggregate — throughput of `orderflow aggregate` (a whole process: start, DuckDB, outputs)
+// npm run bench:aggregate — throughput of `orderflow aggregate` (a whole process: start, scan, outputs)
 // on 1M generated orders (~280 MB), side by side with the plain TypeScript reference and, when the peer
-// virtualenv exists (/tmp/peers, see ../shared/peers/README.md), pandas.
+// virtualenv exists (/tmp/peers, see ../shared/peers/README.md), pandas. In process, it also times the
+// fast-path scanner against DuckDB's typed read_csv + GROUP BY of the same file (the engine it replaced).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { readOrdersHeader } from '../src/data/orders-header.js';
+import { DuckDbEngine } from '../src/processing/duckdb-engine.js';
+import { scanFile } from '../src/processing/scan-file.js';
 import { referenceAggregate } from '../test/helpers/reference-aggregate.js';
 import { buildOnce, CLI, generatedOrders, median, record, timeProcess } from './util.js';
 
@@ -26,6 +30,22 @@ const times: number[] = [];
 for (let i = 0; i < RUNS; i++)
   times.push(timeProcess('node', [CLI, 'aggregate', '--input', file], { DATA_DIR: dataDir }).ms);
 line('orderflow aggregate', median(times));
+
+const header = await readOrdersHeader(file);
+const engine = new DuckDbEngine();
+const scanTimes: number[] = [];
+const duckTimes: number[] = [];
+for (let i = 0; i < RUNS; i++) {
+  let t = performance.now();
+  await scanFile(file, header);
+  scanTimes.push(performance.now() - t);
+  t = performance.now();
+  await engine.groupSums(file, header);
+  duckTimes.push(performance.now() - t);
+}
+engine.close();
+line('scanner, in process', median(scanTimes));
+line('DuckDB query, in process', median(duckTimes));
 
 const started = performance.now();
 await referenceAggregate([file]);
