@@ -1,7 +1,8 @@
 // npm run bench:api — the prediction endpoint under load with autocannon on loopback, answered from the Redis
 // cache. A built `orderflow serve` runs in its own process (embedded metadata store, a private redis-server);
 // autocannon runs here. Target on a 2-core machine: ≥ 10k requests/s, p99 < 5 ms, 0 errors; then 60 s sustained.
-// BENCH_API_SECONDS overrides the sustained duration (default 60).
+// BENCH_API_SECONDS overrides the sustained duration (default 60); BENCH_API_PROFILE=1 writes the server's CPU
+// profile to /tmp/apiprof (node --cpu-prof), to see where a request's time goes.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -73,10 +74,14 @@ async function main(): Promise<void> {
     writeFileSync(path.join(dir, 'processed', 'orders.csv'), aggregateCsv());
     timeProcess('node', [CLI, 'train', '--seed', '1'], env);
     timeProcess('node', [CLI, 'cache', 'refresh'], env);
-    server = spawn('node', [CLI, 'serve'], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
+    server = spawn(
+      'node',
+      [...(process.env.BENCH_API_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/apiprof'] : []), CLI, 'serve'],
+      {
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'inherit', 'inherit'],
+      },
+    );
     const url = `http://127.0.0.1:${port}`;
     await waitReady(url);
     const probe = (await (await fetch(`${url}/api/predictions/0/12/category%2001`)).json()) as {
