@@ -30,7 +30,7 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array)
 /** A write stream to a temp file; `commit()` renames it over the target, `abort()` removes it. */
 export interface AtomicWriter {
   stream: WriteStream;
-  write(chunk: string): Promise<void>;
+  write(chunk: string | Uint8Array): Promise<void>;
   commit(): Promise<void>;
   abort(): Promise<void>;
 }

@@ -26,6 +26,8 @@ export interface ScanOptions {
 }
 
 export interface FileScan {
+  /** Byte offset of the first data line (just past the header line). */
+  dataStart: number;
   /** Data lines (orders) scanned. */
   lines: number;
   totals: ScanTotals;
@@ -120,5 +122,5 @@ export async function scanFile(
   if (results.some((r) => r.lines < 0)) return null;
   const totals = emptyTotals(layout.categories);
   for (const r of results) addTotals(totals, r.totals);
-  return { lines: results.reduce((n, r) => n + r.lines, 0), totals };
+  return { dataStart: cuts[0], lines: results.reduce((n, r) => n + r.lines, 0), totals };
 }

@@ -4,6 +4,8 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import { AISLES } from '../../src/data/aisles.js';
+import { readOrdersHeader } from '../../src/data/orders-header.js';
+import { scanFile } from '../../src/processing/scan-file.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir, type TempDir } from '../helpers/tmp.js';
 
@@ -91,6 +93,57 @@ describe('split', () => {
     });
     assert.equal(total, rows.length);
     assert.deepEqual(once.flatMap((t) => t.trimEnd().split('\n').slice(1)).sort(), [...rows].sort());
+  });
+});
+
+describe('split fast and exact paths', () => {
+  const readDays = (dataDir: string) =>
+    Promise.all(
+      Array.from({ length: 7 }, (_, d) =>
+        fs.readFile(path.join(dataDir, 'raw', String(d), `orders_${d}.csv`)),
+      ),
+    );
+
+  test('write byte-identical day files (plain LF, and quoted CRLF with a BOM and no final newline)', async () => {
+    const base = path.join(tmp.path, 'paths');
+    await runCli(['--data-dir', base, 'generate', '--orders', '1500', '--seed', '4']);
+    const lines = (await fs.readFile(path.join(base, 'orders.csv'), 'utf8')).trimEnd().split('\n');
+    const quoted = [
+      '\uFEFF' +
+        lines[0]
+          .split(',')
+          .map((h) => `"${h}"`)
+          .join(','),
+      ...lines.slice(1).map((l) => l.replace(/^(\d+),(\d)/, '$1,"$2"')),
+    ].join('\r\n');
+    for (const [name, text] of [
+      ['plain', lines.join('\n') + '\n'],
+      ['quoted', quoted],
+    ]) {
+      const fastDir = path.join(tmp.path, `fast-${name}`);
+      const exactDir = path.join(tmp.path, `exact-${name}`);
+      await fs.mkdir(fastDir, { recursive: true });
+      await fs.mkdir(exactDir, { recursive: true });
+      const fastInput = path.join(fastDir, 'orders.csv');
+      await fs.writeFile(fastInput, text);
+      // One bad row at the end sends the whole file through the exact validator.
+      const sep = name === 'plain' ? '' : '\r\n';
+      await fs.writeFile(path.join(exactDir, 'orders.csv'), text + sep + '99,1,10,,3.5' + '\n');
+      assert.ok(await scanFile(fastInput, await readOrdersHeader(fastInput)), `${name}: fast path taken`);
+
+      const fast = await runCli(['--data-dir', fastDir, 'split']);
+      const exact = await runCli(['--data-dir', exactDir, 'split']);
+      assert.equal(fast.code, 0, fast.stderr);
+      assert.equal(exact.code, 0, exact.stderr);
+      assert.match(exact.stderr + exact.stdout, /1 bad row\(s\) quarantined/);
+      const [a, b] = await Promise.all([readDays(fastDir), readDays(exactDir)]);
+      assert.equal(
+        a.reduce((n, f) => n + f.toString().trimEnd().split('\n').length - 1, 0),
+        1500,
+        name,
+      );
+      a.forEach((file, day) => assert.ok(file.equals(b[day]), `${name}: day ${day} differs`));
+    }
   });
 });
 
