@@ -12,6 +12,13 @@ const QUOTE = 34;
 const ZERO = 48;
 const BLOCK_BYTES = 1 << 22;
 
+/** The file no longer holds what the scanner accepted: it was written to between the two passes. */
+export class ChangedWhileReadingError extends Error {
+  constructor() {
+    super('the file changed while it was being split');
+  }
+}
+
 export interface RoutedBlock {
   /** Per day, the block's rows of that day, each ending in LF. */
   days: Buffer[];
@@ -31,6 +38,7 @@ function routeLines(bytes: Buffer, end: number, dayColumn: number): RoutedBlock 
     for (let k = 0; k < dayColumn; k++) field = bytes.indexOf(COMMA, field) + 1;
     if (bytes[field] === QUOTE) field++;
     const day = bytes[field] - ZERO;
+    if (!(day >= 0 && day < 7)) throw new ChangedWhileReadingError();
     const contentEnd = bytes[lineEnd - 1] === CR ? lineEnd - 1 : lineEnd;
     used[day] += bytes.copy(days[day], used[day], i, contentEnd);
     days[day][used[day]++] = LF;
@@ -41,12 +49,13 @@ function routeLines(bytes: Buffer, end: number, dayColumn: number): RoutedBlock 
 }
 
 /**
- * Reads `file` from `start` (the first data line) in blocks and hands each block's rows per day to
- * `write`, in file order. Only for files the scanner accepted.
+ * Reads bytes [start, end) of `file` (its data lines, as the scanner saw them) in blocks and hands each
+ * block's rows per day to `write`, in file order. Only for files the scanner accepted.
  */
 export async function routeByDay(
   file: string,
   start: number,
+  end: number,
   header: OrdersHeader,
   write: (block: RoutedBlock) => Promise<void>,
   onProgress?: (bytesRead: number) => void,
@@ -58,7 +67,8 @@ export async function routeByDay(
     let position = start;
     let carried = 0;
     for (;;) {
-      const { bytesRead } = await handle.read(buffer, carried, BLOCK_BYTES - carried, position);
+      const want = Math.min(BLOCK_BYTES - carried, end - position);
+      const { bytesRead } = want > 0 ? await handle.read(buffer, carried, want, position) : { bytesRead: 0 };
       position += bytesRead;
       let filled = carried + bytesRead;
       const atEnd = bytesRead === 0;

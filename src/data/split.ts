@@ -10,7 +10,7 @@ import { openAtomicWriter, type AtomicWriter } from './atomic.js';
 import { readOrdersHeader } from './orders-header.js';
 import { scanOrderRows, type BadRow } from './order-rows.js';
 import { writeQuarantine } from './quarantine.js';
-import { routeByDay } from './split-routes.js';
+import { ChangedWhileReadingError, routeByDay } from './split-routes.js';
 import { scanFile } from '../processing/scan-file.js';
 
 export interface SplitOptions {
@@ -65,9 +65,14 @@ export async function splitByDay(options: SplitOptions): Promise<SplitSummary> {
     }
     const scan = await scanFile(options.input, header);
     if (scan) {
+      const changed = () =>
+        new InputError(
+          `${options.input} changed while it was being split; nothing was written, run split again`,
+        );
       await routeByDay(
         options.input,
         scan.dataStart,
+        scan.dataEnd,
         header,
         async (block) => {
           for (let day = 0; day < 7; day++) {
@@ -76,7 +81,10 @@ export async function splitByDay(options: SplitOptions): Promise<SplitSummary> {
           }
         },
         (bytes) => options.onProgress?.(bytes, size),
-      );
+      ).catch((err: unknown) => {
+        throw err instanceof ChangedWhileReadingError ? changed() : err;
+      });
+      if (rowsPerDay.reduce((n, r) => n + r, 0) !== scan.lines) throw changed();
     } else {
       const flush = async (day: number) => {
         await writers[day].write(pending[day].join('\n') + '\n');

@@ -26,8 +26,9 @@ export interface ScanOptions {
 }
 
 export interface FileScan {
-  /** Byte offset of the first data line (just past the header line). */
+  /** The bytes scanned: from the first data line (just past the header) to the end of the file. */
   dataStart: number;
+  dataEnd: number;
   /** Data lines (orders) scanned. */
   lines: number;
   totals: ScanTotals;
@@ -122,5 +123,10 @@ export async function scanFile(
   if (results.some((r) => r.lines < 0)) return null;
   const totals = emptyTotals(layout.categories);
   for (const r of results) addTotals(totals, r.totals);
-  return { dataStart: cuts[0], lines: results.reduce((n, r) => n + r.lines, 0), totals };
+  return {
+    dataStart: cuts[0],
+    dataEnd: cuts[cuts.length - 1],
+    lines: results.reduce((n, r) => n + r.lines, 0),
+    totals,
+  };
 }

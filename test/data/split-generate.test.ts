@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import { AISLES } from '../../src/data/aisles.js';
 import { readOrdersHeader } from '../../src/data/orders-header.js';
+import { ChangedWhileReadingError, routeByDay } from '../../src/data/split-routes.js';
 import { scanFile } from '../../src/processing/scan-file.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir, type TempDir } from '../helpers/tmp.js';
@@ -144,6 +145,28 @@ describe('split fast and exact paths', () => {
       );
       a.forEach((file, day) => assert.ok(file.equals(b[day]), `${name}: day ${day} differs`));
     }
+  });
+});
+
+describe('routing by day', () => {
+  test('routes each row to its day without its line end, and refuses a line the scanner never saw', async () => {
+    const file = path.join(tmp.path, 'route.csv');
+    const head = 'order_id,order_dow,order_hour_of_day,days_since_prior_order,tea\n';
+    await fs.writeFile(file, head + '1,2,9,,1\r\n2,"0",9,,3\n3,2,1,4.0,0');
+    const header = await readOrdersHeader(file);
+    const size = (await fs.stat(file)).size;
+    const days: string[] = Array.from({ length: 7 }, () => '');
+    await routeByDay(file, head.length, size, header, async (block) => {
+      block.days.forEach((bytes, day) => (days[day] += bytes.toString()));
+    });
+    assert.equal(days[0], '2,"0",9,,3\n');
+    assert.equal(days[2], '1,2,9,,1\n3,2,1,4.0,0\n');
+    // Written to after the scan: a day outside 0–6 where the scanner had accepted every line.
+    await fs.writeFile(file, head + '1,9,9,,1\n');
+    await assert.rejects(
+      routeByDay(file, head.length, size, header, async () => {}),
+      ChangedWhileReadingError,
+    );
   });
 });
 

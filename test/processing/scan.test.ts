@@ -209,7 +209,8 @@ describe('scanning a whole file', () => {
       await fs.writeFile(variant, content);
       const scan = await scanFile(variant, h, { threads: 2, minRangeBytes: 1024, blockBytes: 2048 });
       assert.ok(scan, name);
-      assert.deepEqual(scan, plain, name);
+      assert.equal(scan.lines, plain?.lines, name);
+      assert.deepEqual(scan.totals, plain?.totals, name);
     }
   });
 
