@@ -5,7 +5,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { OrdersHeader } from '../data/orders-header.js';
-import { DEFAULT_BLOCK_BYTES, scanRange, type RangeResult } from './scan-range.js';
+import { DEFAULT_BLOCK_BYTES } from '../data/line-blocks.js';
+import { scanRange, type RangeResult } from './scan-range.js';
 import { addTotals, emptyTotals, scanLayout, type ScanLayout, type ScanTotals } from './sum-scan.js';
 
 export interface ScanJob {
