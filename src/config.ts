@@ -66,6 +66,11 @@ export const ENV_VARIABLES = {
     default: '0',
     doc: 'Port on which the process owning the embedded store serves it to other processes (0 = any free port).',
   },
+  ORDERFLOW_LOCAL_CACHE_MS: {
+    schema: z.coerce.number().int().min(0).max(3_600_000),
+    default: '5000',
+    doc: 'How long the API keeps a prediction read from the Redis cache in memory (0 = off); refresh and clear drop it at once.',
+  },
 } as const;
 
 type EnvName = keyof typeof ENV_VARIABLES;
@@ -83,6 +88,8 @@ export interface Config {
   publicPredictions: boolean;
   runRetentionDays: number;
   metaPort: number;
+  /** ORDERFLOW_LOCAL_CACHE_MS: lifetime of the API's in-memory tier in front of the Redis cache; 0 = off. */
+  localCacheMs: number;
   paths: DataPaths;
 }
 
@@ -158,6 +165,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     publicPredictions: read('ORDERFLOW_PUBLIC_PREDICTIONS') as boolean,
     runRetentionDays: read('ORDERFLOW_RUN_RETENTION_DAYS') as number,
     metaPort: read('ORDERFLOW_META_PORT') as number,
+    localCacheMs: read('ORDERFLOW_LOCAL_CACHE_MS') as number,
     paths: dataPaths(dataDir),
   };
 }

@@ -92,7 +92,12 @@ export async function startServer(
       const lookups = await connectRedis(config, { failFast: true });
       lookups.options.enableAutoPipelining = true;
       releasers.push(async () => void lookups.disconnect());
-      const predictor = await Predictor.create({ config, logger, redis: lookups });
+      const predictor = await Predictor.create({
+        config,
+        logger,
+        redis: lookups,
+        localCacheMs: config.localCacheMs,
+      });
       releasers.push(() => predictor.close());
       predictions = new CachedPredictionService(predictor);
     }

@@ -12,6 +12,8 @@ export interface CacheKeys {
   meta: string;
   hits: string;
   misses: string;
+  /** Pub/sub channel: a message is published in the same transaction as every replace and clear. */
+  events: string;
   /** SET NX PX lock held while a refresh writes (at most one refresh at a time). */
   refreshLock: string;
   cell(day: number, hour: number, category: string): string;
@@ -23,6 +25,7 @@ export function cacheKeys(config: KeyConfig): CacheKeys {
     hits: redisKey(config, 'orderflow:cache:hits'),
     misses: redisKey(config, 'orderflow:cache:misses'),
     refreshLock: redisKey(config, 'orderflow:cache:refresh-lock'),
+    events: redisKey(config, 'orderflow:cache:events'),
     cell: (day, hour, category) => redisKey(config, `${day}:${hour}:${category}`),
   };
 }

@@ -19,6 +19,7 @@ import { DAYS, HOURS } from '../ml/rows.js';
 import { connectRedis, createRedis, type Redis } from '../redis.js';
 import { cacheKeys, type CacheKeys } from './keys.js';
 import { ModelSource } from './model-source.js';
+import { NearCache } from './near-cache.js';
 import { RedisPredictionCache } from './redis-cache.js';
 import { refreshCache, type RefreshResult } from './refresh.js';
 import type { LookupResult, PredictionCache } from './types.js';
@@ -61,6 +62,11 @@ export interface PredictorOptions {
   redis?: Redis;
   /** Shared in-memory model holder; by default one reading config.paths.modelsDir. */
   models?: ModelSource;
+  /**
+   * Keep values read from Redis in memory this long (near-cache.ts); a refresh or clear anywhere drops them at
+   * once. For long-lived readers such as the API. @defaultValue 0 (off: every lookup goes to Redis)
+   */
+  localCacheMs?: number;
   /** Start a refresh on a miss. @defaultValue true */
   rewarm?: boolean;
   /** Minimum time between two rewarms started by this predictor. @defaultValue 1000 */
@@ -83,6 +89,8 @@ function checkCell(day: number, hour: number): void {
 export class Predictor {
   readonly models: ModelSource;
   private readonly cache: PredictionCache;
+  /** The in-memory tier, when localCacheMs > 0. */
+  readonly near: NearCache | undefined;
   private readonly keys: CacheKeys;
   private rewarming: Promise<RefreshResult | null> | undefined;
   private lastRewarmAt = -Infinity;
@@ -94,7 +102,12 @@ export class Predictor {
     private readonly ownsRedis: boolean,
   ) {
     this.models = options.models ?? new ModelSource(options.config.paths.modelsDir);
-    this.cache = new RedisPredictionCache(redis, options.config);
+    const cache = new RedisPredictionCache(redis, options.config);
+    this.near =
+      (options.localCacheMs ?? 0) > 0
+        ? NearCache.open(cache, redis, { ttlMs: options.localCacheMs ?? 0 })
+        : undefined;
+    this.cache = this.near ?? cache;
     this.keys = cacheKeys(options.config);
   }
 
@@ -248,6 +261,7 @@ export class Predictor {
   /** Waits for a running rewarm, then closes the connection if the predictor opened it. */
   async close(): Promise<void> {
     await this.idle();
+    await this.near?.close();
     if (this.ownsRedis) this.redis.disconnect();
   }
 

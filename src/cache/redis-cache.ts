@@ -74,6 +74,7 @@ export class RedisPredictionCache implements PredictionCache {
       );
       if (stale.length > 0) tx.del(stale);
       tx.mset(pairs).del(this.keys.meta).hset(this.keys.meta, fields);
+      tx.publish(this.keys.events, JSON.stringify({ event: 'replace', modelVersion: meta.modelVersion }));
       return { staleKeysDeleted: stale.length };
     });
     // The meta hash of the transaction carries the time until the write; the full time follows once acknowledged.
@@ -109,6 +110,7 @@ export class RedisPredictionCache implements PredictionCache {
       async (old, tx) => {
         const keys = [...cellKeysOf(this.keys, old?.categories ?? []), this.keys.meta];
         tx.del(keys).del(this.keys.hits, this.keys.misses);
+        tx.publish(this.keys.events, JSON.stringify({ event: 'clear' }));
         return undefined;
       },
       (results) => {
@@ -116,6 +118,11 @@ export class RedisPredictionCache implements PredictionCache {
       },
     );
     return removed;
+  }
+
+  /** Adds hits counted outside the lookup script (the API's in-memory tier, near-cache.ts). */
+  async addHits(n: number): Promise<void> {
+    if (n > 0) await this.redis.incrby(this.keys.hits, n);
   }
 
   async counters(): Promise<{ hits: number; misses: number }> {
