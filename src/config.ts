@@ -1,7 +1,7 @@
 // The one typed configuration of orderflow: defaults < environment < flags, validated once at start-up.
 // Nothing else in the code reads process.env; commands receive this value.
 import path from 'node:path';
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import { ConfigError } from './errors.js';
 
 const portSchema = z.coerce.number().int().min(0).max(65535);

@@ -1,17 +1,17 @@
 // Commands of the cache stage: cache refresh|stats|clear, and the `predict --cached` answer used by
 // ml-commands. Flags become options; the work is in src/cache.
 import type { Command } from 'commander';
-import { cacheStats, type CacheStats } from '../cache/stats.js';
-import { Predictor } from '../cache/predictor.js';
-import { RedisPredictionCache } from '../cache/redis-cache.js';
-import { refreshCache } from '../cache/refresh.js';
+import type { CacheStats } from '../cache/stats.js';
 import { parseDay, parseHour } from '../ml/cell.js';
-import { connectRedis, type Redis } from '../redis.js';
+import type { Redis } from '../redis.js';
 import type { CommandContext } from './context.js';
 import type { ContextFactory } from './main.js';
 
+// The stage (and ioredis with it) is imported when a command runs: CLI start-up stays short for the others.
+const stages = () => import('./cache-stages.js');
+
 async function withRedis<T>(ctx: CommandContext, fn: (redis: Redis) => Promise<T>): Promise<T> {
-  const redis = await connectRedis(ctx.config);
+  const redis = await (await stages()).connectRedis(ctx.config);
   try {
     return await fn(redis);
   } finally {
@@ -57,6 +57,7 @@ export async function predictCached(
   const d = parseDay(day);
   const h = parseHour(hour);
   const warnings: string[] = [];
+  const { Predictor } = await stages();
   const predictor = await Predictor.create({
     config: ctx.config,
     onWarning: (message, error) => warnings.push(`warning: ${message} (${error.message})`),
@@ -102,6 +103,7 @@ export function registerCacheCommands(program: Command, context: ContextFactory)
     .option('--json', 'print the result as JSON', false)
     .action(async (flags: { force: boolean; json: boolean }) => {
       const ctx = context();
+      const { refreshCache } = await stages();
       const result = await withRedis(ctx, (redis) =>
         refreshCache({ config: ctx.config, logger: ctx.logger, redis }, { force: flags.force }),
       );
@@ -129,6 +131,7 @@ export function registerCacheCommands(program: Command, context: ContextFactory)
     .option('--json', 'print as JSON', false)
     .action(async (flags: { json: boolean }) => {
       const ctx = context();
+      const { cacheStats } = await stages();
       const stats = await withRedis(ctx, (redis) => cacheStats({ config: ctx.config, redis }));
       if (flags.json) ctx.out(JSON.stringify(stats));
       else for (const line of statsLines(stats)) ctx.out(line);
@@ -140,6 +143,7 @@ export function registerCacheCommands(program: Command, context: ContextFactory)
     .option('--json', 'print the result as JSON', false)
     .action(async (flags: { json: boolean }) => {
       const ctx = context();
+      const { RedisPredictionCache } = await stages();
       const removed = await withRedis(ctx, (redis) => new RedisPredictionCache(redis, ctx.config).clear());
       ctx.out(flags.json ? JSON.stringify({ removed }) : `cleared: ${removed} keys removed`);
     });

@@ -7,25 +7,31 @@ import { readArtifact, readCurrentPointer, artifactFile } from '../ml/artifact.j
 import { answerCell, parseDay, parseHour, resolveCell } from '../ml/cell.js';
 import { candidateTable, formatTable } from '../ml/report.js';
 import { requireCurrentModel, type LoadedModel } from '../ml/predictor.js';
-import { ModelRegistry } from '../ml/registry.js';
+import type { ModelRegistry } from '../ml/registry.js';
 import { DAYS, HOURS } from '../ml/rows.js';
 import { SPLIT_METHODS, type SplitMethod } from '../ml/split.js';
-import { trainModels } from '../ml/train.js';
 import type { Db } from '../store/db.js';
-import { openStore } from '../store/open.js';
 import { predictCached } from './cache-commands.js';
 import type { CommandContext } from './context.js';
 import type { ContextFactory } from './main.js';
 import { parseIntegerFlag } from './options.js';
 
+// Training, the registry and the store's drivers are imported when a command needs them, so `predict` (a hot
+// path) and every other command start without them.
+const stages = () => import('./ml-stages.js');
+
 /** Runs `fn` with a store opened on first use (if at all) and closed afterwards. */
 async function withStore<T>(ctx: CommandContext, fn: (db: () => Promise<Db>) => Promise<T>): Promise<T> {
   let opened: Promise<Db> | undefined;
   try {
-    return await fn(() => (opened ??= openStore(ctx.config, ctx.logger)));
+    return await fn(async () => (opened ??= (await stages()).openStore(ctx.config, ctx.logger)));
   } finally {
     if (opened) await (await opened).close();
   }
+}
+
+async function registry(db: Db, modelsDir: string): Promise<ModelRegistry> {
+  return new (await stages()).ModelRegistry(db, modelsDir);
 }
 
 interface TrainFlags {
@@ -86,6 +92,7 @@ export function registerMlCommands(program: Command, context: ContextFactory): v
     .option('--json', 'print the result as JSON', false)
     .action(async (flags: TrainFlags) => {
       const ctx = context();
+      const { trainModels } = await stages();
       const result = await withStore(ctx, async (db) =>
         trainModels(
           { db, paths: ctx.config.paths },
@@ -126,7 +133,7 @@ export function registerMlCommands(program: Command, context: ContextFactory): v
     .action(async (flags: { json: boolean }) => {
       const ctx = context();
       const records = await withStore(ctx, async (db) =>
-        new ModelRegistry(await db(), ctx.config.paths.modelsDir).list(),
+        registry(await db(), ctx.config.paths.modelsDir).then((r) => r.list()),
       );
       const current = (await readCurrentPointer(ctx.config.paths.modelsDir))?.version ?? null;
       if (flags.json) {
@@ -162,9 +169,13 @@ export function registerMlCommands(program: Command, context: ContextFactory): v
       const ctx = context();
       const { modelsDir } = ctx.config.paths;
       const wanted = version ?? (await requireCurrentModel(modelsDir)).version;
-      const record = await withStore(ctx, async (db) => new ModelRegistry(await db(), modelsDir).get(wanted));
+      const record = await withStore(ctx, async (db) =>
+        registry(await db(), modelsDir).then((r) => r.get(wanted)),
+      );
       if (!record) {
-        const known = await withStore(ctx, async (db) => new ModelRegistry(await db(), modelsDir).list());
+        const known = await withStore(ctx, async (db) =>
+          registry(await db(), modelsDir).then((r) => r.list()),
+        );
         throw new NotFoundError(
           `no model version ${JSON.stringify(wanted)}; known: ${known.map((r) => r.version).join(', ') || 'none'}`,
           known.map((r) => r.version),

@@ -41,6 +41,7 @@ export function describeBadRows(rows: BadRow[], limit = 5): string {
 export async function aggregateOrders(options: AggregateOptions): Promise<AggregateSummary> {
   const started = performance.now();
   const engine = new DuckDbEngine();
+  engine.warm(); // the outputs are written by DuckDB: load it while the files are scanned
   try {
     const parts: FileAggregate[] = [];
     for (const file of options.files) {

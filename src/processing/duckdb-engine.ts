@@ -1,6 +1,7 @@
 // The DuckDB aggregation engine: one in-process DuckDB, opened lazily (a run with nothing to do never
-// starts it) and closed once. CSV dialect is always passed explicitly: we never depend on sniffing.
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+// starts it, nor loads the native module) and closed once. CSV dialect is always passed explicitly: we never
+// depend on sniffing.
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { OrdersHeader } from '../data/orders-header.js';
 import { sqlIdentifier, sqlString } from './sql.js';
 
@@ -15,13 +16,24 @@ export interface GroupSums {
 export class DuckDbEngine {
   private instance: DuckDBInstance | undefined;
   private connection: DuckDBConnection | undefined;
+  private opening: Promise<DuckDBConnection> | undefined;
 
-  private async connect(): Promise<DuckDBConnection> {
-    if (!this.connection) {
+  private connect(): Promise<DuckDBConnection> {
+    this.opening ??= (async () => {
+      const { DuckDBInstance } = await import('@duckdb/node-api');
       this.instance = await DuckDBInstance.create(':memory:');
       this.connection = await this.instance.connect();
-    }
-    return this.connection;
+      return this.connection;
+    })();
+    return this.opening;
+  }
+
+  /**
+   * Starts loading and opening DuckDB in the background, for a caller that will need it after other work
+   * (aggregate's scan runs on worker threads meanwhile). A failure surfaces on the first real use.
+   */
+  warm(): void {
+    this.connect().catch(() => {});
   }
 
   /**
@@ -70,9 +82,17 @@ export class DuckDbEngine {
   }
 
   close(): void {
-    this.connection?.closeSync();
-    this.instance?.closeSync();
+    const opening = this.opening;
+    if (this.connection) {
+      this.connection.closeSync();
+      this.instance?.closeSync();
+    } else if (opening) {
+      // Closed while still opening (a run that failed before it needed DuckDB): close once it is open.
+      opening.then(() => this.close()).catch(() => {});
+      return;
+    }
     this.connection = undefined;
     this.instance = undefined;
+    this.opening = undefined;
   }
 }
