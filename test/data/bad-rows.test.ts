@@ -35,6 +35,12 @@ const BAD_CASES: { name: string; row: string; reason: RegExp }[] = [
   },
   { name: 'a negative count', row: '4,1,10,,2,-1', reason: /"yogurt"="-1" is not a valid item count/ },
   { name: 'an empty count', row: '4,1,10,,2,', reason: /"yogurt" is empty/ },
+  {
+    // A plain integer, but more than the engine's unsigned 32-bit count column holds: quarantined, not a failed file.
+    name: 'a count too large',
+    row: '4,1,10,,2,99999999999',
+    reason: /"yogurt"=99999999999 is outside 0–4294967295/,
+  },
   { name: 'order_dow outside 0–6', row: '4,7,10,,2,1', reason: /order_dow=7 is outside 0–6/ },
   {
     name: 'order_hour_of_day outside 0–23',
