@@ -11,7 +11,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon, { type Result } from 'autocannon';
 import { startRedis } from '../test/helpers/redis.js';
-import { buildOnce, CLI, record, timeProcess } from './util.js';
+import { buildOnce, CLI, median, record, timeProcess } from './util.js';
 
 const CATEGORIES = Array.from({ length: 40 }, (_, i) => `category ${String(i).padStart(2, '0')}`);
 
@@ -101,7 +101,6 @@ async function startServer(baseEnv: Record<string, string>, mode: Mode): Promise
 }
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const errorsOf = (r: Result): number => r.non2xx + r.errors + r.timeouts;
 
 async function main(): Promise<void> {
@@ -121,12 +120,12 @@ async function main(): Promise<void> {
     timeProcess('node', [CLI, 'train', '--seed', '1'], env);
     timeProcess('node', [CLI, 'cache', 'refresh'], env);
     const all: Record<string, string> = {};
+    const connections = Number(process.env.BENCH_API_CONNECTIONS ?? 10);
     const servers: RunningServer[] = [];
     try {
       // Both servers run at once and take turns under load, so a slow minute of this shared machine hits
       // both modes alike: the ratio of their medians is the figure to trust, more than any single run.
       for (const mode of MODES) servers.push(await startServer(env, mode));
-      const connections = Number(process.env.BENCH_API_CONNECTIONS ?? 10);
       for (const server of servers) await run(server.url, 3, connections); // warm-up (JIT, connections)
       const rounds = Number(process.env.BENCH_API_ROUNDS ?? 5);
       const short: Result[][] = MODES.map(() => []);
@@ -137,10 +136,11 @@ async function main(): Promise<void> {
       const sustainedSeconds = Number(process.env.BENCH_API_SECONDS ?? 60);
       const sustained: Result[] = [];
       for (const server of servers) sustained.push(await run(server.url, sustainedSeconds, connections));
+      const medianRps = short.map((runs) => median(runs.map((x) => x.requests.average)));
       MODES.forEach((mode, m) => {
         const rps = short[m].map((x) => x.requests.average);
         const figures = {
-          [`${mode.label}: 10 s runs, requests/s median (min–max) of ${rounds}`]: `${fmt(median(rps))} (${fmt(Math.min(...rps))}–${fmt(Math.max(...rps))})`,
+          [`${mode.label}: 10 s runs, requests/s median (min–max) of ${rounds}`]: `${fmt(medianRps[m])} (${fmt(Math.min(...rps))}–${fmt(Math.max(...rps))})`,
           [`${mode.label}: 10 s runs, latency p99 median / worst, max`]: `${median(short[m].map((x) => x.latency.p99))} / ${Math.max(...short[m].map((x) => x.latency.p99))} ms, ${Math.max(...short[m].map((x) => x.latency.max))} ms`,
           [`${mode.label}: ${sustainedSeconds} s sustained requests/s (mean)`]: fmt(
             sustained[m].requests.average,
@@ -153,14 +153,13 @@ async function main(): Promise<void> {
         for (const [k, v] of Object.entries(figures)) console.log(`${k}: ${v}`);
         Object.assign(all, figures);
       });
-      const ratio =
-        median(short[0].map((x) => x.requests.average)) / median(short[1].map((x) => x.requests.average));
+      const ratio = medianRps[0] / medianRps[1];
       all['memory tier vs Redis only, median requests/s'] = `${ratio.toFixed(2)}×`;
       console.log(`memory tier vs Redis only, median requests/s: ${ratio.toFixed(2)}×`);
     } finally {
       for (const server of servers) await server.stop();
     }
-    all.setup = `${process.env.BENCH_API_CONNECTIONS ?? 10} connections, GET /api/predictions/:day/:hour/:category, every cell cached in Redis; ${7 * 24 * CATEGORIES.length} cells requested in turn`;
+    all.setup = `${connections} connections, GET /api/predictions/:day/:hour/:category, every cell cached in Redis; ${7 * 24 * CATEGORIES.length} cells requested in turn`;
     console.log(`setup: ${all.setup}`);
     record('api', 'npm run bench:api', all);
   } finally {

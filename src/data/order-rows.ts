@@ -23,7 +23,7 @@ export interface GoodRow {
 
 const UNSIGNED_INTEGER = /^\d+$/;
 /** The largest item count a cell of one order may hold: the engine reads counts as UINTEGER (unsigned 32-bit). */
-export const MAX_ITEM_COUNT = 4_294_967_295;
+const MAX_ITEM_COUNT = 4_294_967_295;
 const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
 function checkInteger(value: string, column: string, max?: number): string | null {
@@ -61,10 +61,7 @@ export function rowProblem(fields: string[], header: OrdersHeader): string | nul
     )
       continue;
     const countProblem = checkInteger(fields[i], `"${header.columns[i]}"`, MAX_ITEM_COUNT);
-    if (countProblem)
-      return countProblem
-        .replace(' is not ', ' is not a valid item count: expected ')
-        .replace('expected a ', 'a ');
+    if (countProblem) return countProblem.replace(' is not ', ' is not a valid item count: expected ');
   }
   return null;
 }
