@@ -26,14 +26,11 @@ const UNSIGNED_INTEGER = /^\d+$/;
 const MAX_ITEM_COUNT = 4_294_967_295;
 const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
-function checkInteger(value: string, column: string, max?: number): string | null {
+function checkInteger(value: string, column: string, max: number): string | null {
   const v = value.trim();
-  if (v === '')
-    return `${column} is empty; expected ${max === undefined ? 'a non-negative integer' : `an integer 0–${max}`}`;
-  if (!UNSIGNED_INTEGER.test(v)) {
-    return `${column}=${JSON.stringify(value)} is not ${max === undefined ? 'a non-negative integer' : `an integer 0–${max}`}`;
-  }
-  if (max !== undefined && Number(v) > max) return `${column}=${v} is outside 0–${max}`;
+  if (v === '') return `${column} is empty; expected an integer 0–${max}`;
+  if (!UNSIGNED_INTEGER.test(v)) return `${column}=${JSON.stringify(value)} is not an integer 0–${max}`;
+  if (Number(v) > max) return `${column}=${v} is outside 0–${max}`;
   return null;
 }
 
