@@ -1,9 +1,11 @@
 // Reads and checks the header of a wide orders CSV: the four order columns must be there; every other
 // column is an item-count category (no hard-coded list). Quoted names, a UTF-8 BOM and CRLF are fine.
+import { isUtf8 } from 'node:buffer';
 import fs from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
 import { InputError } from '../errors.js';
 import { META_COLUMNS } from './generate.js';
+import { firstInvalidUtf8 } from './physical-lines.js';
 
 export interface OrdersHeader {
   /** Column names in file order, unquoted and trimmed. */
@@ -24,7 +26,17 @@ export async function readOrdersHeader(file: string): Promise<OrdersHeader> {
   try {
     const buffer = Buffer.alloc(HEADER_PROBE_BYTES);
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    text = buffer.subarray(0, bytesRead).toString('utf8');
+    const probe = buffer.subarray(0, bytesRead);
+    const lf = probe.indexOf(10);
+    const headerBytes = lf < 0 ? probe : probe.subarray(0, lf);
+    if (!isUtf8(headerBytes)) {
+      const at = firstInvalidUtf8(headerBytes);
+      throw new InputError(
+        `${file}:1: the header is not valid UTF-8 at byte ${at} (0x${headerBytes[at].toString(16).padStart(2, '0')}); ` +
+          'orderflow reads UTF-8 text: convert the file (e.g. iconv -f latin1 -t utf-8)',
+      );
+    }
+    text = headerBytes.toString('utf8');
   } finally {
     await handle.close();
   }

@@ -45,10 +45,15 @@ export async function aggregateOrders(options: AggregateOptions): Promise<Aggreg
   try {
     const parts: FileAggregate[] = [];
     for (const file of options.files) {
-      parts.push(await aggregateFile(engine, file));
+      parts.push(await aggregateFile(file));
       options.onFileDone?.(parts.length, options.files.length);
     }
     const badRows = parts.flatMap((p) => p.badRows);
+    if (badRows.length === 0 && parts.every((p) => p.orders === 0)) {
+      throw new InputError(
+        `${options.files.join(', ')}: a header and no data rows; nothing to aggregate, the previous output is kept`,
+      );
+    }
     if (options.strict && badRows.length > 0) {
       throw new InputError(
         `${badRows.length} bad row(s) and --strict is set; nothing was written:\n${describeBadRows(badRows)}`,

@@ -121,7 +121,7 @@ export async function runIncremental(deps: IncrementalDeps): Promise<Incremental
 
     const commits: FileCommit[] = [];
     for (const { file, sha256, replaces } of changed) {
-      const part = await aggregateFile(engine, file.absolute);
+      const part = await aggregateFile(file.absolute);
       const quarantinePath = await writeQuarantine(
         config.paths.quarantineDir,
         config.dataDir,

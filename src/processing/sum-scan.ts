@@ -1,7 +1,7 @@
 // The fast path's inner loop: validates and sums complete lines of a wide orders CSV in one pass over the
 // bytes. It accepts only a strict subset of what the exact validator (data/order-rows.ts) accepts — plain
-// digits for day, hour and counts, a plain decimal or nothing for days_since_prior_order, an order id
-// without quotes or commas, each field optionally wrapped in double quotes, LF or CRLF line ends — and
+// digits for day, hour and counts, a plain decimal or nothing for days_since_prior_order, an order id of
+// printable ASCII without quotes or commas, each field optionally wrapped in double quotes, LF or CRLF line ends — and
 // gives up on anything else, so a file it accepts gets exactly the result the exact path would give.
 // Giving up is never a verdict on a row: the exact validator then reads the file and decides.
 import type { OrdersHeader } from '../data/orders-header.js';
@@ -75,6 +75,7 @@ const CR = 13;
 const QUOTE = 34;
 const DOT = 46;
 const SPACE = 32;
+const DEL = 127;
 const ZERO = 48;
 const NINE = 57;
 
@@ -146,9 +147,11 @@ export function scanLines(
         }
         if (dots > 1 || (dots === 1 && digits === 0)) return -1;
       } else {
-        // order_id: anything but separators and quotes, and not blank.
+        // order_id: printable ASCII but separators and quotes, and not blank. Control characters and
+        // anything beyond ASCII (which may not be UTF-8 at all) are left to the exact path to judge.
         let visible = 0;
         while (b !== COMMA && b !== LF && b !== CR && b !== QUOTE) {
+          if (b < SPACE || b >= DEL) return -1;
           if (b !== SPACE) visible++;
           b = bytes[++i];
         }

@@ -10,7 +10,6 @@ import { generateOrders } from '../../src/data/generate.js';
 import { checkHeader, readOrdersHeader } from '../../src/data/orders-header.js';
 import { rowProblem } from '../../src/data/order-rows.js';
 import { sumCells } from '../../src/processing/cells.js';
-import { DuckDbEngine } from '../../src/processing/duckdb-engine.js';
 import { aggregateFile } from '../../src/processing/file-aggregate.js';
 import { scanFile } from '../../src/processing/scan-file.js';
 import { emptyTotals, HOURS, scanLayout, scanLines } from '../../src/processing/sum-scan.js';
@@ -223,27 +222,23 @@ describe('scanning a whole file', () => {
     assert.equal(await scanFile(odd, h, { threads: 2, minRangeBytes: 1024 }), null);
   });
 
-  test('the exact path (DuckDB on a clean copy) and the fast path give the same cells', async () => {
-    // Spaces around counts are valid but outside the scanner's subset: that file takes the exact path.
+  test('the exact path and the fast path give the same cells', async () => {
+    // A count with ten digits (leading zeros) is valid but outside the scanner's subset: that file takes
+    // the exact path.
     const lines = (await fs.readFile(file, 'utf8')).trimEnd().split('\n');
     const spaced = path.join(tmp.path, 'spaced.csv');
     await fs.writeFile(
       spaced,
-      [lines[0], ...lines.slice(1).map((l) => l.replace(/,1,/g, ', 1 ,'))].join('\n') + '\n',
+      [lines[0], ...lines.slice(1).map((l) => l.replace(/,1,/g, ',0000000001,'))].join('\n') + '\n',
     );
-    const engine = new DuckDbEngine();
-    try {
-      const fast = await aggregateFile(engine, file, { threads: 2, minRangeBytes: 1024 });
-      const exact = await aggregateFile(engine, spaced);
-      assert.equal(fast.validatedRowByRow, false);
-      assert.equal(exact.validatedRowByRow, true);
-      assert.deepEqual(exact.badRows, []);
-      assert.deepEqual(sumCells([exact.cells]), sumCells([fast.cells]));
-      assert.ok(fast.cells.length > 1000);
-      assert.equal(exact.orders, fast.orders);
-      assert.equal(exact.itemsIn, fast.itemsIn);
-    } finally {
-      engine.close();
-    }
+    const fast = await aggregateFile(file, { threads: 2, minRangeBytes: 1024 });
+    const exact = await aggregateFile(spaced);
+    assert.equal(fast.validatedRowByRow, false);
+    assert.equal(exact.validatedRowByRow, true);
+    assert.deepEqual(exact.badRows, []);
+    assert.deepEqual(sumCells([exact.cells]), sumCells([fast.cells]));
+    assert.ok(fast.cells.length > 1000);
+    assert.equal(exact.orders, fast.orders);
+    assert.equal(exact.itemsIn, fast.itemsIn);
   });
 });
