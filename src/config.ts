@@ -9,6 +9,15 @@ const boolSchema = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+/** A duration with its unit: `500ms`, `10s`, `2m`; parsed to milliseconds. */
+const durationSchema = z
+  .string()
+  .regex(/^\d+(\.\d+)?(ms|s|m)$/, 'a duration with a unit: 500ms, 10s or 2m')
+  .transform((v) => {
+    const [, amount, unit] = /^([\d.]+)(ms|s|m)$/.exec(v)!;
+    return Math.round(Number(amount) * (unit === 'ms' ? 1 : unit === 's' ? 1000 : 60_000));
+  });
+
 /** Every environment variable orderflow reads, with its schema, default and meaning (the README table). */
 export const ENV_VARIABLES = {
   DATA_DIR: {
@@ -71,6 +80,30 @@ export const ENV_VARIABLES = {
     default: '5000',
     doc: 'How long the API keeps a prediction read from the Redis cache in memory (0 = off); refresh and clear drop it at once.',
   },
+  ORDERFLOW_MIN_FILE_AGE: {
+    schema: durationSchema,
+    default: '10s',
+    doc: 'An incoming file that does not end with a newline is read only once it has been unchanged this long (it may still be being written); a _SUCCESS marker in its batch folder makes it ready at once.',
+  },
+  ORDERFLOW_MAX_LINE_BYTES: {
+    schema: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(1 << 30),
+    default: String(1 << 20),
+    doc: 'A line longer than this many bytes is quarantined as too long (memory stays bounded).',
+  },
+  ORDERFLOW_ALLOW_DUPLICATE_FILES: {
+    schema: boolSchema,
+    default: 'false',
+    doc: 'Count a file whose content is already committed under another path (for feeds that legitimately repeat files); by default it is reported as a duplicate and not counted.',
+  },
+  ORDERFLOW_INCREMENTAL_LEASE: {
+    schema: durationSchema,
+    default: '60s',
+    doc: 'Lease of an incremental run, renewed every third of it; a run that cannot renew it commits nothing.',
+  },
 } as const;
 
 type EnvName = keyof typeof ENV_VARIABLES;
@@ -90,7 +123,20 @@ export interface Config {
   metaPort: number;
   /** ORDERFLOW_LOCAL_CACHE_MS: lifetime of the API's in-memory tier in front of the Redis cache; 0 = off. */
   localCacheMs: number;
+  ingest: IngestConfig;
   paths: DataPaths;
+}
+
+/** How the incremental stage decides what to read and count. */
+export interface IngestConfig {
+  /** ORDERFLOW_MIN_FILE_AGE in ms. */
+  minFileAgeMs: number;
+  /** ORDERFLOW_MAX_LINE_BYTES. */
+  maxLineBytes: number;
+  /** ORDERFLOW_ALLOW_DUPLICATE_FILES. */
+  allowDuplicateFiles: boolean;
+  /** ORDERFLOW_INCREMENTAL_LEASE in ms. */
+  leaseMs: number;
 }
 
 /** Every folder and file orderflow reads or writes, derived from DATA_DIR. */
@@ -166,6 +212,12 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     runRetentionDays: read('ORDERFLOW_RUN_RETENTION_DAYS') as number,
     metaPort: read('ORDERFLOW_META_PORT') as number,
     localCacheMs: read('ORDERFLOW_LOCAL_CACHE_MS') as number,
+    ingest: {
+      minFileAgeMs: read('ORDERFLOW_MIN_FILE_AGE') as number,
+      maxLineBytes: read('ORDERFLOW_MAX_LINE_BYTES') as number,
+      allowDuplicateFiles: read('ORDERFLOW_ALLOW_DUPLICATE_FILES') as boolean,
+      leaseMs: read('ORDERFLOW_INCREMENTAL_LEASE') as number,
+    },
     paths: dataPaths(dataDir),
   };
 }

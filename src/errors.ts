@@ -52,6 +52,13 @@ export class LockedError extends OrderflowError {
   }
 }
 
+/** This run's lease was taken over (or could not be renewed): it must not commit. Exit code 1. */
+export class LeaseLostError extends OrderflowError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('LOCKED', message, options);
+  }
+}
+
 /** No trained model exists yet. Exit code 1. */
 export class NoModelError extends OrderflowError {
   constructor(message = 'No model has been trained yet: run `orderflow train` first.') {

@@ -1,5 +1,6 @@
-// Which incremental input files are present: DATA_DIR/incremental/raw/<batch>/*.csv. A file counts once
-// it is complete: writers write a temp name and rename, so dotfiles and *.tmp / *.part are ignored.
+// Which incremental input files are present: DATA_DIR/incremental/raw/<batch>/*.csv. Dotfiles and
+// *.tmp / *.part are a writer's temp names and ignored. Whether a present file is whole is decided later
+// (readiness.ts); a batch folder holding `_SUCCESS` (Spark/Hadoop's marker) says its files are whole.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
@@ -10,7 +11,15 @@ export interface ArrivedFile {
   absolute: string;
   size: number;
   mtimeMs: number;
+  /** Changes on every write, rename and utime: unlike mtime, a writer cannot restore it. */
+  ctimeMs: number;
+  /** Device and inode: a file replaced by another under the same name gets another inode. */
+  inode: string;
+  /** The batch folder holds a `_SUCCESS` marker. */
+  batchMarkedDone: boolean;
 }
+
+export const SUCCESS_MARKER = '_SUCCESS';
 
 export function isCompleteFileName(name: string): boolean {
   return !name.startsWith('.') && !name.endsWith('.tmp') && !name.endsWith('.part') && name.endsWith('.csv');
@@ -25,7 +34,9 @@ export async function listArrivedFiles(rawDir: string): Promise<ArrivedFile[]> {
   for (const batch of batches) {
     if (!batch.isDirectory() || batch.name.startsWith('.')) continue;
     const dir = path.join(rawDir, batch.name);
-    for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
+    const entries = await fs.readdir(dir, { withFileTypes: true });
+    const batchMarkedDone = entries.some((e) => e.name === SUCCESS_MARKER);
+    for (const entry of entries) {
       if (!entry.isFile() || !isCompleteFileName(entry.name)) continue;
       const absolute = path.join(dir, entry.name);
       const stat = await fs.stat(absolute).catch(() => null);
@@ -36,6 +47,9 @@ export async function listArrivedFiles(rawDir: string): Promise<ArrivedFile[]> {
         absolute,
         size: stat.size,
         mtimeMs: stat.mtimeMs,
+        ctimeMs: stat.ctimeMs,
+        inode: `${stat.dev}:${stat.ino}`,
+        batchMarkedDone,
       });
     }
   }

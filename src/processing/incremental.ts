@@ -2,26 +2,27 @@
 // into the output once: the ledger (metadata store) keys files by path + SHA-256 and keeps each file's
 // partial aggregate; the output is the sum of the committed partials, rebuilt whenever the ledger moved on.
 //
-// Order of effects, each safe to crash after: aggregate new files (nothing durable yet) → one ledger
-// transaction → output files (atomic renames, then `_state.json` naming the ledger generation they show) →
-// Redis tracking keys (one MULTI/EXEC). A re-run finds whatever step did not happen and does it.
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+// Order of effects, each safe to crash after: read changed files (nothing durable yet) → one ledger
+// transaction, fenced by the run's lease → quarantine files → output files (atomic renames, then
+// `_state.json` naming the ledger generation they show) → Redis tracking keys (one MULTI/EXEC). A re-run
+// finds whatever step did not happen and does it. A file that cannot be read as orders is recorded as
+// rejected and the others commit; one that may still be being written waits (file-changes.ts).
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config.js';
 import { writeFileAtomic } from '../data/atomic.js';
-import { writeQuarantine } from '../data/quarantine.js';
+import { quarantinePathFor, writeQuarantine } from '../data/quarantine.js';
 import { toError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Redis } from '../redis.js';
 import type { Db } from '../store/db.js';
 import { writeAggregateOutputs } from './aggregate-output.js';
-import { listArrivedFiles, type ArrivedFile } from './arrivals.js';
+import { listArrivedFiles } from './arrivals.js';
 import { sumCells } from './cells.js';
 import { DuckDbEngine } from './duckdb-engine.js';
-import { aggregateFile } from './file-aggregate.js';
+import { findChanges, type WaitingFile } from './file-changes.js';
 import { Ledger, type FileCommit } from './ledger.js';
+import { readChanges } from './read-changes.js';
 import { acquireRunLock } from './run-lock.js';
 import { expectedTracking, readTracking, sameTracking, writeTracking } from './tracking.js';
 
@@ -53,6 +54,12 @@ export interface IncrementalResult {
   orders: number;
   items: number;
   badRows: number;
+  /** Files read and not counted by this run, with why (rejected or duplicate). */
+  skipped: { path: string; status: 'rejected' | 'duplicate'; reason: string }[];
+  /** Files present but not read yet, with why (may still be being written, changed while read). */
+  waiting: WaitingFile[];
+  /** Quarantine files written for the committed files' bad rows. */
+  quarantined: string[];
   /** Batches of the files this run committed. */
   batches: string[];
   generation: number;
@@ -68,12 +75,6 @@ interface OutputState {
 }
 
 const STATE_FILE = '_state.json';
-
-async function sha256Of(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
 
 async function readOutputState(dir: string): Promise<OutputState | undefined> {
   try {
@@ -91,130 +92,116 @@ async function outputPresent(config: Config): Promise<boolean> {
   return stats.every(Boolean);
 }
 
-/** Files that are new or whose content changed since they were committed. */
-async function findChanges(ledger: Ledger, arrived: ArrivedFile[]) {
-  const known = new Map((await ledger.files()).map((f) => [f.path, f]));
-  const changed: { file: ArrivedFile; sha256: string; replaces: boolean }[] = [];
-  for (const file of arrived) {
-    const entry = known.get(file.path);
-    known.delete(file.path);
-    if (entry && Number(entry.size_bytes) === file.size && Number(entry.mtime_ms) === file.mtimeMs) continue;
-    const sha256 = await sha256Of(file.absolute);
-    if (entry && entry.sha256 === sha256) {
-      await ledger.touch(file.path, file.mtimeMs);
-      continue;
-    }
-    changed.push({ file, sha256, replaces: Boolean(entry) });
+/** Writes the committed files' quarantine files, after the commit so a run that fails leaves none. */
+async function writeQuarantines(config: Config, commits: FileCommit[], logger: Logger): Promise<string[]> {
+  const written: string[] = [];
+  for (const c of commits) {
+    const source = path.join(config.paths.incrementalRawDir, c.path);
+    const target = await writeQuarantine(config.paths.quarantineDir, config.dataDir, source, c.badRows);
+    if (!target) continue;
+    written.push(target);
+    logger.warn({ file: c.path, badRows: c.badRows.length, quarantinePath: target }, 'bad rows quarantined');
   }
-  return { changed, removed: [...known.keys()] };
+  return written;
+}
+
+/** Rewrites the output from the ledger when it does not show `generation`. Whether it did. */
+async function rebuildOutputIfBehind(
+  config: Config,
+  ledger: Ledger,
+  engine: DuckDbEngine,
+  generation: number,
+) {
+  const outputDir = config.paths.incrementalProcessedDir;
+  const state = await readOutputState(outputDir);
+  if (state?.generation === generation && (await outputPresent(config))) return false;
+  const cells = sumCells([await ledger.totals()]);
+  await writeAggregateOutputs(engine, cells, config.paths.incrementalCsv, config.paths.incrementalParquet);
+  await writeFileAtomic(
+    path.join(outputDir, STATE_FILE),
+    JSON.stringify({ generation, writtenAt: new Date().toISOString() }) + '\n',
+  );
+  return true;
+}
+
+/** Brings processed_days / last_processed_day in line with the ledger. Never throws: Redis may be down. */
+async function syncTracking(deps: IncrementalDeps, ledger: Ledger, moved: boolean) {
+  const { config, logger, redis } = deps;
+  if (!redis) return { trackingRebuilt: false, redisError: 'no Redis connection' };
+  try {
+    const expected = expectedTracking(await ledger.committedBatches());
+    const current = await readTracking(redis, config);
+    if (sameTracking(current, expected)) return { trackingRebuilt: false, redisError: undefined };
+    await writeTracking(redis, config, expected);
+    if (moved) return { trackingRebuilt: false, redisError: undefined };
+    logger.warn(
+      { had: current, now: expected },
+      'Redis tracking keys disagreed with the ledger: rebuilt them from the ledger',
+    );
+    return { trackingRebuilt: true, redisError: undefined };
+  } catch (err) {
+    const redisError = toError(err).message;
+    logger.warn(
+      { err: redisError },
+      'Redis unreachable: tracking keys will be rebuilt from the ledger by the next run',
+    );
+    return { trackingRebuilt: false, redisError };
+  }
 }
 
 export async function runIncremental(deps: IncrementalDeps): Promise<IncrementalResult> {
   const { config, logger, db, hooks = {} } = deps;
   const started = new Date();
-  const lock = await acquireRunLock(db, 'incremental');
+  const lock = await acquireRunLock(db, 'incremental', { leaseMs: config.ingest.leaseMs, logger });
   const engine = deps.engine ?? new DuckDbEngine();
   const ledger = new Ledger(db);
   try {
     const arrived = await listArrivedFiles(config.paths.incrementalRawDir);
-    const { changed, removed } = await findChanges(ledger, arrived);
-
-    const commits: FileCommit[] = [];
-    for (const { file, sha256, replaces } of changed) {
-      const part = await aggregateFile(file.absolute);
-      const quarantinePath = await writeQuarantine(
-        config.paths.quarantineDir,
-        config.dataDir,
-        file.absolute,
-        part.badRows,
-      );
-      if (part.badRows.length > 0)
-        logger.warn(
-          { file: file.path, badRows: part.badRows.length, quarantinePath },
-          'bad rows quarantined',
-        );
-      commits.push({
-        path: file.path,
-        batch: file.batch,
-        sha256,
-        size: file.size,
-        mtimeMs: file.mtimeMs,
-        orders: part.orders,
-        items: part.itemsIn,
-        cells: part.cells,
-        badRows: part.badRows,
-        quarantinePath,
-        replaces,
-      });
+    const changes = await findChanges(ledger, arrived, {
+      nowMs: Date.now(),
+      minFileAgeMs: config.ingest.minFileAgeMs,
+    });
+    const read = await readChanges(changes, config.ingest);
+    const { commits, skipped } = read;
+    for (const c of commits) {
+      if (c.badRows.length === 0) continue;
+      const source = path.join(config.paths.incrementalRawDir, c.path);
+      c.quarantinePath = quarantinePathFor(config.paths.quarantineDir, config.dataDir, source);
     }
+    const removed = [...changes.removed, ...read.dropped];
+    const unskipped = [...changes.vanishedSkipped, ...commits.map((c) => c.path)];
     await hooks.afterAggregate?.();
+    lock.assertHeld();
 
-    let generation: number;
-    if (commits.length > 0 || removed.length > 0) {
-      ({ generation } = await ledger.commit(started, commits, removed));
-      logger.info({ files: commits.map((c) => c.path), removed, generation }, 'ledger commit');
-    } else {
-      generation = await ledger.generation();
-    }
+    const moved = commits.length > 0 || removed.length > 0;
+    const committed =
+      moved || skipped.length > 0 || unskipped.length > 0
+        ? await ledger.commit(started, { files: commits, removed, skipped, unskipped }, lock)
+        : null;
+    const generation = committed?.generation ?? (await ledger.generation());
+    if (committed) logger.info({ files: commits.map((c) => c.path), removed, generation }, 'ledger commit');
+    for (const f of skipped) logger.warn({ file: f.path, reason: f.reason }, `file ${f.status}`);
+    const quarantined = await writeQuarantines(config, commits, logger);
     await hooks.afterLedgerCommit?.();
 
-    const outputDir = config.paths.incrementalProcessedDir;
-    const state = await readOutputState(outputDir);
-    let outputRebuilt = false;
-    if (state?.generation !== generation || !(await outputPresent(config))) {
-      const cells = sumCells([await ledger.totals()]);
-      await writeAggregateOutputs(
-        engine,
-        cells,
-        config.paths.incrementalCsv,
-        config.paths.incrementalParquet,
-      );
-      await writeFileAtomic(
-        path.join(outputDir, STATE_FILE),
-        JSON.stringify({ generation, writtenAt: new Date().toISOString() }) + '\n',
-      );
-      outputRebuilt = true;
-      if (commits.length === 0 && removed.length === 0)
-        logger.warn({ generation }, 'output was behind the ledger: rebuilt it');
-    }
+    const outputRebuilt = await rebuildOutputIfBehind(config, ledger, engine, generation);
+    if (outputRebuilt && !moved) logger.warn({ generation }, 'output was behind the ledger: rebuilt it');
     await hooks.afterOutputWrite?.();
 
-    let trackingRebuilt = false;
-    let redisError: string | undefined;
-    if (deps.redis) {
-      try {
-        const expected = expectedTracking(await ledger.committedBatches());
-        const current = await readTracking(deps.redis, config);
-        if (!sameTracking(current, expected)) {
-          await writeTracking(deps.redis, config, expected);
-          if (commits.length === 0 && removed.length === 0) {
-            trackingRebuilt = true;
-            logger.warn(
-              { had: current, now: expected },
-              'Redis tracking keys disagreed with the ledger: rebuilt them from the ledger',
-            );
-          }
-        }
-      } catch (err) {
-        redisError = toError(err).message;
-        logger.warn(
-          { err: redisError },
-          'Redis unreachable: tracking keys will be rebuilt from the ledger by the next run',
-        );
-      }
-    } else {
-      redisError = 'no Redis connection';
-    }
+    const { trackingRebuilt, redisError } = await syncTracking(deps, ledger, moved);
     await hooks.afterRedisUpdate?.();
 
     return {
-      status: commits.length > 0 || removed.length > 0 ? 'committed' : 'up-to-date',
+      status: moved ? 'committed' : 'up-to-date',
       filesAdded: commits.filter((c) => !c.replaces).length,
       filesReplaced: commits.filter((c) => c.replaces).length,
       filesRemoved: removed.length,
       orders: commits.reduce((n, c) => n + c.orders, 0),
       items: commits.reduce((n, c) => n + c.items, 0),
       badRows: commits.reduce((n, c) => n + c.badRows.length, 0),
+      skipped: skipped.map((f) => ({ path: f.path, status: f.status, reason: f.reason })),
+      waiting: [...changes.waiting, ...read.waiting],
+      quarantined,
       batches: [...new Set(commits.map((c) => c.batch))],
       generation,
       outputRebuilt,

@@ -1,9 +1,18 @@
-// The ingestion ledger in the metadata store: committed files with their hash and partial aggregate.
-// A commit replaces the partials of changed files, removes vanished files and bumps the generation, all in
-// one transaction: after it, the ledger alone says what the incremental output must be.
+// The ingestion ledger in the metadata store: committed files with their hash and partial aggregate, and
+// the files read but not counted (rejected, duplicate). A commit replaces the partials of changed files,
+// removes vanished files, records skipped ones and bumps the generation, all in one transaction that first
+// checks the run's lease (fencing): after it, the ledger alone says what the incremental output must be.
 import type { Db } from '../store/db.js';
 import type { BadRow } from '../data/order-rows.js';
 import type { Cell } from './cells.js';
+
+/** What a file looked like on disk when it was last read: equal stats mean it need not be hashed again. */
+export interface FileStat {
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  inode: string;
+}
 
 export interface LedgerFile {
   path: string;
@@ -11,14 +20,64 @@ export interface LedgerFile {
   sha256: string;
   size_bytes: number;
   mtime_ms: number;
+  ctime_ms: number | null;
+  inode: string | null;
+}
+
+export type SkipStatus = 'rejected' | 'duplicate';
+
+/** A file that was read and not counted, with why. */
+export interface SkippedFile extends FileStat {
+  path: string;
+  batch: string;
+  status: SkipStatus;
+  reason: string;
+  duplicateOf: string | null;
+  sha256: string;
+  firstSeenAt?: string;
+}
+
+interface SkippedRow {
+  path: string;
+  batch: string;
+  status: SkipStatus;
+  reason: string;
+  duplicate_of: string | null;
+  sha256: string;
+  size_bytes: number;
+  mtime_ms: number;
+  ctime_ms: number;
+  inode: string;
+  first_seen_at: Date;
+}
+
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
+
+/** The store holds text: control characters (NUL above all, which PostgreSQL refuses) are written \u00XX. */
+export function storableText(raw: string): string {
+  return raw.replace(CONTROL_CHARACTERS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** The fence a commit checks inside its transaction (run-lock.ts). */
+export interface CommitFence {
+  fence(tx: Db): Promise<void>;
+}
+
+export interface CommitChanges {
+  files: FileCommit[];
+  removed: string[];
+  /** Files to record as rejected or duplicate (replacing any earlier verdict on the same path). */
+  skipped: SkippedFile[];
+  /** Paths whose skipped record goes (the file vanished, or it is committed now). */
+  unskipped: string[];
 }
 
 export interface FileCommit {
   path: string;
   batch: string;
   sha256: string;
-  size: number;
-  mtimeMs: number;
+  stat: FileStat;
   orders: number;
   items: number;
   cells: Cell[];
@@ -38,8 +97,36 @@ export class Ledger {
 
   async files(): Promise<LedgerFile[]> {
     return this.db.query<LedgerFile>(
-      'SELECT path, batch, sha256, size_bytes, mtime_ms FROM ingest_files ORDER BY path',
+      'SELECT path, batch, sha256, size_bytes, mtime_ms, ctime_ms, inode FROM ingest_files ORDER BY path',
     );
+  }
+
+  async skippedFiles(): Promise<SkippedFile[]> {
+    const rows = await this.db.query<SkippedRow>(
+      `SELECT path, batch, status, reason, duplicate_of, sha256, size_bytes, mtime_ms, ctime_ms, inode, first_seen_at
+       FROM ingest_skipped_files ORDER BY path`,
+    );
+    return rows.map((r) => ({
+      path: r.path,
+      batch: r.batch,
+      status: r.status,
+      reason: r.reason,
+      duplicateOf: r.duplicate_of,
+      sha256: r.sha256,
+      size: Number(r.size_bytes),
+      mtimeMs: Number(r.mtime_ms),
+      ctimeMs: Number(r.ctime_ms),
+      inode: r.inode,
+      firstSeenAt: new Date(r.first_seen_at).toISOString(),
+    }));
+  }
+
+  /** Forgets the verdict on a rejected or duplicate file, so the next run reads it again. */
+  async retry(path: string): Promise<boolean> {
+    const rows = await this.db.query('DELETE FROM ingest_skipped_files WHERE path = $1 RETURNING path', [
+      path,
+    ]);
+    return rows.length > 0;
   }
 
   async generation(): Promise<number> {
@@ -49,16 +136,34 @@ export class Ledger {
     return Number(row.generation);
   }
 
-  /** Records that a file's mtime changed but its content did not (so it is not hashed again). */
-  async touch(path: string, mtimeMs: number): Promise<void> {
-    await this.db.query('UPDATE ingest_files SET mtime_ms = $2 WHERE path = $1', [path, mtimeMs]);
+  /** Records that a file's stats changed but its content did not (so it is not hashed again). */
+  async touch(path: string, stat: FileStat): Promise<void> {
+    const params = [path, stat.size, stat.mtimeMs, stat.ctimeMs, stat.inode];
+    await this.db.query(
+      'UPDATE ingest_files SET size_bytes = $2, mtime_ms = $3, ctime_ms = $4, inode = $5 WHERE path = $1',
+      params,
+    );
+    await this.db.query(
+      'UPDATE ingest_skipped_files SET size_bytes = $2, mtime_ms = $3, ctime_ms = $4, inode = $5 WHERE path = $1',
+      params,
+    );
   }
 
-  async commit(startedAt: Date, files: FileCommit[], removed: string[]): Promise<CommitResult> {
+  /**
+   * One transaction: the fence, then skipped-file verdicts, then — when files were added, replaced or
+   * removed — the run, files, partials and bad rows, and the next generation. Null when only verdicts
+   * changed (the output's content did not).
+   */
+  async commit(startedAt: Date, changes: CommitChanges, fence: CommitFence): Promise<CommitResult | null> {
+    const { files, removed } = changes;
     return this.db.transaction(async (tx) => {
+      await fence.fence(tx);
+      await this.recordSkipped(tx, changes);
+      if (files.length === 0 && removed.length === 0) return null;
       const [run] = await tx.query<{ id: number }>(
-        `INSERT INTO ingest_runs (started_at, files_added, files_replaced, files_removed, orders, items, bad_rows)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+        `INSERT INTO ingest_runs (started_at, files_added, files_replaced, files_removed, orders, items, bad_rows,
+           files_rejected, files_duplicate)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
         [
           startedAt.toISOString(),
           files.filter((f) => !f.replaces).length,
@@ -67,6 +172,8 @@ export class Ledger {
           files.reduce((n, f) => n + f.orders, 0),
           files.reduce((n, f) => n + f.items, 0),
           files.reduce((n, f) => n + f.badRows.length, 0),
+          changes.skipped.filter((f) => f.status === 'rejected').length,
+          changes.skipped.filter((f) => f.status === 'duplicate').length,
         ],
       );
       const runId = Number(run.id);
@@ -74,19 +181,22 @@ export class Ledger {
       if (gone.length > 0) await tx.query('DELETE FROM ingest_files WHERE path = ANY($1::text[])', [gone]);
       for (const file of files) {
         await tx.query(
-          `INSERT INTO ingest_files (path, batch, sha256, size_bytes, mtime_ms, orders, items, bad_rows, quarantine_path, run_id)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+          `INSERT INTO ingest_files (path, batch, sha256, size_bytes, mtime_ms, ctime_ms, inode, orders, items,
+             bad_rows, quarantine_path, run_id)
+           VALUES ($1, $2, $3, $4, $5, $11, $12, $6, $7, $8, $9, $10)`,
           [
             file.path,
             file.batch,
             file.sha256,
-            file.size,
-            file.mtimeMs,
+            file.stat.size,
+            file.stat.mtimeMs,
             file.orders,
             file.items,
             file.badRows.length,
             file.quarantinePath ?? null,
             runId,
+            file.stat.ctimeMs,
+            file.stat.inode,
           ],
         );
         if (file.cells.length > 0) {
@@ -109,7 +219,7 @@ export class Ledger {
               file.path,
               file.badRows.map((r) => r.line),
               file.badRows.map((r) => r.reason),
-              file.badRows.map((r) => r.raw),
+              file.badRows.map((r) => storableText(r.raw)),
             ],
           );
         }
@@ -119,6 +229,30 @@ export class Ledger {
       );
       return { runId, generation: Number(state.generation) };
     });
+  }
+
+  private async recordSkipped(tx: Db, changes: CommitChanges): Promise<void> {
+    const gone = [...changes.unskipped, ...changes.skipped.map((f) => f.path)];
+    if (gone.length > 0)
+      await tx.query('DELETE FROM ingest_skipped_files WHERE path = ANY($1::text[])', [gone]);
+    for (const f of changes.skipped) {
+      await tx.query(
+        `INSERT INTO ingest_skipped_files (path, batch, status, reason, duplicate_of, sha256, size_bytes, mtime_ms,
+           ctime_ms, inode) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+        [
+          f.path,
+          f.batch,
+          f.status,
+          storableText(f.reason),
+          f.duplicateOf,
+          f.sha256,
+          f.size,
+          f.mtimeMs,
+          f.ctimeMs,
+          f.inode,
+        ],
+      );
+    }
   }
 
   /** The sum of all committed partials: what the incremental output must contain. */
@@ -138,6 +272,16 @@ export class Ledger {
       category: r.category,
       items: Number(r.items),
     }));
+  }
+
+  /** SHA-256 of every committed file, with its path: how duplicates are recognised. */
+  async committedHashes(): Promise<Map<string, string>> {
+    const rows = await this.db.query<{ sha256: string; path: string }>(
+      'SELECT sha256, path FROM ingest_files ORDER BY path',
+    );
+    const byHash = new Map<string, string>();
+    for (const r of rows) if (!byHash.has(r.sha256)) byHash.set(r.sha256, r.path);
+    return byHash;
   }
 
   /** Batches with at least one committed file: the content of Redis' processed_days. */

@@ -1,12 +1,24 @@
 // A lease in the metadata store so that one incremental run at a time happens across all processes and
 // machines. A lease expires unless renewed; one held by a dead process on this host is taken over at once
 // (a kill -9 must not block the next run for the lease time).
+//
+// The lease is also a fence: each acquisition takes a token from a sequence, and the commit calls
+// `fence(tx)` inside its transaction, which succeeds only while the row still carries this run's owner and
+// token (and renews it under the row lock, so no takeover can slip in before the commit ends). A run that
+// was paused past its lease (GC pause, SIGSTOP, slow disk) and lost it to another run commits nothing.
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
+import type { Logger } from '../log.js';
 import type { Db } from '../store/db.js';
-import { LockedError } from '../errors.js';
+import { LeaseLostError, LockedError, toError } from '../errors.js';
 
 export interface RunLock {
+  /** The fencing token of this acquisition: larger than every earlier one. */
+  readonly token: number;
+  /** Throws LeaseLostError unless this run still holds the lease; call inside the commit's transaction. */
+  fence(tx: Db): Promise<void>;
+  /** Throws LeaseLostError if a renewal already found the lease gone (fail before doing more work). */
+  assertHeld(): void;
   release(): Promise<void>;
 }
 
@@ -14,6 +26,13 @@ interface LockRow {
   owner: string;
   host: string;
   pid: number;
+  token: number;
+}
+
+export interface RunLockOptions {
+  /** @defaultValue 60 s */
+  leaseMs?: number;
+  logger?: Logger;
 }
 
 function processAlive(pid: number): boolean {
@@ -25,24 +44,28 @@ function processAlive(pid: number): boolean {
   }
 }
 
-export async function acquireRunLock(db: Db, name: string, leaseMs = 60_000): Promise<RunLock> {
+const LEASE_INTERVAL = "($3::double precision * interval '1 millisecond')";
+
+export async function acquireRunLock(db: Db, name: string, options: RunLockOptions = {}): Promise<RunLock> {
+  const leaseMs = options.leaseMs ?? 60_000;
   const owner = randomUUID();
   const host = os.hostname();
   const take = () =>
     db.query<LockRow>(
-      `INSERT INTO run_locks (name, owner, host, pid, expires_at)
-       VALUES ($1, $2, $3, $4, now() + ($5::double precision * interval '1 millisecond'))
+      `INSERT INTO run_locks (name, owner, host, pid, expires_at, token)
+       VALUES ($1, $2, $4, $5, now() + ${LEASE_INTERVAL}, nextval('run_lock_tokens'))
        ON CONFLICT (name) DO UPDATE SET owner = EXCLUDED.owner, host = EXCLUDED.host, pid = EXCLUDED.pid,
-         acquired_at = now(), expires_at = EXCLUDED.expires_at
+         acquired_at = now(), expires_at = EXCLUDED.expires_at, token = EXCLUDED.token
        WHERE run_locks.expires_at < now()
-       RETURNING owner, host, pid`,
-      [name, owner, host, process.pid, leaseMs],
+       RETURNING owner, host, pid, token`,
+      [name, owner, leaseMs, host, process.pid],
     );
   let rows = await take();
   if (rows.length === 0) {
-    const [holder] = await db.query<LockRow>('SELECT owner, host, pid FROM run_locks WHERE name = $1', [
-      name,
-    ]);
+    const [holder] = await db.query<LockRow>(
+      'SELECT owner, host, pid, token FROM run_locks WHERE name = $1',
+      [name],
+    );
     if (holder && holder.host === host && !processAlive(holder.pid)) {
       await db.query('DELETE FROM run_locks WHERE name = $1 AND owner = $2', [name, holder.owner]);
       rows = await take();
@@ -54,14 +77,43 @@ export async function acquireRunLock(db: Db, name: string, leaseMs = 60_000): Pr
       );
     }
   }
+  const token = Number(rows[0].token);
+  let lost: string | undefined;
+  const renewSql = `UPDATE run_locks SET expires_at = now() + ${LEASE_INTERVAL}
+                    WHERE name = $1 AND owner = $2 AND token = $4 RETURNING token`;
+  const leaseLost = (why: string) =>
+    new LeaseLostError(
+      `the ${name} lease (token ${token}) was lost: ${why}; this run commits nothing (the run holding the lease now, or the next one, does the work)`,
+    );
   const renew = setInterval(() => {
-    db.query(
-      `UPDATE run_locks SET expires_at = now() + ($3::double precision * interval '1 millisecond') WHERE name = $1 AND owner = $2`,
-      [name, owner, leaseMs],
-    ).catch(() => {});
+    db.query(renewSql, [name, owner, leaseMs, token]).then(
+      (renewed) => {
+        if (renewed.length === 0 && !lost) {
+          lost = 'another run took it over after it expired';
+          options.logger?.warn({ lease: name, token }, `lease lost: ${lost}`);
+        }
+      },
+      (err: unknown) => {
+        // A renewal that cannot reach the store does not prove the lease is gone, but this run can no
+        // longer know it holds it: stop before committing (the fence would refuse it anyway).
+        if (!lost) {
+          lost = `renewing it failed (${toError(err).message})`;
+          options.logger?.warn({ lease: name, token }, `lease renewal failed: ${lost}`);
+        }
+      },
+    );
   }, leaseMs / 3);
   renew.unref();
   return {
+    token,
+    assertHeld() {
+      if (lost) throw leaseLost(lost);
+    },
+    async fence(tx) {
+      if (lost) throw leaseLost(lost);
+      const held = await tx.query(renewSql, [name, owner, leaseMs, token]);
+      if (held.length === 0) throw leaseLost('another run took it over after it expired');
+    },
     async release() {
       clearInterval(renew);
       await db.query('DELETE FROM run_locks WHERE name = $1 AND owner = $2', [name, owner]);

@@ -32,7 +32,7 @@ export interface Stage {
 export async function openStage(
   dataDir: string,
   source: string,
-  env: { REDIS_URL: string; DATABASE_URL?: string },
+  env: { REDIS_URL: string; DATABASE_URL?: string; ORDERFLOW_ALLOW_DUPLICATE_FILES?: string },
 ): Promise<Stage> {
   const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env });
   const logger = createLogger('silent');
