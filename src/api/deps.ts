@@ -1,6 +1,8 @@
 // What the HTTP app needs from the other stages, as narrow interfaces. createApp depends only on these, so the
 // routes are the same whether the stages run in this process (`orderflow up`) or behind another adapter, and a
 // stage that is not available (no model yet, no DAG scheduler) is one adapter away, not a branch in every route.
+import type { WaitingFile } from '../processing/file-changes.js';
+import type { SkippedFile } from '../processing/ledger.js';
 import type { Metrics } from '../ml/metrics.js';
 
 /** One answered prediction cell. */
@@ -134,13 +136,17 @@ export interface IngestionLedger {
   files: LedgerFile[];
   /** Newest first. */
   runs: LedgerRun[];
-  /** Files in the incremental raw folder not yet committed (new or changed). */
-  pendingFiles: string[];
+  /** Files in the incremental raw folder not yet committed (new, changed, or waiting), each with why. */
+  pendingFiles: WaitingFile[];
+  /** Files read and not counted: rejected (cannot be read as orders) or duplicate, each with why. */
+  skippedFiles: SkippedFile[];
   totals: { files: number; orders: number; items: number; quarantinedRows: number };
 }
 
 export interface IngestionService {
   ledger(): Promise<IngestionLedger>;
+  /** Forgets the verdict on a rejected or duplicate file so the next run reads it; false if none was recorded. */
+  retryFile(path: string): Promise<boolean>;
 }
 
 export interface CacheStats {

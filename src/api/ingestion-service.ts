@@ -1,6 +1,7 @@
 // The ingestion ledger (sql/0002_ledger.sql, src/processing) as the API's IngestionService: committed batches
 // and files with their quarantined rows, recent runs, files waiting in the raw folder, and the Redis tracking keys.
 import type { Config } from '../config.js';
+import { Ledger } from '../processing/ledger.js';
 import { ingestionStatus } from '../processing/status.js';
 import type { Redis } from '../redis.js';
 import type { Db } from '../store/db.js';
@@ -95,6 +96,7 @@ export class LedgerIngestionService implements IngestionService {
       files,
       runs,
       pendingFiles: status.pendingFiles,
+      skippedFiles: status.skippedFiles,
       totals: {
         files: files.length,
         orders: sum('orders'),
@@ -102,5 +104,9 @@ export class LedgerIngestionService implements IngestionService {
         quarantinedRows: sum('quarantinedRows'),
       },
     };
+  }
+
+  async retryFile(path: string): Promise<boolean> {
+    return new Ledger(this.db).retry(path);
   }
 }

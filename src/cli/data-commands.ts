@@ -53,6 +53,7 @@ export function registerDataCommands(program: Command, context: ContextFactory):
         quarantineDir: paths.quarantineDir,
         dataDir,
         strict: opts.strict,
+        maxLineBytes: ctx.config.ingest.maxLineBytes,
         onProgress: (bytes, total) => progress.update(bytes, total),
       });
       progress.stop();
@@ -86,6 +87,7 @@ export function registerDataCommands(program: Command, context: ContextFactory):
         quarantineDir: paths.quarantineDir,
         dataDir,
         strict: opts.strict,
+        maxLineBytes: ctx.config.ingest.maxLineBytes,
         onFileDone: (done) => progress.update(done),
       });
       progress.stop();

@@ -1,12 +1,25 @@
 // Commands of the incremental stage: incremental [--watch], simulate-arrival, status.
 import path from 'node:path';
 import type { Command } from 'commander';
+import { NotFoundError } from '../errors.js';
 import type { CommandContext } from './context.js';
 import type { ContextFactory } from './main.js';
 import { parseDurationFlag } from './options.js';
 import type { IncrementalResult } from '../processing/incremental.js';
 
+function describeSkips(result: IncrementalResult): string {
+  const notes = [
+    ...result.skipped.map((f) => `\n  ${f.status}: ${f.path}: ${f.reason}`),
+    ...result.waiting.map((f) => `\n  waiting: ${f.path}: ${f.reason}`),
+  ];
+  return notes.join('');
+}
+
 function describe(result: IncrementalResult): string {
+  return describeRun(result) + describeSkips(result);
+}
+
+function describeRun(result: IncrementalResult): string {
   if (result.status === 'up-to-date') {
     const repaired = [
       result.outputRebuilt && 'output rebuilt',
@@ -68,7 +81,12 @@ export function registerIncrementalCommands(program: Command, context: ContextFa
         ).watchIncremental(deps, {
           signal: controller.signal,
           onResult: (result) => {
-            if (result.status === 'committed' || result.outputRebuilt || result.trackingRebuilt)
+            if (
+              result.status === 'committed' ||
+              result.outputRebuilt ||
+              result.trackingRebuilt ||
+              result.skipped.length > 0
+            )
               print(ctx, opts.json, result);
           },
           onError: (error) => ctx.err(`incremental run failed: ${error.message}`),
@@ -120,13 +138,50 @@ export function registerIncrementalCommands(program: Command, context: ContextFa
         ctx.out(
           `committed batches: ${status.committedBatches.join(', ') || '(none)'} (${status.committedFiles} file(s), ledger generation ${status.generation})`,
         );
-        ctx.out(`pending files: ${status.pendingFiles.join(', ') || '(none)'}`);
+        ctx.out(`pending files: ${status.pendingFiles.length || '(none)'}`);
+        for (const f of status.pendingFiles) ctx.out(`  ${f.path}: ${f.reason}`);
+        const rejected = status.skippedFiles.filter((f) => f.status === 'rejected');
+        const duplicates = status.skippedFiles.filter((f) => f.status === 'duplicate');
+        ctx.out(`rejected files: ${rejected.length || '(none)'}`);
+        for (const f of rejected) ctx.out(`  ${f.path}: ${f.reason}`);
+        if (duplicates.length > 0) ctx.out(`duplicate files (not counted): ${duplicates.length}`);
+        for (const f of duplicates) ctx.out(`  ${f.path}: ${f.reason}`);
+        if (rejected.length + duplicates.length > 0)
+          ctx.out('fix a file and it is read again, or: orderflow files retry <path>');
         const r = status.redis;
         ctx.out(
           r.error
             ? `redis: unreachable (${r.error})`
             : `redis: processed_days = {${r.state!.processedDays.join(', ')}}, last_processed_day = ${r.state!.lastProcessedDay ?? '(unset)'} — ${r.agrees ? 'agrees with the ledger' : 'DISAGREES with the ledger (the next incremental run rebuilds it)'}`,
         );
+      });
+    });
+}
+
+export function registerFileCommands(program: Command, context: ContextFactory): void {
+  const files = program
+    .command('files')
+    .description('Incoming files the incremental stage rejected or skipped as duplicates');
+  files
+    .command('retry <path>')
+    .description(
+      'Read a rejected or duplicate file again in the next incremental run (path relative to the landing folder, e.g. 3/orders_3.csv)',
+    )
+    .action(async (file: string) => {
+      const ctx = context();
+      const raw = ctx.config.paths.incrementalRawDir;
+      const relative = path.isAbsolute(file) ? path.relative(raw, file) : file;
+      const key = relative.split(path.sep).join('/');
+      await (
+        await stages()
+      ).withResources(ctx, {}, async ({ db }) => {
+        const ledger = new (await stages()).Ledger(db);
+        if (!(await ledger.retry(key))) {
+          throw new NotFoundError(
+            `no rejected or duplicate file ${JSON.stringify(key)}: see orderflow status`,
+          );
+        }
+        ctx.out(`${key} will be read again by the next incremental run`);
       });
     });
 }

@@ -13,7 +13,7 @@ import { registerCacheCommands } from './cache-commands.js';
 import { registerDagCommands } from './dag-commands.js';
 import { registerDataCommands } from './data-commands.js';
 import { registerStartCommand } from './start-command.js';
-import { registerIncrementalCommands } from './incremental-commands.js';
+import { registerFileCommands, registerIncrementalCommands } from './incremental-commands.js';
 import { registerMlCommands } from './ml-commands.js';
 import { registerServeCommand } from './serve-command.js';
 
@@ -35,6 +35,7 @@ export function buildProgram(io: CommandIo = processIo): Command {
   registerStartCommand(program, context);
   registerDataCommands(program, context);
   registerIncrementalCommands(program, context);
+  registerFileCommands(program, context);
   registerMlCommands(program, context);
   registerServeCommand(program, context);
   registerCacheCommands(program, context);

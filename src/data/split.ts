@@ -19,6 +19,8 @@ export interface SplitOptions {
   quarantineDir: string;
   dataDir: string;
   strict: boolean;
+  /** Lines longer than this are bad rows. @defaultValue 1 MiB */
+  maxLineBytes?: number;
   onProgress?: (bytesRead: number, totalBytes: number) => void;
 }
 
@@ -90,15 +92,20 @@ export async function splitByDay(options: SplitOptions): Promise<SplitSummary> {
         await writers[day].write(pending[day].join('\n') + '\n');
         pending[day] = [];
       };
-      await scanOrderRows(options.input, header, {
-        good: async (row) => {
-          rowsPerDay[row.day]++;
-          pending[row.day].push(row.raw);
-          if (pending[row.day].length === 1000) await flush(row.day);
+      await scanOrderRows(
+        options.input,
+        header,
+        {
+          good: async (row) => {
+            rowsPerDay[row.day]++;
+            pending[row.day].push(row.raw);
+            if (pending[row.day].length === 1000) await flush(row.day);
+          },
+          bad: (row) => void badRows.push(row),
+          progress: (bytes) => options.onProgress?.(bytes, size),
         },
-        bad: (row) => void badRows.push(row),
-        progress: (bytes) => options.onProgress?.(bytes, size),
-      });
+        { maxLineBytes: options.maxLineBytes },
+      );
       for (let day = 0; day < 7; day++) if (pending[day].length > 0) await flush(day);
     }
     if (options.strict && badRows.length > 0) {

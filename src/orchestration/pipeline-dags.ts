@@ -2,6 +2,7 @@
 // 20 s, the prediction cache refresh every 20 s (the Airflow originals), each one task. Data-aware triggers chain
 // them: committed new data starts training at once, a newly registered model version starts the cache refresh.
 // The stages are injected (`PipelineStages`) so tests can slow or fail them while keeping the real DAGs.
+import { UnrecoverableError } from 'bullmq';
 import type { Config } from '../config.js';
 import { InputError } from '../errors.js';
 import { refreshCache } from '../cache/refresh.js';
@@ -42,6 +43,12 @@ export function pipelineStages(deps: PipelineDeps): PipelineStages {
     incremental: async (ctx) => {
       const result = await runIncremental({ config, logger: ctx.logger, db, redis });
       ctx.logger.info({ ...result }, `incremental: ${result.status}`);
+      // A rejected file is a verdict on that file, not a failure of the run: the others committed.
+      const rejected = result.skipped.filter((f) => f.status === 'rejected');
+      const duplicates = result.skipped.filter((f) => f.status === 'duplicate');
+      if (rejected.length > 0) ctx.logger.warn({ files: rejected }, `${rejected.length} file(s) rejected`);
+      if (duplicates.length > 0)
+        ctx.logger.warn({ files: duplicates }, `${duplicates.length} duplicate file(s) not counted`);
       return {
         newDataKey: result.status === 'committed' ? `generation-${result.generation}` : null,
         summary: result,
@@ -86,12 +93,16 @@ export function pipelineDags(stages: PipelineStages, options: PipelineDagOptions
       tasks: [
         {
           id: 'process_increment',
-          // LockedError (a manual `orderflow incremental` holds the lock) is worth a quick retry.
+          // LockedError (a manual `orderflow incremental` holds the lock) and transient errors (store,
+          // Redis, file system) are worth a retry with backoff (0.5 s, then 1 s).
           retries: 2,
           retryDelayMs: 500,
           timeoutMs: 10 * 60_000,
           run: async (ctx) => {
-            const { newDataKey, summary } = await stages.incremental(ctx);
+            const { newDataKey, summary } = await stages.incremental(ctx).catch((err: unknown) => {
+              // Bad input cannot be fixed by retrying; store, Redis and file system errors can.
+              throw err instanceof InputError ? new UnrecoverableError(err.message) : err;
+            });
             if (newDataKey) await ctx.triggerDag(TRAINING_DAG, `data:${newDataKey}`);
             return summary;
           },

@@ -15,6 +15,8 @@ export interface AggregateOptions {
   quarantineDir: string;
   dataDir: string;
   strict: boolean;
+  /** Lines longer than this are bad rows. @defaultValue 1 MiB */
+  maxLineBytes?: number;
   onFileDone?: (done: number, total: number) => void;
 }
 
@@ -45,7 +47,7 @@ export async function aggregateOrders(options: AggregateOptions): Promise<Aggreg
   try {
     const parts: FileAggregate[] = [];
     for (const file of options.files) {
-      parts.push(await aggregateFile(file));
+      parts.push(await aggregateFile(file, { maxLineBytes: options.maxLineBytes }));
       options.onFileDone?.(parts.length, options.files.length);
     }
     const badRows = parts.flatMap((p) => p.badRows);

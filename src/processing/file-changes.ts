@@ -47,11 +47,11 @@ export function statOf(file: ArrivedFile): FileStat {
   return { size: file.size, mtimeMs: file.mtimeMs, ctimeMs: file.ctimeMs, inode: file.inode };
 }
 
-function sameStat(a: FileStat, b: FileStat): boolean {
+export function sameStat(a: FileStat, b: FileStat): boolean {
   return a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs && a.inode === b.inode;
 }
 
-function ledgerStat(f: LedgerFile): FileStat {
+export function ledgerStat(f: LedgerFile): FileStat {
   return {
     size: Number(f.size_bytes),
     mtimeMs: Number(f.mtime_ms),
@@ -97,7 +97,7 @@ export async function waitReason(file: ArrivedFile, options: ReadinessOptions): 
 }
 
 /** Whether the verdict on a skipped file still stands without reading it. */
-function verdictStands(skipped: SkippedFile, committedPaths: Set<string>): boolean {
+export function verdictStands(skipped: SkippedFile, committedPaths: Set<string>): boolean {
   // A duplicate is counted after all once the file it duplicated has left the ledger.
   return skipped.status !== 'duplicate' || committedPaths.has(skipped.duplicateOf ?? '');
 }
@@ -109,7 +109,9 @@ export async function findChanges(
 ): Promise<FileChanges> {
   const committed = await ledger.files();
   const committedByPath = new Map(committed.map((f) => [f.path, f]));
-  const committedPaths = new Set(committedByPath.keys());
+  // Committed files still present: a duplicate of one that left is read again in this same run.
+  const present = new Set(arrived.map((f) => f.path));
+  const committedPaths = new Set(committed.map((f) => f.path).filter((p) => present.has(p)));
   const skippedByPath = new Map((await ledger.skippedFiles()).map((f) => [f.path, f]));
   const changes: FileChanges = { toRead: [], waiting: [], removed: [], vanishedSkipped: [], committed };
   for (const file of arrived) {

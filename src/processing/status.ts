@@ -1,18 +1,52 @@
-// `orderflow status`: what the ledger has committed, what is waiting, and whether Redis agrees.
+// `orderflow status`: what the ledger has committed, what is waiting and why, which files were read and not
+// counted (rejected, duplicate) and why, and whether Redis agrees. Nothing is hashed here: a file whose stats
+// moved is listed as pending; the next run decides whether its content changed.
 import type { Config } from '../config.js';
 import { toError } from '../errors.js';
 import type { Redis } from '../redis.js';
 import type { Db } from '../store/db.js';
 import { listArrivedFiles } from './arrivals.js';
-import { Ledger } from './ledger.js';
+import { ledgerStat, sameStat, statOf, verdictStands, waitReason, type WaitingFile } from './file-changes.js';
+import { Ledger, type SkippedFile } from './ledger.js';
 import { expectedTracking, readTracking, sameTracking, type TrackingState } from './tracking.js';
 
 export interface IngestionStatus {
   committedBatches: string[];
   committedFiles: number;
-  pendingFiles: string[];
+  /** Present files the next run reads, or that wait (and why). */
+  pendingFiles: WaitingFile[];
+  /** Present files that were read and not counted: rejected (with the reason) or duplicate. */
+  skippedFiles: SkippedFile[];
   generation: number;
   redis: { state: TrackingState | null; agrees: boolean | null; error: string | null };
+}
+
+async function classifyPresentFiles(config: Config, ledger: Ledger) {
+  const committed = new Map((await ledger.files()).map((f) => [f.path, f]));
+  const skipped = new Map((await ledger.skippedFiles()).map((f) => [f.path, f]));
+  const pendingFiles: WaitingFile[] = [];
+  const skippedFiles: SkippedFile[] = [];
+  const nowMs = Date.now();
+  const arrived = await listArrivedFiles(config.paths.incrementalRawDir);
+  const committedPaths = new Set(arrived.map((f) => f.path).filter((p) => committed.has(p)));
+  for (const file of arrived) {
+    const entry = committed.get(file.path);
+    const verdict = skipped.get(file.path);
+    const stat = statOf(file);
+    if (entry && sameStat(ledgerStat(entry), stat)) continue;
+    if (!entry && verdict && verdictStands(verdict, committedPaths) && sameStat(verdict, stat)) {
+      skippedFiles.push(verdict);
+      continue;
+    }
+    const waiting = await waitReason(file, { nowMs, minFileAgeMs: config.ingest.minFileAgeMs });
+    const reason =
+      waiting ??
+      (entry || verdict
+        ? 'changed since it was last read: the next incremental run reads it again'
+        : 'new: the next incremental run reads it');
+    pendingFiles.push({ path: file.path, batch: file.batch, reason });
+  }
+  return { committedFiles: committed.size, pendingFiles, skippedFiles };
 }
 
 export async function ingestionStatus(
@@ -21,16 +55,7 @@ export async function ingestionStatus(
   redis: Redis | undefined,
 ): Promise<IngestionStatus> {
   const ledger = new Ledger(db);
-  const files = await ledger.files();
-  const known = new Map(files.map((f) => [f.path, f]));
-  const arrived = await listArrivedFiles(config.paths.incrementalRawDir);
-  // Pending: not in the ledger, or changed on disk since (size or mtime differ; the run checks the hash).
-  const pendingFiles = arrived
-    .filter((f) => {
-      const entry = known.get(f.path);
-      return !entry || Number(entry.size_bytes) !== f.size || Number(entry.mtime_ms) !== f.mtimeMs;
-    })
-    .map((f) => f.path);
+  const present = await classifyPresentFiles(config, ledger);
   const expected = expectedTracking(await ledger.committedBatches());
   let state: TrackingState | null = null;
   let error: string | null = null;
@@ -43,8 +68,7 @@ export async function ingestionStatus(
   } else error = 'Redis unreachable';
   return {
     committedBatches: expected.processedDays,
-    committedFiles: files.length,
-    pendingFiles,
+    ...present,
     generation: await ledger.generation(),
     redis: { state, agrees: state ? sameTracking(state, expected) : null, error },
   };

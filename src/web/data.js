@@ -1,7 +1,7 @@
 // Data: a heatmap of items by day × hour (an HTML table with coloured cells), the top categories (chart.js bars)
 // and the ingestion ledger (processed days and files, pending files, quarantined rows).
 import { api } from './api.js';
-import { $, el, fmtNumber, relTime, replace, table, tile } from './dom.js';
+import { $, el, fmtNumber, relTime, replace, table, tile, toast } from './dom.js';
 
 let topChart = null;
 
@@ -74,7 +74,55 @@ function drawTop(top) {
   });
 }
 
+/** Pending, rejected and duplicate files, each with its reason; rejected and duplicate ones can be retried. */
+function fileIssues(ledger) {
+  const rows = [
+    ...ledger.skippedFiles.map((f) => ({ ...f, state: f.status })),
+    ...ledger.pendingFiles.map((f) => ({ ...f, state: 'pending' })),
+  ];
+  if (rows.length === 0) return null;
+  return el(
+    'div',
+    { id: 'file-issues' },
+    el('h3', {}, 'Files not counted yet'),
+    table(
+      ['file', 'state', 'why', ''],
+      rows.map((f) =>
+        el(
+          'tr',
+          { dataset: { path: f.path, state: f.state } },
+          el('td', { class: 'mono' }, f.path),
+          el('td', { class: f.state === 'rejected' ? 'bad-text' : '' }, f.state),
+          el('td', { class: 'wrap' }, f.reason),
+          el(
+            'td',
+            {},
+            f.state === 'pending'
+              ? ''
+              : el(
+                  'button',
+                  {
+                    class: 'small',
+                    onclick: async () => {
+                      try {
+                        await api('/api/ingestion/files/retry', { method: 'POST', body: { path: f.path } });
+                        toast(`${f.path} will be read again by the next incremental run`);
+                      } catch (err) {
+                        toast(err.message, 'bad');
+                      }
+                    },
+                  },
+                  'retry',
+                ),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
 function ledgerView(ledger) {
+  const rejected = ledger.skippedFiles.filter((f) => f.status === 'rejected');
   replace(
     $('#ledger-tiles'),
     tile(
@@ -90,8 +138,14 @@ function ledgerView(ledger) {
     tile(
       'pending files',
       fmtNumber(ledger.pendingFiles.length),
-      ledger.pendingFiles[0] ?? 'nothing waiting',
+      ledger.pendingFiles[0]?.path ?? 'nothing waiting',
       ledger.pendingFiles.length ? 'warn' : '',
+    ),
+    tile(
+      'rejected files',
+      fmtNumber(rejected.length),
+      rejected[0]?.path ?? 'none',
+      rejected.length ? 'bad' : '',
     ),
     tile(
       'quarantined rows',
@@ -126,9 +180,7 @@ function ledgerView(ledger) {
         ),
       { empty: 'no batch committed yet' },
     ),
-    ledger.pendingFiles.length
-      ? el('p', { class: 'muted' }, `pending: ${ledger.pendingFiles.join(', ')}`)
-      : null,
+    fileIssues(ledger),
   );
 }
 

@@ -1,6 +1,7 @@
 // The data stage's views: aggregate totals (with filters) and the ingestion ledger.
 import type { FastifyInstance } from 'fastify';
 import { summarize, type AggregateFilters } from '../aggregates.js';
+import { NotFoundError } from '../../errors.js';
 import type { RouteContext } from './context.js';
 
 export function dataRoutes(app: FastifyInstance, { deps, authenticated }: RouteContext): void {
@@ -29,4 +30,27 @@ export function dataRoutes(app: FastifyInstance, { deps, authenticated }: RouteC
   );
 
   app.get('/api/ingestion', { preHandler: authenticated }, async () => deps.ingestion.ledger());
+
+  // A rejected or duplicate file is read again by the next incremental run (its content may be fine now,
+  // or the operator wants a second look after changing a setting).
+  app.post<{ Body: { path: string } }>(
+    '/api/ingestion/files/retry',
+    {
+      preHandler: authenticated,
+      schema: {
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['path'],
+          properties: { path: { type: 'string', minLength: 1, maxLength: 4096 } },
+        },
+      },
+    },
+    async (request) => {
+      if (!(await deps.ingestion.retryFile(request.body.path))) {
+        throw new NotFoundError(`no rejected or duplicate file ${JSON.stringify(request.body.path)}`);
+      }
+      return { path: request.body.path, retry: true };
+    },
+  );
 }
