@@ -3,9 +3,14 @@
 // its logs, see the heatmap, make a prediction. Screenshots go to test-artifacts/.
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { createLogger } from '../../src/log.js';
+import { runIncremental } from '../../src/processing/incremental.js';
+import { Ledger } from '../../src/processing/ledger.js';
+import { openStore } from '../../src/store/open.js';
 import { ADMIN_PASSWORD, startHarness, type Harness } from './harness.js';
 
 const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts');
@@ -104,4 +109,27 @@ test('browser › a prediction shows its value and source, with category autocom
   await page.fill('#predict-form [name=category]', 'fresh fruit');
   await page.click('#predict-form button');
   await page.waitForSelector('#prediction button.link:has-text("fresh fruits")');
+});
+
+test('browser › the data section lists a rejected file with its reason, and its retry button works', async () => {
+  const logger = createLogger('silent');
+  const db = await openStore(h.config, logger);
+  try {
+    const batch = path.join(h.config.paths.incrementalRawDir, '1');
+    await mkdir(batch, { recursive: true });
+    await writeFile(path.join(batch, 'garbage.csv'), 'foo,bar\n1,2\n');
+    const result = await runIncremental({ config: h.config, logger, db, redis: undefined });
+    assert.equal(result.skipped.length, 1);
+    await page.click('nav a[data-section=data]');
+    const row = page.locator('#file-issues tr[data-state=rejected]');
+    await row.waitFor();
+    assert.equal(await row.getAttribute('data-path'), '1/garbage.csv');
+    assert.match(await row.innerText(), /missing required columns order_id/);
+    await shot('data-rejected');
+    await row.locator('button:has-text("retry")').click();
+    await page.waitForSelector('text=will be read again by the next incremental run');
+    assert.equal((await new Ledger(db).skippedFiles()).length, 0, 'the verdict is forgotten');
+  } finally {
+    await db.close();
+  }
 });
