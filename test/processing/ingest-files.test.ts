@@ -91,6 +91,7 @@ describe('ingestion of real feeds', () => {
       '2/nul.csv',
       [header, first.replace(/,0,/, ',\u00000,'), ...rest.slice(0, 5)].join('\n') + '\n',
     );
+    await land('2/header-only.csv', header + '\n');
     await land(
       '2/nbsp.csv',
       [header, first.replace(/,0,/, ',\u00a05,'), ...rest.slice(5, 9)].join('\n') + '\n',
@@ -115,6 +116,10 @@ describe('ingestion of real feeds', () => {
     assert.ok(result.skipped.every((f) => f.status === 'rejected'));
     assert.equal(result.badRows, 2, 'the NUL and NBSP rows are bad rows of committed files');
     await assertOutputIs(['1/orders_0.csv', '2/nul.csv', '2/nbsp.csv']);
+    const [headerOnly] = await db.query<{ orders: number }>(
+      "SELECT orders FROM ingest_files WHERE path = '2/header-only.csv'",
+    );
+    assert.equal(Number(headerOnly.orders), 0, 'a header and no rows: an empty commit, not a rejection');
 
     const status = await ingestionStatus(config, db, undefined);
     assert.deepEqual(status.pendingFiles, []);
