@@ -5,7 +5,8 @@
 import type { Config } from '../config.js';
 import { InputError } from '../errors.js';
 import { refreshCache } from '../cache/refresh.js';
-import { resolveTrainingInput, trainModels } from '../ml/train.js';
+import { trainModels } from '../ml/train.js';
+import { resolveTrainingInputs } from '../ml/training-inputs.js';
 import { runIncremental } from '../processing/incremental.js';
 import type { Redis } from '../redis.js';
 import type { Db } from '../store/db.js';
@@ -49,7 +50,7 @@ export function pipelineStages(deps: PipelineDeps): PipelineStages {
     },
     train: async (ctx) => {
       try {
-        await resolveTrainingInput(config.paths);
+        await resolveTrainingInputs(config.paths);
       } catch (err) {
         if (!(err instanceof InputError)) throw err;
         ctx.logger.warn(err.message);
@@ -59,7 +60,7 @@ export function pipelineStages(deps: PipelineDeps): PipelineStages {
       const { candidates: _candidates, ...summary } = result;
       ctx.logger.info(
         { status: result.status, version: result.version, algorithm: result.algorithm },
-        `training: ${result.status}`,
+        `training: ${result.status}${result.decision ? ` (${result.decision.reason})` : ''}`,
       );
       return { newVersion: result.status === 'trained' ? result.version : null, summary };
     },
