@@ -19,3 +19,21 @@ CREATE TABLE IF NOT EXISTS model_promotions (
 );
 
 CREATE INDEX IF NOT EXISTS model_promotions_version_idx ON model_promotions (version);
+
+-- Evaluation partials of each committed incremental file (processing/holdout-ledger.ts): orders per order bucket,
+-- and per cell the items per bucket and the sum of squared per-order counts. Deleted with the file's row. A file
+-- committed before this migration has none: the holdout of the output is then marked incomplete.
+CREATE TABLE IF NOT EXISTS ingest_holdout_files (
+  path text PRIMARY KEY REFERENCES ingest_files (path) ON DELETE CASCADE,
+  bucket_orders bigint[] NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS ingest_holdout_partials (
+  path text NOT NULL REFERENCES ingest_files (path) ON DELETE CASCADE,
+  day_of_week smallint NOT NULL,
+  hour_of_day smallint NOT NULL,
+  category text NOT NULL,
+  bucket_items bigint[] NOT NULL,
+  items_squared bigint NOT NULL,
+  PRIMARY KEY (path, day_of_week, hour_of_day, category)
+);

@@ -12,6 +12,7 @@ import { readOrdersHeader, type OrdersHeader } from '../data/orders-header.js';
 import { scanOrderRows, type BadRow } from '../data/order-rows.js';
 import type { Cell } from './cells.js';
 import type { DuckDbEngine, GroupSums } from './duckdb-engine.js';
+import { holdoutFromTotals, type HoldoutPartial } from './holdout.js';
 import { scanFile, type ScanOptions } from './scan-file.js';
 import { DAYS, emptyTotals, HOURS, type ScanTotals } from './sum-scan.js';
 
@@ -22,6 +23,8 @@ export interface FileAggregate {
   /** Items over every category of every good row: what the output must add up to. */
   itemsIn: number;
   cells: Cell[];
+  /** The evaluation partial: items per order bucket and sums of squares per cell (holdout.ts). */
+  holdout: HoldoutPartial;
   badRows: BadRow[];
   /** Whether the exact row-by-row validator had to read the file. */
   validatedRowByRow: boolean;
@@ -30,10 +33,16 @@ export interface FileAggregate {
 /** The exact path's per-(day, hour) sums in the scanner's layout, so both paths end in the same code. */
 function groupsToTotals(groups: GroupSums[], categories: number): ScanTotals {
   const totals = emptyTotals(categories);
+  const cellsPerBucket = DAYS * HOURS * categories;
   for (const g of groups) {
     const cell = g.day * HOURS + g.hour;
     totals.orders[cell] += g.orders;
-    g.sums.forEach((items, c) => (totals.items[cell * categories + c] += items));
+    totals.bucketOrders[g.bucket * DAYS * HOURS + cell] += g.orders;
+    g.sums.forEach((items, c) => {
+      totals.items[cell * categories + c] += items;
+      totals.bucketItems[g.bucket * cellsPerBucket + cell * categories + c] += items;
+    });
+    g.squares.forEach((sq, c) => (totals.squares[cell * categories + c] += sq));
   }
   return totals;
 }
@@ -41,7 +50,7 @@ function groupsToTotals(groups: GroupSums[], categories: number): ScanTotals {
 function toCells(
   totals: ScanTotals,
   header: OrdersHeader,
-): { cells: Cell[]; orders: number; itemsIn: number } {
+): { cells: Cell[]; orders: number; itemsIn: number; holdout: HoldoutPartial } {
   const width = header.categories.length;
   const cells: Cell[] = [];
   let itemsIn = 0;
@@ -54,7 +63,12 @@ function toCells(
         if (items > 0) cells.push({ day, hour, category: header.categories[c], items });
       }
     }
-  return { cells, orders: totals.orders.reduce((n, o) => n + o, 0), itemsIn };
+  return {
+    cells,
+    orders: totals.orders.reduce((n, o) => n + o, 0),
+    itemsIn,
+    holdout: holdoutFromTotals(totals, header.categories),
+  };
 }
 
 export async function aggregateFile(

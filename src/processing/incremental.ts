@@ -21,6 +21,8 @@ import { listArrivedFiles, type ArrivedFile } from './arrivals.js';
 import { sumCells } from './cells.js';
 import { DuckDbEngine } from './duckdb-engine.js';
 import { aggregateFile } from './file-aggregate.js';
+import { holdoutPathFor, writeHoldoutFile } from './holdout.js';
+import { holdoutTotals } from './holdout-ledger.js';
 import { Ledger, type FileCommit } from './ledger.js';
 import { acquireRunLock } from './run-lock.js';
 import { expectedTracking, readTracking, sameTracking, writeTracking } from './tracking.js';
@@ -142,6 +144,7 @@ export async function runIncremental(deps: IncrementalDeps): Promise<Incremental
         orders: part.orders,
         items: part.itemsIn,
         cells: part.cells,
+        holdout: part.holdout,
         badRows: part.badRows,
         quarantinePath,
         replaces,
@@ -168,6 +171,12 @@ export async function runIncremental(deps: IncrementalDeps): Promise<Incremental
         cells,
         config.paths.incrementalCsv,
         config.paths.incrementalParquet,
+      );
+      const evaluation = await holdoutTotals(db);
+      await writeHoldoutFile(
+        holdoutPathFor(config.paths.incrementalCsv),
+        evaluation.holdout,
+        evaluation.complete,
       );
       await writeFileAtomic(
         path.join(outputDir, STATE_FILE),

@@ -4,6 +4,8 @@
 import type { Db } from '../store/db.js';
 import type { BadRow } from '../data/order-rows.js';
 import type { Cell } from './cells.js';
+import type { HoldoutPartial } from './holdout.js';
+import { insertHoldoutPartial } from './holdout-ledger.js';
 
 export interface LedgerFile {
   path: string;
@@ -22,6 +24,8 @@ export interface FileCommit {
   orders: number;
   items: number;
   cells: Cell[];
+  /** The file's evaluation partial (holdout.ts), stored by holdout-ledger.ts in the same transaction. */
+  holdout?: HoldoutPartial;
   badRows: BadRow[];
   quarantinePath: string | undefined;
   /** True when the file was in the ledger with another hash. */
@@ -102,6 +106,7 @@ export class Ledger {
             ],
           );
         }
+        if (file.holdout) await insertHoldoutPartial(tx, file.path, file.holdout);
         if (file.badRows.length > 0) {
           await tx.query(
             `INSERT INTO ingest_bad_rows (path, line, reason, raw) SELECT $1, * FROM unnest($2::integer[], $3::text[], $4::text[])`,
