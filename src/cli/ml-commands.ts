@@ -15,6 +15,7 @@ import { predictCached } from './cache-commands.js';
 import type { CommandContext } from './context.js';
 import type { ContextFactory } from './main.js';
 import { parseIntegerFlag } from './options.js';
+import { registerPromotionCommands } from './promotion-commands.js';
 
 // Training, the registry and the store's drivers are imported when a command needs them, so `predict` (a hot
 // path) and every other command start without them.
@@ -70,8 +71,12 @@ export function registerMlCommands(program: Command, context: ContextFactory): v
   program
     .command('train')
     .description(
-      'Train RandomForest, DecisionTree, LinearRegression and a Poisson count model; the best by holdout RMSE ' +
-        'becomes current (input: --input, else DATA_DIR/incremental/processed/orders.csv, else DATA_DIR/processed/orders.csv)',
+      'Train RandomForest, DecisionTree, LinearRegression and a Poisson count model on all the data held: the ' +
+        'batch history (DATA_DIR/processed/orders.csv, the aggregate of DATA_DIR/raw) plus every order the ' +
+        'incremental stage committed since (DATA_DIR/incremental/processed/orders.csv), summed per cell; ' +
+        '--input replaces both. The best by holdout RMSE becomes current only if it also beats the current ' +
+        'model re-scored on the same held-out cells; otherwise it is registered as a rejected challenger. ' +
+        'Data already trained on (same fingerprint) adds no version.',
     )
     .option('--input <file>', 'aggregate CSV (day_of_week,hour_of_day,category,items_count)')
     .option('--nonzero-only', 'train on the aggregate rows alone instead of the full grid with zeros', false)
@@ -88,7 +93,11 @@ export function registerMlCommands(program: Command, context: ContextFactory): v
       parseIntegerFlag('--seed', 0, 2 ** 32 - 1),
       42,
     )
-    .option('--force', 'train a new version even when the data is unchanged', false)
+    .option(
+      '--force',
+      'train a new version even on data already trained on, and make it current even if it loses',
+      false,
+    )
     .option('--json', 'print the result as JSON', false)
     .action(async (flags: TrainFlags) => {
       const ctx = context();
@@ -112,8 +121,8 @@ export function registerMlCommands(program: Command, context: ContextFactory): v
       }
       if (result.status === 'unchanged') {
         ctx.out(
-          `unchanged: ${result.inputPath} has the same data as current model ${result.version} ` +
-            `(${result.algorithm}); nothing trained (use --force to retrain)`,
+          `unchanged: ${result.inputPath} has the same data as model ${result.sameDataAs ?? result.version} ` +
+            `(current: ${result.version}, ${result.algorithm}); nothing trained (use --force to retrain)`,
         );
         return;
       }
@@ -122,10 +131,16 @@ export function registerMlCommands(program: Command, context: ContextFactory): v
           `holdout ${result.evaluation.split}: ${result.evaluation.trainRows} train / ${result.evaluation.testRows} test`,
       );
       for (const line of candidateTable(result.candidates, result.algorithm)) ctx.out(line);
-      ctx.out(`current: ${result.version} (${result.algorithm}) → ${result.artifactPath}`);
+      if (result.decision) ctx.out(result.decision.reason);
+      if (result.status === 'rejected')
+        ctx.out(
+          `rejected: ${result.version} (${result.algorithm}) → ${result.artifactPath}; current stays ${result.currentVersion}`,
+        );
+      else ctx.out(`current: ${result.version} (${result.algorithm}) → ${result.artifactPath}`);
     });
 
-  const models = program.command('models').description('List or show trained model versions');
+  const models = program.command('models').description('List, show, promote or roll back model versions');
+  registerPromotionCommands(models, context);
   models
     .command('list')
     .description('Every model version, newest first (* = current)')
@@ -146,7 +161,7 @@ export function registerMlCommands(program: Command, context: ContextFactory): v
       }
       const rows = records.map((r) => [
         `${r.version === current ? '* ' : '  '}${r.version}`,
-        r.algorithm,
+        r.algorithm + (r.decision && !r.decision.promoted ? ' (rejected)' : ''),
         r.metrics.holdout.rmse.toFixed(4),
         r.metrics.holdout.r2.toFixed(4),
         `${r.trainingRows} ${r.trainingMode}`,
@@ -198,6 +213,7 @@ export function registerMlCommands(program: Command, context: ContextFactory): v
       ctx.out(`fingerprint    ${record.fingerprint}`);
       ctx.out(`artifact       ${record.artifactPath}${artifact ? '' : ' (missing)'}`);
       ctx.out(`evaluation     ${JSON.stringify(record.evaluation)}`);
+      if (record.decision) ctx.out(`decision       ${record.decision.reason}`);
       for (const line of candidateTable(record.candidates, record.algorithm)) ctx.out(line);
     });
 

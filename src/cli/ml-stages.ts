@@ -3,3 +3,5 @@
 export { trainModels } from '../ml/train.js';
 export { ModelRegistry } from '../ml/registry.js';
 export { openStore } from '../store/open.js';
+export { promoteVersion, rollbackVersion } from '../ml/promote.js';
+export { listPromotions } from '../ml/promotions.js';

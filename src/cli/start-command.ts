@@ -1,7 +1,8 @@
 // `orderflow start` (npm start): the whole pipeline on embedded defaults. Makes sure Redis answers (starting a
-// private redis-server if needed), prepares the sample data, runs scheduler + worker + API/dashboard in this
-// process and replays day folders arriving every few seconds so the three DAGs visibly work. Ctrl-C stops
-// everything; a second start resumes (delivered folders are skipped, the ledger remembers what was counted).
+// private redis-server if needed), prepares the sample data (the batch history, week 1), runs scheduler + worker
+// + API/dashboard in this process and lets NEW orders arrive, one later day every few seconds, so the three DAGs
+// visibly work and the models train on ever more data. Ctrl-C stops everything; a second start resumes
+// (delivered days are skipped, the ledger remembers what was counted).
 import type { Command } from 'commander';
 import { toError } from '../errors.js';
 import type { ContextFactory } from './main.js';
@@ -14,17 +15,19 @@ export function registerStartCommand(program: Command, context: ContextFactory):
   program
     .command('start')
     .description(
-      'Run everything: sample data, scheduler, worker, API/dashboard, and simulated day arrivals (npm start)',
+      'Run everything: sample data (week 1), scheduler, worker, API/dashboard, and new orders of later weeks ' +
+        'arriving one day at a time (npm start)',
     )
-    .option('--every <duration>', 'pause between simulated day folders', parseDurationFlag('--every'), 5000)
+    .option('--every <duration>', 'pause between simulated days', parseDurationFlag('--every'), 5000)
     .option(
       '--orders <n>',
-      'size of the sample dataset made on first start',
+      'size of the sample dataset made on first start, and orders per simulated week',
       parseIntegerFlag('--orders', 1),
       5000,
     )
-    .option('--no-simulate', 'do not replay day folders into incremental/raw')
-    .action(async (flags: { every: number; orders: number; simulate: boolean }) => {
+    .option('--weeks <n>', 'weeks of new orders to simulate', parseIntegerFlag('--weeks', 0, 1000), 4)
+    .option('--no-simulate', 'do not simulate new orders arriving in incremental/raw')
+    .action(async (flags: { every: number; orders: number; weeks: number; simulate: boolean }) => {
       const ctx = context();
       const { config } = ctx;
       const redis = await (await stages()).ensureRedis(config, ctx.logger);
@@ -47,12 +50,14 @@ export function registerStartCommand(program: Command, context: ContextFactory):
         ctx.out(`DAGs: ${pipeline.runtime.registry.ids().join(', ')} — Ctrl-C to stop`);
         if (flags.simulate) {
           simulation = (await stages())
-            .simulateArrival({
-              from: config.paths.rawDir,
+            .simulateNewOrders({
               to: config.paths.incrementalRawDir,
+              weekOrders: flags.orders,
+              weeks: flags.weeks,
               everyMs: flags.every,
               signal: arrivals.signal,
-              onDelivered: (batch, files) => ctx.out(`day folder ${batch} arrived (${files.length} file)`),
+              onDelivered: (batch, _file, orders) =>
+                ctx.out(`new orders of day ${batch} arrived (${orders} orders)`),
             })
             .catch((err) => ctx.err(`simulated arrivals stopped: ${toError(err).message}`));
         }

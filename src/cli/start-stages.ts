@@ -3,4 +3,4 @@ export { bootstrapData } from '../ops/bootstrap.js';
 export { ensureRedis } from '../ops/local-redis.js';
 export { startPipelineProcess } from '../ops/pipeline-process.js';
 export { runUntilSignal } from '../orchestration/signals.js';
-export { simulateArrival } from '../processing/simulate.js';
+export { simulateNewOrders } from '../processing/simulate-orders.js';

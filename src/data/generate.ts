@@ -9,7 +9,8 @@ import { Random, WeightedSampler } from './random.js';
 
 export const META_COLUMNS = ['order_id', 'order_dow', 'order_hour_of_day', 'days_since_prior_order'] as const;
 
-const DAY_WEIGHTS = [0.194, 0.176, 0.13, 0.12, 0.117, 0.13, 0.138];
+/** Share of a week's orders on each day_of_week. */
+export const DAY_WEIGHTS = [0.194, 0.176, 0.13, 0.12, 0.117, 0.13, 0.138];
 const HOUR_WEIGHTS = [
   0.7, 0.4, 0.2, 0.15, 0.15, 0.3, 0.9, 2.7, 5.3, 7.5, 8.5, 8.5, 8.1, 8.2, 8.3, 8.3, 7.9, 6.6, 5.1, 3.9, 3.0,
   2.5, 2.0, 1.2,
@@ -36,6 +37,10 @@ export interface GenerateOptions {
   orders: number;
   seed: number;
   out: string;
+  /** Id of the first order (the others follow): new orders need ids the history does not use. @defaultValue 1 */
+  firstOrderId?: number;
+  /** Put every order on this day_of_week (0–6) instead of drawing the day: one day of a later week. */
+  day?: number;
   /** Called every few thousand orders with the number written so far. */
   onProgress?: (written: number) => void;
 }
@@ -81,8 +86,10 @@ export async function generateOrders(options: GenerateOptions): Promise<Generate
     await writer.write(header);
     bytes += Buffer.byteLength(header);
     const batch: string[] = [];
+    const firstId = options.firstOrderId ?? 1;
     for (let order = 1; order <= options.orders; order++) {
-      const day = days.sample(random.next());
+      const drawn = days.sample(random.next());
+      const day = options.day ?? drawn;
       const hour = hours.sample(random.next());
       const n = Math.min(145, Math.max(1, Math.round(Math.exp(2.05 + 0.65 * random.normal()))));
       const sampler = samplers[day * 24 + hour];
@@ -94,7 +101,7 @@ export async function generateOrders(options: GenerateOptions): Promise<Generate
       const u = random.next();
       const prior =
         u < 0.06 ? '' : u < 0.17 ? '30.0' : `${Math.min(29, Math.floor(-Math.log(1 - random.next()) * 8))}.0`;
-      batch.push(`${order},${day},${hour},${prior},${counts.join(',')}`);
+      batch.push(`${firstId + order - 1},${day},${hour},${prior},${counts.join(',')}`);
       for (const aisle of touched) counts[aisle] = 0;
       touched.length = 0;
       if (batch.length === 2000 || order === options.orders) {

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { writeFileAtomic } from '../data/atomic.js';
 import { InputError } from '../errors.js';
 import type { TrainingMode } from './dataset.js';
+import type { PromotionDecision } from './champion.js';
 import type { CandidateResult } from './evaluate.js';
 import type { Metrics } from './metrics.js';
 import type { Algorithm, Hyperparameters } from './model.js';
@@ -39,6 +40,12 @@ export interface ModelArtifact {
   metrics: { holdout: Metrics; crossValidation?: Metrics };
   candidates: CandidateResult[];
   evaluation: EvaluationSummary;
+  /** Total items of the training data (what the per-cell predictions add up to); absent in older artifacts. */
+  totalItems?: number;
+  /** Every aggregate the training data was summed from, in order; absent in older artifacts (see inputPath). */
+  inputs?: string[];
+  /** How this version compared with the champion when it was trained; absent in older artifacts. */
+  decision?: PromotionDecision;
   /** The learner's state (see each learner's `state()`). */
   state: unknown;
 }

@@ -39,6 +39,8 @@ export interface Evaluation {
   model: Regressor;
   trainRows: number;
   testRows: number;
+  /** The held-out rows, for re-scoring another model (the champion) on exactly the same data. */
+  test: Rows;
 }
 
 export function predictRows(model: Regressor, rows: Rows): Float64Array {
@@ -91,5 +93,6 @@ export function evaluateCandidates(set: TrainingSet, options: EvaluationOptions)
     model: learner.fit(set.rows, best.hyperparameters, options.seed),
     trainRows: train.length,
     testRows: test.length,
+    test,
   };
 }

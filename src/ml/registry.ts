@@ -23,10 +23,12 @@ export interface ModelVersionRecord {
   inputPath: string | null;
   artifactPath: string;
   createdAt: string;
+  /** How it compared with the champion when trained (null for versions from before promotion rules). */
+  decision: ModelArtifact['decision'] | null;
 }
 
 const SELECT = `SELECT seq, version, algorithm, hyperparameters, metrics, candidates, evaluation, fingerprint,
-  training_mode, training_rows, category_count, input_path, artifact_path,
+  training_mode, training_rows, category_count, input_path, artifact_path, decision,
   to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at
   FROM model_versions`;
 
@@ -44,6 +46,7 @@ interface Row {
   category_count: number;
   input_path: string | null;
   artifact_path: string;
+  decision: ModelArtifact['decision'] | null;
   created_at: string;
 }
 
@@ -62,6 +65,7 @@ const toRecord = (r: Row): ModelVersionRecord => ({
   inputPath: r.input_path,
   artifactPath: r.artifact_path,
   createdAt: r.created_at,
+  decision: r.decision ?? null,
 });
 
 /** Highest N among vN.json files already in the models folder (another store may have numbered them). */
@@ -96,8 +100,9 @@ export class ModelRegistry {
       const file = await writeArtifact(this.modelsDir, artifact);
       await tx.query(
         `INSERT INTO model_versions (seq, version, algorithm, hyperparameters, metrics, candidates, evaluation,
-           fingerprint, training_mode, training_rows, category_count, input_path, artifact_path, created_at)
-         VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6::jsonb, $7::jsonb, $8, $9, $10, $11, $12, $13, $14::timestamptz)`,
+           fingerprint, training_mode, training_rows, category_count, input_path, artifact_path, created_at, decision)
+         VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6::jsonb, $7::jsonb, $8, $9, $10, $11, $12, $13, $14::timestamptz,
+           $15::jsonb)`,
         [
           seq,
           artifact.version,
@@ -113,6 +118,7 @@ export class ModelRegistry {
           artifact.inputPath,
           file,
           artifact.createdAt,
+          artifact.decision === undefined ? null : JSON.stringify(artifact.decision),
         ],
       );
       return { artifact, file };
@@ -122,6 +128,14 @@ export class ModelRegistry {
   /** Every version, newest first. */
   async list(): Promise<ModelVersionRecord[]> {
     return (await this.db.query<Row>(`${SELECT} ORDER BY seq DESC`)).map(toRecord);
+  }
+
+  /** The oldest version trained on data with this fingerprint, if any (same data → no new version). */
+  async findByFingerprint(fingerprint: string): Promise<ModelVersionRecord | undefined> {
+    const rows = await this.db.query<Row>(`${SELECT} WHERE fingerprint = $1 ORDER BY seq LIMIT 1`, [
+      fingerprint,
+    ]);
+    return rows.length > 0 ? toRecord(rows[0]) : undefined;
   }
 
   async get(version: string): Promise<ModelVersionRecord | undefined> {

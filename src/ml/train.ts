@@ -1,24 +1,23 @@
-// The training stage behind `orderflow train`: pick the aggregate, build the training rows, skip when the data
-// is unchanged, evaluate every candidate, register the best as a new version, then move the current pointer.
-import { access } from 'node:fs/promises';
+// The training stage behind `orderflow train`: read all the data held (training-inputs.ts), skip when a version
+// was already trained on exactly this data, evaluate every candidate, compare the best with the champion on the
+// challenger's holdout (champion.ts), register the version either way, and move the current pointer only when
+// the challenger won. Every promotion and rejection is logged (promotions.ts), so the current version never
+// regresses on the data it is judged on, and `models rollback` can undo a promotion.
 import type { DataPaths } from '../config.js';
-import { InputError } from '../errors.js';
 import type { Db } from '../store/db.js';
-import {
-  artifactFile,
-  readArtifact,
-  readCurrentPointer,
-  setCurrentPointer,
-  type ModelArtifact,
-} from './artifact.js';
-import { buildTrainingSet, readAggregateCsv, type TrainingMode } from './dataset.js';
+import { artifactFile, readArtifact, readCurrentPointer, setCurrentPointer } from './artifact.js';
+import { decidePromotion, totalOf, type PromotionDecision } from './champion.js';
+import { buildTrainingSet, type TrainingMode, type TrainingSet } from './dataset.js';
 import { evaluateCandidates, type CandidateResult } from './evaluate.js';
 import type { Algorithm, Hyperparameters } from './model.js';
-import { ModelRegistry } from './registry.js';
+import { loadCurrentModel } from './predictor.js';
+import { PROMOTION_LOCK_KEY, recordPromotion } from './promotions.js';
+import { ModelRegistry, type ModelVersionRecord } from './registry.js';
 import type { SplitMethod } from './split.js';
+import { readTrainingInputs, resolveTrainingInputs } from './training-inputs.js';
 
 export interface TrainOptions {
-  /** Aggregate CSV; wins over the defaults (incremental output, else the Part 1 output). */
+  /** Aggregate CSV; replaces the defaults (the batch aggregate plus the incremental output). */
   input?: string;
   /** Train on the aggregate rows alone instead of the full grid with zeros. @defaultValue false */
   nonzeroOnly?: boolean;
@@ -28,52 +27,84 @@ export interface TrainOptions {
   folds?: number;
   /** @defaultValue 42 */
   seed?: number;
-  /** Train and register even when the data fingerprint equals the current model's. @defaultValue false */
+  /**
+   * Train and register even when a version was trained on the same data, and make it current even when it does
+   * not beat the champion (the comparison is still recorded). @defaultValue false
+   */
   force?: boolean;
   hyperparameters?: Partial<Record<Algorithm, Hyperparameters>>;
 }
 
 export interface TrainResult {
-  /** `trained`: a new version became current; `unchanged`: same data as the current model, nothing trained. */
-  status: 'trained' | 'unchanged';
-  /** The current version after this call. */
+  /**
+   * `trained`: a new version became current; `rejected`: a new version was registered but lost to the champion;
+   * `unchanged`: a version was already trained on this data, nothing trained.
+   */
+  status: 'trained' | 'rejected' | 'unchanged';
+  /** The version this call is about: the new one (trained, rejected) or the current one (unchanged). */
   version: string;
+  /** The current version after this call. */
+  currentVersion: string;
   previousVersion: string | null;
   algorithm: Algorithm;
+  /** Every aggregate summed into the training data, joined with ", " (see `inputs`). */
   inputPath: string;
+  inputs: string[];
   trainingMode: TrainingMode;
   fingerprint: string;
   trainingRows: number;
+  /** Total items of the training data. */
+  totalItems: number;
   /** This training's candidates (for `unchanged`: those of the current model's training). */
   candidates: CandidateResult[];
   artifactPath: string;
-  evaluation: ModelArtifact['evaluation'];
+  evaluation: { split: SplitMethod; folds: number; seed: number; trainRows: number; testRows: number };
+  /** The comparison with the champion (absent for `unchanged`). */
+  decision?: PromotionDecision;
+  /** With `unchanged`: the version already trained on this data. */
+  sameDataAs?: string;
   totalMs: number;
 }
 
-const exists = (file: string): Promise<boolean> =>
-  access(file).then(
-    () => true,
-    () => false,
-  );
+interface Prepared {
+  inputs: string[];
+  mode: TrainingMode;
+  set: TrainingSet;
+  totalItems: number;
+  started: number;
+}
 
-/** `--input` when given, else the incremental output when present, else the Part 1 aggregation output. */
-export async function resolveTrainingInput(paths: DataPaths, explicit?: string): Promise<string> {
-  if (explicit !== undefined) {
-    if (!(await exists(explicit))) throw new InputError(`--input ${explicit}: no such file`);
-    return explicit;
-  }
-  for (const candidate of [paths.incrementalCsv, paths.processedCsv])
-    if (await exists(candidate)) return candidate;
-  throw new InputError(
-    `no aggregate to train on: neither ${paths.incrementalCsv} nor ${paths.processedCsv} exists; ` +
-      'run `orderflow aggregate` (or the incremental stage) first, or pass --input AGGREGATE.csv',
-  );
+async function unchanged(
+  p: Prepared,
+  same: Pick<ModelVersionRecord, 'version'>,
+  current: string | null,
+  modelsDir: string,
+): Promise<TrainResult> {
+  const artifact = await readArtifact(artifactFile(modelsDir, current ?? same.version));
+  const version = artifact?.version ?? same.version;
+  return {
+    status: 'unchanged',
+    version,
+    currentVersion: version,
+    previousVersion: version,
+    algorithm: artifact?.algorithm ?? 'poisson_glm',
+    inputPath: p.inputs.join(', '),
+    inputs: p.inputs,
+    trainingMode: p.mode,
+    fingerprint: p.set.fingerprint,
+    trainingRows: p.set.rows.length,
+    totalItems: p.totalItems,
+    candidates: artifact?.candidates ?? [],
+    artifactPath: artifactFile(modelsDir, version),
+    evaluation: artifact?.evaluation ?? { split: 'random', folds: 0, seed: 42, trainRows: 0, testRows: 0 },
+    sameDataAs: same.version,
+    totalMs: performance.now() - p.started,
+  };
 }
 
 /**
- * `deps.db` may be a function opening the store: it is then called only when a new version is registered, so an
- * unchanged check (the scheduler's frequent case) never opens the metadata store.
+ * `deps.db` may be a function opening the store: it is then called only when the data differs from the current
+ * model's, so an unchanged check (the scheduler's frequent case) never opens the metadata store.
  */
 export async function trainModels(
   deps: { db: Db | (() => Promise<Db>); paths: DataPaths },
@@ -81,27 +112,20 @@ export async function trainModels(
 ): Promise<TrainResult> {
   const started = performance.now();
   const { modelsDir } = deps.paths;
-  const inputPath = await resolveTrainingInput(deps.paths, options.input);
+  const inputs = await resolveTrainingInputs(deps.paths, options.input);
   const mode: TrainingMode = options.nonzeroOnly ? 'nonzero' : 'grid';
-  const set = buildTrainingSet(await readAggregateCsv(inputPath), mode);
+  const set = buildTrainingSet(await readTrainingInputs(inputs), mode);
+  const prepared: Prepared = { inputs, mode, set, totalItems: totalOf(set.rows), started };
 
   const pointer = await readCurrentPointer(modelsDir);
   const current = pointer ? await readArtifact(artifactFile(modelsDir, pointer.version)) : undefined;
-  if (current && current.fingerprint === set.fingerprint && !options.force) {
-    return {
-      status: 'unchanged',
-      version: current.version,
-      previousVersion: current.version,
-      algorithm: current.algorithm,
-      inputPath,
-      trainingMode: mode,
-      fingerprint: set.fingerprint,
-      trainingRows: set.rows.length,
-      candidates: current.candidates,
-      artifactPath: artifactFile(modelsDir, current.version),
-      evaluation: current.evaluation,
-      totalMs: performance.now() - started,
-    };
+  if (current && current.fingerprint === set.fingerprint && !options.force)
+    return unchanged(prepared, current, current.version, modelsDir);
+  const db = typeof deps.db === 'function' ? await deps.db() : deps.db;
+  const registry = new ModelRegistry(db, modelsDir);
+  if (!options.force) {
+    const same = await registry.findByFingerprint(set.fingerprint);
+    if (same) return unchanged(prepared, same, pointer?.version ?? null, modelsDir);
   }
 
   const evaluationOptions = {
@@ -118,37 +142,62 @@ export async function trainModels(
     trainRows: ev.trainRows,
     testRows: ev.testRows,
   };
-  const { artifact, file } = await new ModelRegistry(
-    typeof deps.db === 'function' ? await deps.db() : deps.db,
-    modelsDir,
-  ).register({
-    format: 'orderflow-model',
-    formatVersion: 1,
-    algorithm: ev.best.algorithm,
-    hyperparameters: ev.best.hyperparameters,
-    categories: set.categories,
-    trainingMode: mode,
-    fingerprint: set.fingerprint,
-    trainingRows: set.rows.length,
-    inputPath,
-    metrics: { holdout: ev.best.holdout, crossValidation: ev.best.crossValidation },
-    candidates: ev.candidates,
-    evaluation,
-    state: ev.model.state(),
+  return db.transaction(async (tx) => {
+    // One promotion at a time: the champion read here is still current when the pointer moves.
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [PROMOTION_LOCK_KEY]);
+    const champion = await loadCurrentModel(modelsDir);
+    const decision = decidePromotion({
+      challengerHoldout: ev.best.holdout,
+      champion,
+      test: ev.test,
+      categories: set.categories,
+      challengerTotal: prepared.totalItems,
+      force: options.force,
+    });
+    const { artifact, file } = await new ModelRegistry(tx, modelsDir).register({
+      format: 'orderflow-model',
+      formatVersion: 1,
+      algorithm: ev.best.algorithm,
+      hyperparameters: ev.best.hyperparameters,
+      categories: set.categories,
+      trainingMode: mode,
+      fingerprint: set.fingerprint,
+      trainingRows: set.rows.length,
+      inputPath: inputs.join(', '),
+      inputs,
+      totalItems: prepared.totalItems,
+      metrics: { holdout: ev.best.holdout, crossValidation: ev.best.crossValidation },
+      candidates: ev.candidates,
+      evaluation,
+      decision,
+      state: ev.model.state(),
+    });
+    await recordPromotion(tx, {
+      version: artifact.version,
+      previousVersion: champion?.version ?? null,
+      action: decision.promoted ? 'promoted' : 'rejected',
+      challengerRmse: decision.challengerHoldout.rmse,
+      championRmse: decision.championHoldout?.rmse ?? null,
+      reason: decision.reason,
+    });
+    if (decision.promoted) await setCurrentPointer(modelsDir, artifact.version);
+    return {
+      status: decision.promoted ? 'trained' : 'rejected',
+      version: artifact.version,
+      currentVersion: decision.promoted ? artifact.version : (champion?.version ?? artifact.version),
+      previousVersion: champion?.version ?? null,
+      algorithm: artifact.algorithm,
+      inputPath: artifact.inputPath ?? '',
+      inputs,
+      trainingMode: mode,
+      fingerprint: set.fingerprint,
+      trainingRows: set.rows.length,
+      totalItems: prepared.totalItems,
+      candidates: ev.candidates,
+      artifactPath: file,
+      evaluation,
+      decision,
+      totalMs: performance.now() - started,
+    };
   });
-  await setCurrentPointer(modelsDir, artifact.version);
-  return {
-    status: 'trained',
-    version: artifact.version,
-    previousVersion: pointer?.version ?? null,
-    algorithm: artifact.algorithm,
-    inputPath,
-    trainingMode: mode,
-    fingerprint: set.fingerprint,
-    trainingRows: set.rows.length,
-    candidates: ev.candidates,
-    artifactPath: file,
-    evaluation,
-    totalMs: performance.now() - started,
-  };
 }

@@ -6,7 +6,8 @@ import { UnrecoverableError } from 'bullmq';
 import type { Config } from '../config.js';
 import { InputError } from '../errors.js';
 import { refreshCache } from '../cache/refresh.js';
-import { resolveTrainingInput, trainModels } from '../ml/train.js';
+import { trainModels } from '../ml/train.js';
+import { resolveTrainingInputs } from '../ml/training-inputs.js';
 import { runIncremental } from '../processing/incremental.js';
 import type { Redis } from '../redis.js';
 import type { Db } from '../store/db.js';
@@ -56,7 +57,7 @@ export function pipelineStages(deps: PipelineDeps): PipelineStages {
     },
     train: async (ctx) => {
       try {
-        await resolveTrainingInput(config.paths);
+        await resolveTrainingInputs(config.paths);
       } catch (err) {
         if (!(err instanceof InputError)) throw err;
         ctx.logger.warn(err.message);
@@ -66,7 +67,7 @@ export function pipelineStages(deps: PipelineDeps): PipelineStages {
       const { candidates: _candidates, ...summary } = result;
       ctx.logger.info(
         { status: result.status, version: result.version, algorithm: result.algorithm },
-        `training: ${result.status}`,
+        `training: ${result.status}${result.decision ? ` (${result.decision.reason})` : ''}`,
       );
       return { newVersion: result.status === 'trained' ? result.version : null, summary };
     },

@@ -7,6 +7,7 @@ import { writeAggregateOutputs } from './aggregate-output.js';
 import { sumCells, totalItems } from './cells.js';
 import { DuckDbEngine } from './duckdb-engine.js';
 import { aggregateFile, type FileAggregate } from './file-aggregate.js';
+import { holdoutPathFor, sumHoldouts, writeHoldoutFile } from './holdout.js';
 
 export interface AggregateOptions {
   files: string[];
@@ -63,6 +64,8 @@ export async function aggregateOrders(options: AggregateOptions): Promise<Aggreg
     }
     const cells = sumCells(parts.map((p) => p.cells));
     await writeAggregateOutputs(engine, cells, options.csvPath, options.parquetDir);
+    const holdout = sumHoldouts(parts.map((p) => p.holdout));
+    await writeHoldoutFile(holdoutPathFor(options.csvPath), holdout, true);
     const quarantined: string[] = [];
     for (const part of parts) {
       const written = await writeQuarantine(options.quarantineDir, options.dataDir, part.file, part.badRows);

@@ -8,10 +8,19 @@ import { sqlIdentifier, sqlString } from './sql.js';
 export interface GroupSums {
   day: number;
   hour: number;
+  /** The order bucket (order-bucket.ts): md5(order_id)[0] mod 5. */
+  bucket: number;
   orders: number;
   /** Items per category, in `header.categories` order. */
   sums: number[];
+  /** Σ of squared per-order counts per category, same order. */
+  squares: number[];
 }
+
+/** md5(order_id)'s first byte mod 5 in SQL, from the hex digest (the scanner computes it on the bytes). */
+const BUCKET_SQL =
+  "((strpos('0123456789abcdef', substr(md5(order_id), 1, 1)) - 1) * 16 + " +
+  "strpos('0123456789abcdef', substr(md5(order_id), 2, 1)) - 1) % 5";
 
 export class DuckDbEngine {
   private instance: DuckDBInstance | undefined;
@@ -60,19 +69,25 @@ export class DuckDbEngine {
     );
   }
 
-  /** Sums of every category per (order_dow, order_hour_of_day) of an already validated file. */
+  /** Sums (and sums of squares) of every category per (order_dow, order_hour_of_day, order bucket) of an already validated file. */
   async groupSums(file: string, header: OrdersHeader): Promise<GroupSums[]> {
     const connection = await this.connect();
     const sums = header.categories.map((name) => `sum(${sqlIdentifier(name)})::BIGINT`);
+    const squares = header.categories.map(
+      (name) => `sum(${sqlIdentifier(name)}::BIGINT * ${sqlIdentifier(name)}::BIGINT)::BIGINT`,
+    );
+    const width = header.categories.length;
     const sql =
-      `SELECT order_dow, order_hour_of_day, count(*)::BIGINT, ` +
-      `${sums.join(', ')} FROM ${this.csvSource(file, header)} GROUP BY ALL`;
+      `SELECT order_dow, order_hour_of_day, ${BUCKET_SQL} AS bucket, count(*)::BIGINT, ` +
+      `${[...sums, ...squares].join(', ')} FROM ${this.csvSource(file, header)} GROUP BY ALL`;
     const reader = await connection.runAndReadAll(sql);
     return reader.getRows().map((row) => ({
       day: Number(row[0]),
       hour: Number(row[1]),
-      orders: Number(row[2]),
-      sums: row.slice(3).map((v) => Number(v ?? 0)),
+      bucket: Number(row[2]),
+      orders: Number(row[3]),
+      sums: row.slice(4, 4 + width).map((v) => Number(v ?? 0)),
+      squares: row.slice(4 + width).map((v) => Number(v ?? 0)),
     }));
   }
 

@@ -8,6 +8,8 @@
 import { readOrdersHeader, type OrdersHeader } from '../data/orders-header.js';
 import { scanOrderRows, type BadRow } from '../data/order-rows.js';
 import type { Cell } from './cells.js';
+import { holdoutFromTotals, type HoldoutPartial } from './holdout.js';
+import { orderBucket } from './order-bucket.js';
 import { scanFile, type ScanOptions } from './scan-file.js';
 import { DAYS, emptyTotals, HOURS, type ScanTotals } from './sum-scan.js';
 
@@ -18,6 +20,8 @@ export interface FileAggregate {
   /** Items over every category of every good row: what the output must add up to. */
   itemsIn: number;
   cells: Cell[];
+  /** The evaluation partial: items per order bucket and sums of squares per cell (holdout.ts). */
+  holdout: HoldoutPartial;
   badRows: BadRow[];
   /** Whether the exact row-by-row validator had to read the file. */
   validatedRowByRow: boolean;
@@ -26,7 +30,7 @@ export interface FileAggregate {
 function toCells(
   totals: ScanTotals,
   header: OrdersHeader,
-): { cells: Cell[]; orders: number; itemsIn: number } {
+): { cells: Cell[]; orders: number; itemsIn: number; holdout: HoldoutPartial } {
   const width = header.categories.length;
   const cells: Cell[] = [];
   let itemsIn = 0;
@@ -39,7 +43,12 @@ function toCells(
         if (items > 0) cells.push({ day, hour, category: header.categories[c], items });
       }
     }
-  return { cells, orders: totals.orders.reduce((n, o) => n + o, 0), itemsIn };
+  return {
+    cells,
+    orders: totals.orders.reduce((n, o) => n + o, 0),
+    itemsIn,
+    holdout: holdoutFromTotals(totals, header.categories),
+  };
 }
 
 export interface AggregateFileOptions extends ScanOptions {
@@ -55,6 +64,7 @@ async function aggregateRowByRow(
 ): Promise<{ totals: ScanTotals; badRows: BadRow[] }> {
   const width = header.categories.length;
   const totals = emptyTotals(width);
+  const cellsPerBucket = DAYS * HOURS * width;
   const countColumns = header.columns
     .map((name, column) => ({ column, category: header.categories.indexOf(name) }))
     .filter((c) => c.category >= 0);
@@ -65,10 +75,18 @@ async function aggregateRowByRow(
     {
       good: (row) => {
         const cell = row.day * HOURS + row.hour;
+        const bucket = orderBucket(row.fields[header.index.order_id]);
         totals.orders[cell]++;
+        totals.bucketOrders[bucket * DAYS * HOURS + cell]++;
         const base = cell * width;
-        for (const { column, category } of countColumns)
-          totals.items[base + category] += Number(row.fields[column]);
+        const bucketBase = bucket * cellsPerBucket + base;
+        for (const { column, category } of countColumns) {
+          const value = Number(row.fields[column]);
+          if (value === 0) continue;
+          totals.items[base + category] += value;
+          totals.bucketItems[bucketBase + category] += value;
+          totals.squares[base + category] += value * value;
+        }
       },
       bad: (row) => void badRows.push(row),
     },

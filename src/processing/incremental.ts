@@ -21,6 +21,8 @@ import { listArrivedFiles } from './arrivals.js';
 import { sumCells } from './cells.js';
 import { DuckDbEngine } from './duckdb-engine.js';
 import { findChanges, type WaitingFile } from './file-changes.js';
+import { holdoutPathFor, writeHoldoutFile } from './holdout.js';
+import { holdoutTotals } from './holdout-ledger.js';
 import { Ledger, type FileCommit } from './ledger.js';
 import { readChanges } from './read-changes.js';
 import { acquireRunLock } from './run-lock.js';
@@ -108,6 +110,7 @@ async function writeQuarantines(config: Config, commits: FileCommit[], logger: L
 /** Rewrites the output from the ledger when it does not show `generation`. Whether it did. */
 async function rebuildOutputIfBehind(
   config: Config,
+  db: Db,
   ledger: Ledger,
   engine: DuckDbEngine,
   generation: number,
@@ -117,6 +120,12 @@ async function rebuildOutputIfBehind(
   if (state?.generation === generation && (await outputPresent(config))) return false;
   const cells = sumCells([await ledger.totals()]);
   await writeAggregateOutputs(engine, cells, config.paths.incrementalCsv, config.paths.incrementalParquet);
+  const evaluation = await holdoutTotals(db);
+  await writeHoldoutFile(
+    holdoutPathFor(config.paths.incrementalCsv),
+    evaluation.holdout,
+    evaluation.complete,
+  );
   await writeFileAtomic(
     path.join(outputDir, STATE_FILE),
     JSON.stringify({ generation, writtenAt: new Date().toISOString() }) + '\n',
@@ -184,7 +193,7 @@ export async function runIncremental(deps: IncrementalDeps): Promise<Incremental
     const quarantined = await writeQuarantines(config, commits, logger);
     await hooks.afterLedgerCommit?.();
 
-    const outputRebuilt = await rebuildOutputIfBehind(config, ledger, engine, generation);
+    const outputRebuilt = await rebuildOutputIfBehind(config, db, ledger, engine, generation);
     if (outputRebuilt && !moved) logger.warn({ generation }, 'output was behind the ledger: rebuilt it');
     await hooks.afterOutputWrite?.();
 

@@ -5,6 +5,8 @@
 import type { Db } from '../store/db.js';
 import type { BadRow } from '../data/order-rows.js';
 import type { Cell } from './cells.js';
+import type { HoldoutPartial } from './holdout.js';
+import { insertHoldoutPartial } from './holdout-ledger.js';
 
 /** What a file looked like on disk when it was last read: equal stats mean it need not be hashed again. */
 export interface FileStat {
@@ -81,6 +83,8 @@ export interface FileCommit {
   orders: number;
   items: number;
   cells: Cell[];
+  /** The file's evaluation partial (holdout.ts), stored by holdout-ledger.ts in the same transaction. */
+  holdout?: HoldoutPartial;
   badRows: BadRow[];
   quarantinePath: string | undefined;
   /** True when the file was in the ledger with another hash. */
@@ -212,6 +216,7 @@ export class Ledger {
             ],
           );
         }
+        if (file.holdout) await insertHoldoutPartial(tx, file.path, file.holdout);
         if (file.badRows.length > 0) {
           await tx.query(
             `INSERT INTO ingest_bad_rows (path, line, reason, raw) SELECT $1, * FROM unnest($2::integer[], $3::text[], $4::text[])`,

@@ -85,6 +85,7 @@ export async function readChanges(changes: FileChanges, config: IngestConfig): P
       orders: part.orders,
       items: part.itemsIn,
       cells: part.cells,
+      holdout: part.holdout,
       badRows: part.badRows,
       quarantinePath: undefined,
       replaces: entry.replaces,

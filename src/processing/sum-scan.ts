@@ -5,6 +5,7 @@
 // gives up on anything else, so a file it accepts gets exactly the result the exact path would give.
 // Giving up is never a verdict on a row: the exact validator then reads the file and decides.
 import type { OrdersHeader } from '../data/orders-header.js';
+import { BUCKETS, orderBucketOfBytes } from './order-bucket.js';
 
 /** What each column is, in file order; built once per header and shared with the scan threads. */
 export interface ScanLayout {
@@ -49,24 +50,48 @@ export function scanLayout(header: OrdersHeader): ScanLayout {
   return { kinds, categoryOf, categories: header.categories.length, dayHourFirst };
 }
 
-/** Running totals of one scan: orders per (day, hour) cell and items per (day, hour, category). */
+/**
+ * Running totals of one scan: orders per (day, hour) cell and items per (day, hour, category), and for judging
+ * models on held-out orders (see order-bucket.ts) the same split by order bucket plus each cell's sum of squared
+ * per-order counts (the noise floor's raw material).
+ */
 export interface ScanTotals {
   /** DAYS × HOURS. */
   orders: Float64Array<ArrayBuffer>;
   /** DAYS × HOURS × categories, category fastest. */
   items: Float64Array<ArrayBuffer>;
+  /** BUCKETS × DAYS × HOURS: orders per bucket and cell. */
+  bucketOrders: Float64Array<ArrayBuffer>;
+  /** BUCKETS × DAYS × HOURS × categories: items per bucket and cell (they add up to `items`). */
+  bucketItems: Float64Array<ArrayBuffer>;
+  /** DAYS × HOURS × categories: Σ over orders of (the order's count in the cell)². */
+  squares: Float64Array<ArrayBuffer>;
 }
 
 export function emptyTotals(categories: number): ScanTotals {
   return {
     orders: new Float64Array(DAYS * HOURS),
     items: new Float64Array(DAYS * HOURS * categories),
+    bucketOrders: new Float64Array(BUCKETS * DAYS * HOURS),
+    bucketItems: new Float64Array(BUCKETS * DAYS * HOURS * categories),
+    squares: new Float64Array(DAYS * HOURS * categories),
   };
 }
 
+/** The buffers of a totals value, to move them to another thread. */
+export function totalsBuffers(t: ScanTotals): ArrayBuffer[] {
+  return [t.orders.buffer, t.items.buffer, t.bucketOrders.buffer, t.bucketItems.buffer, t.squares.buffer];
+}
+
 export function addTotals(into: ScanTotals, from: ScanTotals): void {
-  for (let i = 0; i < into.orders.length; i++) into.orders[i] += from.orders[i];
-  for (let i = 0; i < into.items.length; i++) into.items[i] += from.items[i];
+  const add = (a: Float64Array, b: Float64Array): void => {
+    for (let i = 0; i < a.length; i++) a[i] += b[i];
+  };
+  add(into.orders, from.orders);
+  add(into.items, from.items);
+  add(into.bucketOrders, from.bucketOrders);
+  add(into.bucketItems, from.bucketItems);
+  add(into.squares, from.squares);
 }
 
 const COMMA = 44;
@@ -93,15 +118,22 @@ export function scanLines(
 ): number {
   const { kinds, categoryOf, categories, dayHourFirst } = layout;
   const last = kinds.length - 1;
-  const { orders, items } = totals;
+  const { orders, items, bucketOrders, bucketItems, squares } = totals;
+  const cellsPerBucket = DAYS * HOURS * categories;
   // Counts of a row whose day or hour comes after some counts wait here until the row's cell is known.
   const pending = new Float64Array(categories);
+  // The row's non-zero counts, added to its bucket and squares once the order id (and cell) are known.
+  const rowCat = new Int32Array(categories);
+  const rowVal = new Float64Array(categories);
   let lines = 0;
   let i = start;
   while (i < end) {
     let day = -1;
     let hour = -1;
     let base = -1;
+    let idStart = -1;
+    let idEnd = -1;
+    let nonzero = 0;
     if (!dayHourFirst) pending.fill(0);
     for (let col = 0; ; col++) {
       const kind = kinds[col];
@@ -125,6 +157,10 @@ export function scanLines(
         if (kind === KIND_COUNT) {
           if (base >= 0) items[base + categoryOf[col]] += value;
           else pending[categoryOf[col]] = value;
+          if (value > 0) {
+            rowCat[nonzero] = categoryOf[col];
+            rowVal[nonzero++] = value;
+          }
         } else {
           if (kind === KIND_DAY) {
             if (value >= DAYS) return -1;
@@ -150,11 +186,13 @@ export function scanLines(
         // order_id: printable ASCII but separators and quotes, and not blank. Control characters and
         // anything beyond ASCII (which may not be UTF-8 at all) are left to the exact path to judge.
         let visible = 0;
+        idStart = i;
         while (b !== COMMA && b !== LF && b !== CR && b !== QUOTE) {
           if (b < SPACE || b >= DEL) return -1;
           if (b !== SPACE) visible++;
           b = bytes[++i];
         }
+        idEnd = i;
         if (visible === 0) return -1;
       }
       if (quoted) {
@@ -173,9 +211,15 @@ export function scanLines(
     }
     const cell = day * HOURS + hour;
     orders[cell]++;
-    if (!dayHourFirst) {
-      const rowBase = cell * categories;
-      for (let c = 0; c < categories; c++) items[rowBase + c] += pending[c];
+    const rowBase = cell * categories;
+    if (!dayHourFirst) for (let c = 0; c < categories; c++) items[rowBase + c] += pending[c];
+    const bucket = orderBucketOfBytes(bytes, idStart, idEnd);
+    bucketOrders[bucket * DAYS * HOURS + cell]++;
+    const bucketBase = bucket * cellsPerBucket + rowBase;
+    for (let k = 0; k < nonzero; k++) {
+      const v = rowVal[k];
+      bucketItems[bucketBase + rowCat[k]] += v;
+      squares[rowBase + rowCat[k]] += v * v;
     }
     lines++;
   }

@@ -1,6 +1,6 @@
 // `npm start` end to end, against real Redis and PostgreSQL: the built CLI runs as a child process with its own
 // DATA_DIR, a free HTTP port, a REDIS_URL nothing answers at (so it starts its private redis-server) and a fresh
-// PostgreSQL database. The simulated days arrive every second; once the DAGs have settled, every stage's output
+// PostgreSQL database. One week of new orders (days 7–13, after the history's 0–6) arrives a day a second; once the DAGs have settled, every stage's output
 // is checked, Ctrl-C must stop everything cleanly, and a second start must resume without re-counting anything.
 // Run alone with `npm run build && node --import tsx --test test/e2e/start.test.ts`.
 import assert from 'node:assert/strict';
@@ -11,7 +11,8 @@ import { RedisPredictionCache } from '../../src/cache/redis-cache.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { artifactFile, readCurrentPointer } from '../../src/ml/artifact.js';
-import { buildTrainingSet, readAggregateCsv, type TrainingMode } from '../../src/ml/dataset.js';
+import { buildTrainingSet, type TrainingMode } from '../../src/ml/dataset.js';
+import { readTrainingInputs } from '../../src/ml/training-inputs.js';
 import { INCREMENTAL_DAG, PIPELINE_DAG_IDS } from '../../src/orchestration/pipeline-dags.js';
 import { readTracking } from '../../src/processing/tracking.js';
 import { connectRedis, type Redis } from '../../src/redis.js';
@@ -22,7 +23,8 @@ import { tempDir, type TempDir } from '../helpers/tmp.js';
 import { assertMatchesFullAggregation } from '../processing/helpers.js';
 import { alive, freePort, listening, spawnStart, waitFor, type StartedProcess } from './harness.js';
 
-const DAYS = ['0', '1', '2', '3', '4', '5', '6'];
+/** The simulated days of week 2 (the batch history is days 0–6). */
+const DAYS = ['7', '8', '9', '10', '11', '12', '13'];
 /** Ctrl-C must end the process promptly; after this it is SIGKILLed and the exit code is null. */
 const EXIT_WITHIN_MS = 10_000;
 
@@ -126,7 +128,10 @@ describe('orderflow start (npm start) end to end', () => {
     };
   };
 
-  /** The chain has finished: all days committed, no run active, and the served model is the one of the final data. */
+  /**
+   * The chain has finished: all days committed, no run active, the newest version was trained on the final data
+   * (history plus every increment) and the cache serves the current version (that one, or the champion it lost to).
+   */
   const pipelineSettled = async (r: Redis): Promise<boolean> => {
     const [files] = await query<{ n: string }>('SELECT count(*)::text AS n FROM ingest_files');
     if (Number(files.n) !== DAYS.length) return false;
@@ -138,18 +143,20 @@ describe('orderflow start (npm start) end to end', () => {
     const meta = await new RedisPredictionCache(r, config).readMeta();
     if (!pointer || meta?.modelVersion !== pointer.version) return false;
     const [model] = await query<{ fingerprint: string; training_mode: TrainingMode }>(
-      'SELECT fingerprint, training_mode FROM model_versions WHERE version = $1',
-      [pointer.version],
+      'SELECT fingerprint, training_mode FROM model_versions ORDER BY seq DESC LIMIT 1',
     );
-    const final = buildTrainingSet(await readAggregateCsv(config.paths.incrementalCsv), model.training_mode);
+    const final = buildTrainingSet(
+      await readTrainingInputs([config.paths.processedCsv, config.paths.incrementalCsv]),
+      model.training_mode,
+    );
     return model.fingerprint === final.fingerprint;
   };
 
   test('start › the seven simulated days are committed once, a model is trained and cached, and the API and dashboard answer', async () => {
-    run = spawnStart({ env, args: ['--every', '1s'] });
+    run = spawnStart({ env, args: ['--every', '1s', '--weeks', '1'] });
     await run.waitForLine(/^started a private redis-server for redis:\/\/127\.0\.0\.1:\d+/);
     await run.waitForLine(/^dashboard: http:\/\//, 60_000);
-    await run.waitForLine(/^day folder 6 arrived/, 30_000);
+    await run.waitForLine(/^new orders of day 13 arrived/, 30_000);
     redis = await connectRedis(config);
     const info = await redis.info('server');
     redisPid = Number(/process_id:(\d+)/.exec(info)?.[1]);
@@ -160,7 +167,7 @@ describe('orderflow start (npm start) end to end', () => {
 
     // Ledger: one row per day file, each committed by exactly one run, nothing ever replaced or removed.
     const ledger = await query<{ batch: string; files: string }>(
-      'SELECT batch, count(*)::text AS files FROM ingest_files GROUP BY batch ORDER BY batch',
+      'SELECT batch, count(*)::text AS files FROM ingest_files GROUP BY batch ORDER BY length(batch), batch',
     );
     assert.deepEqual(
       ledger.map((l) => [l.batch, Number(l.files)]),
@@ -178,7 +185,24 @@ describe('orderflow start (npm start) end to end', () => {
     // The incremental output equals a full re-aggregation of the files present; processed_days = 0..6.
     await assertMatchesFullAggregation(config, redis);
     const tracking = await readTracking(redis, config);
-    assert.deepEqual(tracking, { processedDays: DAYS, lastProcessedDay: '6' });
+    assert.deepEqual(tracking, { processedDays: DAYS, lastProcessedDay: '13' });
+
+    // Promotion: every version that became current beat the one before it on that version's own holdout, and
+    // the pointer is the last one that did.
+    const events = await query<{
+      version: string;
+      action: string;
+      challenger: number;
+      champion: number | null;
+    }>(
+      `SELECT version, action, challenger_rmse AS challenger, champion_rmse AS champion
+         FROM model_promotions ORDER BY id`,
+    );
+    const promoted = events.filter((e) => e.action === 'promoted');
+    assert.ok(promoted.length >= 1, JSON.stringify(events));
+    for (const e of promoted.slice(1))
+      assert.ok(e.champion !== null && e.challenger < e.champion, JSON.stringify(e));
+    assert.equal(promoted.at(-1)!.version, (await readCurrentPointer(config.paths.modelsDir))?.version);
 
     // Model: the pointer names a registered version whose artifact exists.
     const pointer = await readCurrentPointer(config.paths.modelsDir);
@@ -244,7 +268,7 @@ describe('orderflow start (npm start) end to end', () => {
 
   test('start › a second start resumes: nothing is delivered, committed, trained or cached again', async () => {
     assert.ok(settled, 'the first start settled');
-    run = spawnStart({ env, args: ['--every', '1s'] });
+    run = spawnStart({ env, args: ['--every', '1s', '--weeks', '1'] });
     await run.waitForLine(/^started a private redis-server/);
     await run.waitForLine(/^DAGs: /, 60_000);
     redis = await connectRedis(config);
@@ -283,7 +307,10 @@ describe('orderflow start (npm start) end to end', () => {
 
     const now = await snapshot(redis);
     assert.deepEqual({ ...now, lastRunId: 0 }, { ...settled, lastRunId: 0 });
-    assert.doesNotMatch(run.output(), /day folder \d+ arrived|generated the sample dataset|split by day/);
+    assert.doesNotMatch(
+      run.output(),
+      /new orders of day \d+ arrived|generated the sample dataset|split by day/,
+    );
 
     await stopCleanly();
   });

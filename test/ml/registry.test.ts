@@ -74,7 +74,7 @@ for (const backend of backends) {
       assert.ok(record.metrics.holdout.rmse > 0);
     });
 
-    test('the same data again is unchanged and adds no version; --force and --nonzero-only add versions', async () => {
+    test('the same data again is unchanged and adds no version; --force adds a current version, a losing challenger a rejected one', async () => {
       const again = await trainModels(
         { db: () => Promise.reject(new Error('store must not be opened')), paths: config.paths },
         { input },
@@ -86,9 +86,13 @@ for (const backend of backends) {
         { input, force: true, split: 'md5', folds: 2 },
       );
       assert.equal(forced.version, 'v2');
+      // Trained on the non-zero cells alone, the challenger loses to v2 re-scored on its own held-out cells.
       const nonzero = await trainModels({ db, paths: config.paths }, { input, nonzeroOnly: true });
-      assert.equal(nonzero.status, 'trained');
+      assert.equal(nonzero.status, 'rejected');
       assert.equal(nonzero.version, 'v3');
+      assert.equal(nonzero.currentVersion, 'v2');
+      assert.ok(nonzero.decision!.championHoldout!.rmse <= nonzero.decision!.challengerHoldout.rmse);
+      assert.equal((await readCurrentPointer(config.paths.modelsDir))?.version, 'v2');
       const list = await new ModelRegistry(db, config.paths.modelsDir).list();
       assert.deepEqual(
         list.map((r) => r.version),
@@ -103,8 +107,8 @@ for (const backend of backends) {
     test('the current model loads from the pointer file and predicts like the version it names', async () => {
       const current = await loadCurrentModel(config.paths.modelsDir);
       assert.ok(current);
-      assert.equal(current.version, 'v3');
-      const same = await loadModelVersion(config.paths.modelsDir, 'v3');
+      assert.equal(current.version, 'v2');
+      const same = await loadModelVersion(config.paths.modelsDir, 'v2');
       const grid = current.predictGrid();
       assert.equal(grid.length, 7 * 24 * current.categories.length);
       assert.deepEqual(grid, same.predictGrid());

@@ -39,10 +39,17 @@ export interface SyntheticAggregate {
 }
 
 /** Counts drawn from a day×hour profile times a category popularity; zero cells are left out, like an aggregate. */
-export function syntheticAggregate(categories = 134, scale = 30, seed = 7): SyntheticAggregate {
-  const rng = createRng(seed);
+/** `noiseSeed` (default: the same stream as the structure) draws the counts: same structure, other noise. */
+export function syntheticAggregate(
+  categories = 134,
+  scale = 30,
+  seed = 7,
+  noiseSeed?: number,
+): SyntheticAggregate {
+  const structure = createRng(seed);
+  const rng = noiseSeed === undefined ? structure : createRng(noiseSeed);
   const names = categoryNames(categories);
-  const pop = Array.from({ length: categories }, () => Math.exp(2 * rng.next() - 1.5));
+  const pop = Array.from({ length: categories }, () => Math.exp(2 * structure.next() - 1.5));
   const dayFactor = [1.3, 1.2, 0.9, 0.85, 0.85, 0.95, 1.1];
   const hourFactor = Array.from({ length: 24 }, (_, h) => 0.05 + Math.exp(-((h - 13) ** 2) / 18));
   const rate = (d: number, h: number, c: number): number =>

@@ -166,7 +166,9 @@ describe('incremental (PostgreSQL ledger, real Redis)', () => {
     await stage.deliver('3');
     const env = { DATA_DIR: stage.config.dataDir, REDIS_URL: redisServer.url, DATABASE_URL: database.url };
     const before = await runCli(['status', '--json'], env);
-    assert.deepEqual(JSON.parse(before.stdout).pendingFiles, ['3/orders_3.csv']);
+    assert.deepEqual(JSON.parse(before.stdout).pendingFiles, [
+      { path: '3/orders_3.csv', batch: '3', reason: 'new: the next incremental run reads it' },
+    ]);
     const run = await runCli(['incremental'], env);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /committed 1 new, 0 changed, 0 removed file\(s\) \[batches 3\]/);

@@ -1,0 +1,98 @@
+// Champion against challenger on the same held-out data: the rule that makes promotion never regress.
+// A trained challenger is scored on its own holdout; the champion (the current model) is re-scored on exactly
+// those held-out cells. The two were trained on different amounts of data, and a prediction means items per cell
+// over all the data a model was trained on, so the champion's predictions are first scaled by the ratio of the
+// challenger's data volume (total items) to the champion's. The challenger becomes current only if its RMSE is
+// strictly lower; a tie keeps the champion (a new version must earn its place).
+import { regressionMetrics, type Metrics } from './metrics.js';
+import type { LoadedModel } from './predictor.js';
+import { normalizeCategory } from './predictor.js';
+import type { Rows } from './rows.js';
+
+export interface PromotionDecision {
+  /** Whether the challenger became (or, without a champion, is) the current version. */
+  promoted: boolean;
+  /** The champion it was compared with, null when there was no current model. */
+  champion: string | null;
+  /** The challenger's chosen candidate on its holdout. */
+  challengerHoldout: Metrics;
+  /** The champion re-scored on the same held-out cells (null without a champion). */
+  championHoldout: Metrics | null;
+  /** Factor applied to the champion's predictions: challenger's total items / champion's (null without one). */
+  scale: number | null;
+  /** One line saying why, for logs, the registry and the dashboard. */
+  reason: string;
+}
+
+/** Sum of the training target: the data volume a model's per-cell predictions refer to. */
+export function totalOf(rows: Rows): number {
+  let total = 0;
+  for (let i = 0; i < rows.length; i++) total += rows.y[i];
+  return total;
+}
+
+/** The champion's data volume: recorded in its artifact, else (older artifacts) the sum of its grid. */
+export function championTotal(champion: LoadedModel): number {
+  const recorded = champion.artifact.totalItems;
+  if (typeof recorded === 'number' && recorded > 0) return recorded;
+  return champion.predictGrid().reduce((s, v) => s + v, 0);
+}
+
+/**
+ * The champion's metrics on the challenger's held-out rows. `categories` are the challenger's names; a category
+ * the champion never saw is predicted 0 by it (as serving would fail to answer it at all).
+ */
+export function rescoreChampion(
+  champion: LoadedModel,
+  test: Rows,
+  categories: readonly string[],
+  challengerTotal: number,
+): { metrics: Metrics; scale: number } {
+  const known = new Map(champion.categories.map((c, i) => [normalizeCategory(c), i]));
+  const mapped = categories.map((c) => known.get(normalizeCategory(c)) ?? -1);
+  const base = championTotal(champion);
+  const scale = base > 0 ? challengerTotal / base : 1;
+  const predicted = new Float64Array(test.length);
+  for (let i = 0; i < test.length; i++) {
+    const k = mapped[test.cat[i]];
+    predicted[i] = k < 0 ? 0 : champion.predict(test.day[i], test.hour[i], k) * scale;
+  }
+  return { metrics: regressionMetrics(test.y, predicted), scale };
+}
+
+export function decidePromotion(input: {
+  challengerHoldout: Metrics;
+  champion: LoadedModel | null;
+  test: Rows;
+  categories: readonly string[];
+  challengerTotal: number;
+  /** Promote whatever the comparison says (operator override, `train --force`). @defaultValue false */
+  force?: boolean;
+}): PromotionDecision {
+  const { challengerHoldout, champion } = input;
+  if (!champion) {
+    return {
+      promoted: true,
+      champion: null,
+      challengerHoldout,
+      championHoldout: null,
+      scale: null,
+      reason: 'first model: nothing to compare with',
+    };
+  }
+  const { metrics, scale } = rescoreChampion(champion, input.test, input.categories, input.challengerTotal);
+  const wins = challengerHoldout.rmse < metrics.rmse;
+  const score = `holdout RMSE ${challengerHoldout.rmse.toFixed(4)} vs champion ${champion.version} ${metrics.rmse.toFixed(4)}`;
+  let reason: string;
+  if (wins) reason = `beats the champion: ${score}`;
+  else if (input.force) reason = `promoted by --force although it does not beat the champion: ${score}`;
+  else reason = `rejected, does not beat the champion: ${score}`;
+  return {
+    promoted: wins || input.force === true,
+    champion: champion.version,
+    challengerHoldout,
+    championHoldout: metrics,
+    scale,
+    reason,
+  };
+}
