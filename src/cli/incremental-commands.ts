@@ -5,6 +5,7 @@ import type { CommandContext } from './context.js';
 import type { ContextFactory } from './main.js';
 import { parseDurationFlag } from './options.js';
 import type { IncrementalResult } from '../processing/incremental.js';
+import { SHUTDOWN_BUDGET_MS } from '../orchestration/signals.js';
 
 function describe(result: IncrementalResult): string {
   if (result.status === 'up-to-date') {
@@ -21,10 +22,21 @@ function describe(result: IncrementalResult): string {
   );
 }
 
-/** Stops a long-running command on the first SIGINT/SIGTERM. */
+/**
+ * Stops a long-running command on the first SIGINT/SIGTERM; if it has not ended 8 s later (a run waiting on a
+ * PostgreSQL that is down) the process exits 1, and a second signal exits 130 at once.
+ */
 function abortOnSignals(): AbortController {
   const controller = new AbortController();
-  const stop = () => controller.abort();
+  const stop = (): void => {
+    controller.abort();
+    process.once('SIGINT', () => process.exit(130));
+    process.once('SIGTERM', () => process.exit(130));
+    setTimeout(() => {
+      process.stderr.write('orderflow: did not stop within 8 s of the signal; exiting\n');
+      process.exit(1);
+    }, SHUTDOWN_BUDGET_MS).unref();
+  };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   controller.signal.addEventListener('abort', () => {
