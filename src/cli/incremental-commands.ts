@@ -58,9 +58,7 @@ const stages = () => import('./incremental-stages.js');
 export function registerIncrementalCommands(program: Command, context: ContextFactory): void {
   program
     .command('incremental')
-    .description(
-      'Fold newly arrived files in DATA_DIR/incremental/raw into the aggregate, exactly once (Part 2)',
-    )
+    .description('Fold newly arrived files in DATA_DIR/incremental/raw into the aggregate, exactly once')
     .option('--watch', 'keep running: process files as they land (file events + periodic rescan)', false)
     .option('--json', 'print results as JSON', false)
     .action(async (opts: { watch: boolean; json: boolean }) => {

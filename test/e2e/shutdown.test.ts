@@ -3,20 +3,25 @@
 // a task running. A second `up` on the same DATA_DIR is refused with the first one's pid and URL.
 // The built CLI runs as child processes (`npm run build` first).
 import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { tempDir, type TempDir } from '../helpers/tmp.js';
-import { freePort, spawnCli, waitFor, listening, type StartedProcess } from './harness.js';
+import { alive, freePort, spawnCli, waitFor, listening, type StartedProcess } from './harness.js';
 
 /** The issue's bound: SIGTERM to exit, in every state. */
 const EXIT_WITHIN_MS = 10_000;
 
 /** Sends SIGTERM and returns how long the process took to exit, and its exit code. */
-async function timeStop(proc: StartedProcess): Promise<{ ms: number; code: number | null }> {
+async function timeStop(
+  proc: StartedProcess,
+  signal: NodeJS.Signals = 'SIGTERM',
+): Promise<{ ms: number; code: number | null }> {
   const started = Date.now();
-  const code = await proc.stop('SIGTERM', 30_000);
+  const code = await proc.stop(signal, 30_000);
   return { ms: Date.now() - started, code };
 }
 
@@ -91,5 +96,49 @@ describe('bounded shutdown', () => {
     assert.notEqual(s.code, null, scheduler.output());
     assert.notEqual(w.code, null, worker.output());
     await pgProxy.open();
+  });
+
+  test("shutdown › Ctrl-C during the first start's data generation leaves no temp file and no redis-server; one left by kill -9 is cleaned up", async () => {
+    const data = await tempDir();
+    const startEnv = { ...env, DATA_DIR: data.path, REDIS_URL: `redis://127.0.0.1:${await freePort()}` };
+    const tempFiles = async (): Promise<string[]> =>
+      (await readdir(data.path)).filter((f) => /^\.orders\.csv\..*\.tmp$/.test(f));
+    const redisPid = async (): Promise<number> =>
+      (
+        JSON.parse(await readFile(path.join(data.path, 'redis', 'orderflow-redis.json'), 'utf8')) as {
+          pid: number;
+        }
+      ).pid;
+    try {
+      // 1. Killed (kill -9) while generating: a temp file and the private redis-server stay behind.
+      const first = spawnCli(['start', '--orders', '3000000'], startEnv);
+      running.push(first);
+      await waitFor('the first start to write its temp file', async () => (await tempFiles()).length === 1);
+      const leftRedis = await redisPid();
+      await first.stop('SIGKILL');
+      assert.equal(alive(leftRedis), true);
+
+      // 2. The next start removes the temp file, reuses that redis-server, and a Ctrl-C mid-generation stops it.
+      const second = spawnCli(['start', '--orders', '3000000'], startEnv);
+      running.push(second);
+      await second.waitForLine(/removed 1 partial output file/);
+      await second.waitForLine(new RegExp(`reusing the private redis-server \\(pid ${leftRedis}\\)`));
+      await waitFor('the second start to write its temp file', async () =>
+        (await tempFiles()).some((f) => f.includes(`.${second.child.pid}.`)),
+      );
+      const { ms, code } = await timeStop(second, 'SIGINT');
+      console.log(`# start: Ctrl-C during generation → exit in ${ms} ms`);
+      assert.ok(ms < EXIT_WITHIN_MS, second.output());
+      assert.equal(code, 130, second.output());
+      assert.match(second.output(), /interrupted \(SIGINT\).*removed 1 partial output file/);
+      assert.deepEqual(await tempFiles(), []);
+      assert.equal(alive(leftRedis), false, 'the private redis-server must be stopped');
+      assert.deepEqual(
+        (await readdir(data.path)).filter((f) => f === 'orderflow.pid'),
+        [],
+      );
+    } finally {
+      await data.remove();
+    }
   });
 });
