@@ -3,3 +3,7 @@
 import { main } from '../dist/cli/main.js';
 
 process.exitCode = await main(process.argv);
+// Shutdown is bounded: a close abandoned because Redis or PostgreSQL was unreachable may still hold a socket
+// or timer open, and must not keep the process alive once the command is done. (Unref'd: a process with
+// nothing left open exits at once, as usual.)
+setTimeout(() => process.exit(), 1000).unref();

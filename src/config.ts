@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { z } from 'zod/v3';
 import { ConfigError } from './errors.js';
+import { redactText } from './ops/redact.js';
 
 const portSchema = z.coerce.number().int().min(0).max(65535);
 const boolSchema = z
@@ -192,7 +193,9 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     const parsed = spec.schema.safeParse(value);
     if (!parsed.success) {
       const why = parsed.error.issues.map((i) => i.message).join('; ');
-      throw new ConfigError(`${name}=${JSON.stringify(value)} is not allowed: ${why}`);
+      // A URL's password is never echoed, even in a rejected value.
+      const shown = typeof value === 'string' ? redactText(value) : value;
+      throw new ConfigError(`${name}=${JSON.stringify(shown)} is not allowed: ${why}`);
     }
     return parsed.data as z.output<(typeof ENV_VARIABLES)[N]['schema']>;
   };

@@ -2,7 +2,7 @@
 // REDIS_KEY_PREFIX setting applies everywhere (tracking keys, cache keys, queues use it as their prefix).
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Config } from './config.js';
-import { UnavailableError } from './errors.js';
+import { redisFailure } from './ops/redis-failure.js';
 
 export type { Redis };
 
@@ -38,15 +38,18 @@ export async function connectRedis(
   options: RedisConnectOptions = {},
 ): Promise<Redis> {
   const redis = createRedis(config, options);
+  // ioredis rejects connect() with "Connection is closed."; the reason (refused, wrong password) is the event.
+  let lastEvent: Error | undefined;
+  const remember = (err: Error): void => void (lastEvent = err);
+  redis.on('error', remember);
   try {
     await redis.connect();
     await redis.ping();
     return redis;
   } catch (err) {
     redis.disconnect();
-    throw new UnavailableError(
-      `cannot reach Redis at REDIS_URL=${config.redisUrl} (${(err as Error).message}); start redis-server or point REDIS_URL at one`,
-      { cause: err },
-    );
+    throw redisFailure(config.redisUrl, err as Error, lastEvent);
+  } finally {
+    redis.removeListener('error', remember);
   }
 }

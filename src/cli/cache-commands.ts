@@ -6,6 +6,7 @@ import { parseDay, parseHour } from '../ml/cell.js';
 import type { Redis } from '../redis.js';
 import type { CommandContext } from './context.js';
 import type { ContextFactory } from './main.js';
+import { redactUrl } from '../ops/redact.js';
 
 // The stage (and ioredis with it) is imported when a command runs: CLI start-up stays short for the others.
 const stages = () => import('./cache-stages.js');
@@ -66,7 +67,9 @@ export async function predictCached(
     const answer = await predictor.predict(d, h, category);
     // Unreachable Redis gets one plain line naming REDIS_URL instead of the client's message.
     if (answer.miss_reason === 'unavailable') {
-      ctx.err(`warning: Redis at REDIS_URL=${ctx.config.redisUrl} is unreachable; answered from the model`);
+      ctx.err(
+        `warning: Redis at REDIS_URL=${redactUrl(ctx.config.redisUrl)} is unreachable; answered from the model`,
+      );
     }
     ctx.out(
       json

@@ -99,21 +99,27 @@ export function registerDagCommands(program: Command, context: ContextFactory): 
     .option('--no-http', 'do not serve the API and dashboard')
     .action(async (flags: { concurrency: number; http: boolean }) => {
       const ctx = context();
-      await (await engine()).connectRedis(ctx.config).then((r) => r.disconnect());
-      // The same composition as `orderflow start` (runtime, worker, scheduler; `http` adds the API), closed in
-      // reverse order on SIGINT/SIGTERM.
-      const pipeline = await (
-        await engine()
-      ).startPipelineProcess(ctx.config, ctx.logger, {
-        concurrency: flags.concurrency,
-        http: flags.http,
-        announce: ctx.err,
-      });
-      const api = pipeline.server ? `; API and dashboard on ${pipeline.server.url}` : '';
-      ctx.err(
-        `orderflow up: scheduler and worker running (DAGs: ${pipeline.runtime.registry.ids().join(', ')})${api}; Ctrl-C to stop`,
-      );
-      await (await engine()).runUntilSignal(pipeline.handles, ctx.logger);
+      const lock = (await engine()).acquireInstanceLock(ctx.config.dataDir, 'up');
+      try {
+        await (await engine()).connectRedis(ctx.config).then((r) => r.disconnect());
+        // The same composition as `orderflow start` (runtime, worker, scheduler; `http` adds the API), closed
+        // in reverse order on SIGINT/SIGTERM.
+        const pipeline = await (
+          await engine()
+        ).startPipelineProcess(ctx.config, ctx.logger, {
+          concurrency: flags.concurrency,
+          http: flags.http,
+          announce: ctx.err,
+        });
+        if (pipeline.server) lock.setUrl(pipeline.server.url);
+        const api = pipeline.server ? `; API and dashboard on ${pipeline.server.url}` : '';
+        ctx.err(
+          `orderflow up: scheduler and worker running (DAGs: ${pipeline.runtime.registry.ids().join(', ')})${api}; Ctrl-C to stop`,
+        );
+        await (await engine()).runUntilSignal(pipeline.handles, ctx.logger);
+      } finally {
+        lock.release();
+      }
     });
 
   const dags = program.command('dags').description('List, pause, trigger DAGs and read their run history');

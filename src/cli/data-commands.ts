@@ -1,6 +1,9 @@
 // Commands of the data stages: generate, split, aggregate.
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { InputError } from '../errors.js';
+import { exitCleanlyOnInterrupt } from '../ops/interrupt.js';
 import type { ContextFactory } from './main.js';
 import { parseIntegerFlag } from './options.js';
 import { createProgress } from './progress.js';
@@ -20,14 +23,18 @@ export function registerDataCommands(program: Command, context: ContextFactory):
       const out = path.resolve(opts.out ?? ctx.config.paths.ordersCsv);
       const progress = createProgress(ctx.interactive, 'generate', opts.orders);
       const started = performance.now();
+      // Ctrl-C removes the partial output (written beside `out` and renamed in only when complete).
+      const uninstall = exitCleanlyOnInterrupt({ roots: [path.dirname(out)], say: ctx.err });
       const result = await (
         await stages()
-      ).generateOrders({
-        orders: opts.orders,
-        seed: opts.seed,
-        out,
-        onProgress: (n) => progress.update(n),
-      });
+      )
+        .generateOrders({
+          orders: opts.orders,
+          seed: opts.seed,
+          out,
+          onProgress: (n) => progress.update(n),
+        })
+        .finally(uninstall);
       progress.stop();
       const seconds = (performance.now() - started) / 1000;
       ctx.out(
@@ -37,25 +44,35 @@ export function registerDataCommands(program: Command, context: ContextFactory):
 
   program
     .command('split')
-    .description('Split the orders CSV by day into DATA_DIR/raw/<dow>/orders_<dow>.csv (Part 0)')
+    .description('Split the orders CSV by day into DATA_DIR/raw/<dow>/orders_<dow>.csv')
     .option('--input <file>', 'orders CSV (default DATA_DIR/orders.csv)')
     .option('--strict', 'fail (exit 1, nothing written) on any bad row instead of quarantining it', false)
     .action(async (opts: { input?: string; strict: boolean }) => {
       const ctx = context();
       const { paths, dataDir } = ctx.config;
       const input = path.resolve(opts.input ?? paths.ordersCsv);
+      if (!existsSync(input)) {
+        throw new InputError(
+          opts.input
+            ? `--input ${input}: no such file`
+            : `no orders file at ${input}: run \`orderflow generate\` first, or pass --input FILE`,
+        );
+      }
       const progress = createProgress(ctx.interactive, 'split', 1);
+      const uninstall = exitCleanlyOnInterrupt({ roots: [paths.rawDir, paths.quarantineDir], say: ctx.err });
       const summary = await (
         await stages()
-      ).splitByDay({
-        input,
-        rawDir: paths.rawDir,
-        quarantineDir: paths.quarantineDir,
-        dataDir,
-        strict: opts.strict,
-        maxLineBytes: ctx.config.ingest.maxLineBytes,
-        onProgress: (bytes, total) => progress.update(bytes, total),
-      });
+      )
+        .splitByDay({
+          input,
+          rawDir: paths.rawDir,
+          quarantineDir: paths.quarantineDir,
+          dataDir,
+          strict: opts.strict,
+          maxLineBytes: ctx.config.ingest.maxLineBytes,
+          onProgress: (bytes, total) => progress.update(bytes, total),
+        })
+        .finally(uninstall);
       progress.stop();
       summary.rowsPerDay.forEach((rows, day) =>
         ctx.out(`day ${day}: ${rows} orders → ${summary.files[day]}`),
@@ -69,7 +86,7 @@ export function registerDataCommands(program: Command, context: ContextFactory):
 
   program
     .command('aggregate')
-    .description('Sum items per (day_of_week, hour_of_day, category) into DATA_DIR/processed (Part 1)')
+    .description('Sum items per (day_of_week, hour_of_day, category) into DATA_DIR/processed (CSV + Parquet)')
     .option('--input <file|glob>', 'orders file(s) (default DATA_DIR/raw/*/orders_*.csv)')
     .option('--strict', 'fail (exit 1, nothing written) on any bad row instead of quarantining it', false)
     .option('--json', 'print the summary as JSON', false)

@@ -6,6 +6,7 @@ import type { CommandContext } from './context.js';
 import type { ContextFactory } from './main.js';
 import { parseDurationFlag } from './options.js';
 import type { IncrementalResult } from '../processing/incremental.js';
+import { SHUTDOWN_BUDGET_MS } from '../orchestration/signals.js';
 
 function describeSkips(result: IncrementalResult): string {
   const notes = [
@@ -34,10 +35,21 @@ function describeRun(result: IncrementalResult): string {
   );
 }
 
-/** Stops a long-running command on the first SIGINT/SIGTERM. */
+/**
+ * Stops a long-running command on the first SIGINT/SIGTERM; if it has not ended 8 s later (a run waiting on a
+ * PostgreSQL that is down) the process exits 1, and a second signal exits 130 at once.
+ */
 function abortOnSignals(): AbortController {
   const controller = new AbortController();
-  const stop = () => controller.abort();
+  const stop = (): void => {
+    controller.abort();
+    process.once('SIGINT', () => process.exit(130));
+    process.once('SIGTERM', () => process.exit(130));
+    setTimeout(() => {
+      process.stderr.write('orderflow: did not stop within 8 s of the signal; exiting\n');
+      process.exit(1);
+    }, SHUTDOWN_BUDGET_MS).unref();
+  };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   controller.signal.addEventListener('abort', () => {
@@ -59,9 +71,7 @@ const stages = () => import('./incremental-stages.js');
 export function registerIncrementalCommands(program: Command, context: ContextFactory): void {
   program
     .command('incremental')
-    .description(
-      'Fold newly arrived files in DATA_DIR/incremental/raw into the aggregate, exactly once (Part 2)',
-    )
+    .description('Fold newly arrived files in DATA_DIR/incremental/raw into the aggregate, exactly once')
     .option('--watch', 'keep running: process files as they land (file events + periodic rescan)', false)
     .option('--json', 'print results as JSON', false)
     .action(async (opts: { watch: boolean; json: boolean }) => {

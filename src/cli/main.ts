@@ -2,6 +2,7 @@
 // Each command module only parses flags and calls its stage; no logic lives here.
 import { Command, CommanderError } from 'commander';
 import { exitCodeFor, toError } from '../errors.js';
+import { redactText } from '../ops/redact.js';
 import {
   createContext,
   processIo,
@@ -55,7 +56,7 @@ export async function main(argv: string[], io: CommandIo = processIo): Promise<n
       return err.exitCode === 0 ? 0 : 2;
     }
     const error = toError(err);
-    io.err(`orderflow: ${error.message}`);
+    io.err(`orderflow: ${redactText(error.message)}`);
     return exitCodeFor(err);
   }
 }

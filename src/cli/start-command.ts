@@ -3,8 +3,11 @@
 // + API/dashboard in this process and lets NEW orders arrive, one later day every few seconds, so the three DAGs
 // visibly work and the models train on ever more data. Ctrl-C stops everything; a second start resumes
 // (delivered days are skipped, the ledger remembers what was counted).
+import path from 'node:path';
 import type { Command } from 'commander';
 import { toError } from '../errors.js';
+import type { RedisHandle } from '../ops/local-redis.js';
+import { redactUrl } from '../ops/redact.js';
 import type { ContextFactory } from './main.js';
 import { parseDurationFlag, parseIntegerFlag } from './options.js';
 
@@ -30,26 +33,45 @@ export function registerStartCommand(program: Command, context: ContextFactory):
     .action(async (flags: { every: number; orders: number; weeks: number; simulate: boolean }) => {
       const ctx = context();
       const { config } = ctx;
-      const redis = await (await stages()).ensureRedis(config, ctx.logger);
-      if (redis.started)
-        ctx.out(`started a private redis-server for ${config.redisUrl} (data in ${config.paths.redisDir})`);
+      const s = await stages();
+      const lock = s.acquireInstanceLock(config.dataDir, 'start');
+      let redis: RedisHandle | undefined;
+      // Until the pipeline runs, a Ctrl-C stops on the spot: partial outputs removed, the private Redis stopped.
+      const uninstall = s.exitCleanlyOnInterrupt({
+        roots: [config.dataDir, path.dirname(config.paths.ordersCsv)],
+        last: async () => {
+          await redis?.stop();
+          lock.release();
+        },
+        say: ctx.err,
+      });
       const arrivals = new AbortController();
       let simulation: Promise<unknown> = Promise.resolve();
       try {
-        await (await stages()).bootstrapData(config, ctx.out, flags.orders);
-        const pipeline = await (
-          await stages()
-        ).startPipelineProcess(config, ctx.logger, {
+        const stale = s.removeStaleTempFiles([config.dataDir]);
+        if (stale.length)
+          ctx.err(`removed ${stale.length} partial output file(s) left by an interrupted run`);
+        redis = await s.ensureRedis(config, ctx.logger);
+        if (redis.reusedPid)
+          ctx.out(`reusing the private redis-server (pid ${redis.reusedPid}) a previous start left running`);
+        else if (redis.started)
+          ctx.out(
+            `started a private redis-server for ${redactUrl(config.redisUrl)} (data in ${config.paths.redisDir})`,
+          );
+        await s.bootstrapData(config, ctx.out, flags.orders);
+        const pipeline = await s.startPipelineProcess(config, ctx.logger, {
           concurrency: 2,
           http: true,
           announce: ctx.out,
         });
+        uninstall();
+        lock.setUrl(pipeline.server!.url);
         ctx.out(
-          `dashboard: ${pipeline.server!.url}/  (user "admin"; password: ORDERFLOW_ADMIN_PASSWORD, or the one printed above on first start)`,
+          `dashboard: ${pipeline.server!.url}/  (user "admin"; password: ORDERFLOW_ADMIN_PASSWORD, the one printed above on first start, or \`orderflow admin reset-password\`)`,
         );
         ctx.out(`DAGs: ${pipeline.runtime.registry.ids().join(', ')} — Ctrl-C to stop`);
         if (flags.simulate) {
-          simulation = (await stages())
+          simulation = s
             .simulateNewOrders({
               to: config.paths.incrementalRawDir,
               weekOrders: flags.orders,
@@ -63,12 +85,14 @@ export function registerStartCommand(program: Command, context: ContextFactory):
         }
         // Closed in reverse: the arrivals stop first, then the scheduler, worker, server and runtime.
         const stopArrivals = { close: async () => (arrivals.abort(), await simulation, undefined) };
-        await (await stages()).runUntilSignal([...pipeline.handles, stopArrivals], ctx.logger);
+        await s.runUntilSignal([...pipeline.handles, stopArrivals], ctx.logger);
         ctx.out('stopped cleanly');
       } finally {
+        uninstall();
         arrivals.abort();
-        await simulation;
-        await redis.stop();
+        await s.settlesWithin(simulation, 2_000);
+        await redis?.stop();
+        lock.release();
       }
     });
 }

@@ -2,6 +2,7 @@
 // two BullMQ queues (scheduler ticks, task jobs), all under REDIS_KEY_PREFIX so a prefix isolates everything.
 import { Queue } from 'bullmq';
 import type { Config } from '../config.js';
+import { quitRedis, settlesWithin } from '../ops/bounded.js';
 import type { Logger } from '../log.js';
 import { createRedis, redisKey, type Redis } from '../redis.js';
 import type { Db } from '../store/db.js';
@@ -12,9 +13,13 @@ export const TASK_QUEUE = 'orderflow-dag-tasks';
 
 /** Timings of the engine; the defaults suit production, tests shorten them. */
 export interface EngineSettings {
-  /** How long a worker's lock on a task job lasts without renewal (BullMQ lockDuration). @defaultValue 30000 */
+  /**
+   * How long a worker's lock on a task job lasts without renewal (BullMQ lockDuration; renewed every half of
+   * it). With stalledIntervalMs it bounds how soon a killed worker's task is retried: at most the sum, 13 s.
+   * @defaultValue 10000
+   */
   lockDurationMs: number;
-  /** How often workers look for jobs whose worker died (BullMQ stalledInterval). @defaultValue 30000 */
+  /** How often workers look for jobs whose worker died (BullMQ stalledInterval). @defaultValue 3000 */
   stalledIntervalMs: number;
   /** Times a task job may stall (its worker died) and be re-run before it fails. @defaultValue 2 */
   maxStalledCount: number;
@@ -24,18 +29,21 @@ export interface EngineSettings {
   watchIntervalMs: number;
   /** A queued task whose job is missing this long is enqueued again; a running one is failed. @defaultValue 10000 */
   lostTaskGraceMs: number;
-  /** How long a stopping worker waits for running tasks before leaving them to stalled-job handling. @defaultValue 30000 */
+  /**
+   * How long a stopping worker waits for running tasks before leaving them to stalled-job handling; short, so
+   * SIGTERM ends a process within 10 s whatever it is doing. @defaultValue 5000
+   */
   shutdownGraceMs: number;
 }
 
 export const DEFAULT_SETTINGS: EngineSettings = {
-  lockDurationMs: 30_000,
-  stalledIntervalMs: 30_000,
+  lockDurationMs: 10_000,
+  stalledIntervalMs: 3_000,
   maxStalledCount: 2,
   sweepIntervalMs: 5_000,
   watchIntervalMs: 200,
   lostTaskGraceMs: 10_000,
-  shutdownGraceMs: 30_000,
+  shutdownGraceMs: 5_000,
 };
 
 export interface TaskJobData {
@@ -94,9 +102,9 @@ export function createRuntime(deps: RuntimeDeps): OrchestrationRuntime {
     connection,
     close: () =>
       (closing ??= (async () => {
-        await tasks.close();
-        await ticks.close();
-        await shared.quit().catch(() => shared.disconnect());
+        // Each bounded: a queue's close() waits on Redis, which may be the thing that is down.
+        await settlesWithin(Promise.all([tasks.close(), ticks.close()]), 1_000);
+        await quitRedis(shared);
       })()),
   };
 }

@@ -2,6 +2,7 @@
 // processes) and the run bookkeeping (each tick makes a run, or a skipped run while one is active; the sweeper
 // repairs runs whose workers vanished), plus the landed-file trigger. Any number may run; each tick counts once.
 import { Worker } from 'bullmq';
+import { quitRedis, settlesWithin } from '../ops/bounded.js';
 import type { Schedule } from './dag.js';
 import { startFileTrigger, type FileTrigger } from './file-trigger.js';
 import { createRun, type CreateRunResult } from './runs.js';
@@ -140,8 +141,12 @@ export async function startScheduler(
         clearInterval(guard);
         await files?.close();
         await sweeper?.close();
-        await ticks.close();
-        await connection.quit().catch(() => connection.disconnect());
+        // Bounded: BullMQ's close() may never return while Redis is unreachable (upstream issue #4656).
+        if (!(await settlesWithin(ticks.close(), 1_000))) {
+          log.warn('the tick queue did not close in time (Redis unreachable?); leaving it');
+          await settlesWithin(ticks.close(true), 300);
+        }
+        await quitRedis(connection);
         log.info('scheduler stopped');
       })()),
   };

@@ -2,9 +2,9 @@
 // lines); a try longer than the task's timeout fails; retries use BullMQ's attempts with exponential backoff; a
 // worker killed mid-task leaves a locked job that BullMQ's stalled-job check hands to another worker.
 import os from 'node:os';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { toError } from '../errors.js';
+import { quitRedis, settlesWithin } from '../ops/bounded.js';
 import { TASK_DEFAULTS } from './dag.js';
 import { createRun } from './runs.js';
 import { failTry, startTry, succeedTry } from './runs.js';
@@ -20,7 +20,10 @@ export interface StartWorkerOptions {
 
 export interface WorkerHandle {
   name: string;
-  /** Stops taking jobs, waits up to shutdownGraceMs for running tasks, then leaves them to another worker. */
+  /**
+   * Stops taking jobs, waits up to shutdownGraceMs for running tasks, then leaves them to another worker (the
+   * stalled-job check). Bounded even when Redis is unreachable: BullMQ's own close() may never return then.
+   */
   close(): Promise<void>;
 }
 
@@ -40,7 +43,16 @@ export async function startWorker(
   const log = rt.logger.child({ worker: name });
   const connection = rt.connection();
   const shutdown = new AbortController();
-  const worker = new Worker<TaskJobData>(TASK_QUEUE, (job) => runTaskJob(rt, job, name, shutdown.signal), {
+  let running = 0;
+  const run = async (job: Job<TaskJobData>): Promise<unknown> => {
+    running++;
+    try {
+      return await runTaskJob(rt, job, name, shutdown.signal);
+    } finally {
+      running--;
+    }
+  };
+  const worker = new Worker<TaskJobData>(TASK_QUEUE, run, {
     connection,
     prefix: rt.prefix,
     concurrency: options.concurrency ?? 1,
@@ -57,24 +69,24 @@ export async function startWorker(
     name,
     close: () =>
       (closing ??= (async () => {
-        const closed = worker.close();
-        // The grace timer is cancelled once the worker closed, or it would keep the process alive for it.
-        const grace = new AbortController();
-        const graceful = await Promise.race([
-          closed.then(() => true),
-          sleep(rt.settings.shutdownGraceMs, false, { signal: grace.signal }).catch(() => true),
-        ]);
-        grace.abort();
-        if (!graceful) {
-          log.warn('running tasks did not end in time; leaving them to another worker');
+        // With no task running there is nothing to wait for: a close() that does not return soon is BullMQ
+        // waiting on a Redis that is down.
+        const graceMs = running > 0 ? rt.settings.shutdownGraceMs : CLOSE_BOUND_MS;
+        if (!(await settlesWithin(worker.close(), graceMs))) {
+          if (running > 0)
+            log.warn({ running }, 'running tasks did not end in time; leaving them to another worker');
+          else log.warn('the task queue did not close in time (Redis unreachable?); leaving it');
           shutdown.abort();
-          await worker.close(true);
+          await settlesWithin(worker.close(true), 500);
         }
-        await connection.quit().catch(() => connection.disconnect());
+        await quitRedis(connection);
         log.info('worker stopped');
       })()),
   };
 }
+
+/** How long a close that needs only Redis may take before it is abandoned. */
+const CLOSE_BOUND_MS = 1_000;
 
 async function runTaskJob(
   rt: OrchestrationRuntime,

@@ -68,7 +68,8 @@ export async function openEmbedded(
     }
     if (owner.state === 'serving' && owner.port !== null && owner.secret !== null) {
       try {
-        return await connectToOwner(owner, options.poolSize, logger);
+        const db = await connectToOwner(owner, options.poolSize, logger);
+        return options.serve ? exitWhenOwnerExits(db, owner.pid, logger) : db;
       } catch (error) {
         lastError = error; // the owner may be shutting down: look again
       }
@@ -76,6 +77,39 @@ export async function openEmbedded(
     if (Date.now() >= deadline) throw busyError(config, owner, lastError);
     await sleep(POLL_MS);
   }
+}
+
+/** How often a long-running client checks that the process serving it the store still runs. */
+const OWNER_CHECK_MS = 1_000;
+
+/**
+ * A long-running process (it asked to serve) that found another owner uses that owner's store for its whole
+ * life; when the owner exits, every later query would fail. Rather than loop on errors it stops: the owner's
+ * pid gone → an error naming it, exit code 1 and the process's own bounded shutdown (SIGTERM to itself). A
+ * restart opens, or is served, the store afresh.
+ */
+function exitWhenOwnerExits(db: ScriptDb, ownerPid: number, logger: Logger): ScriptDb {
+  const timer = setInterval(() => {
+    if (isProcessAlive(ownerPid)) return;
+    clearInterval(timer);
+    logger.error(
+      { pid: ownerPid },
+      'the orderflow process serving the embedded metadata store has exited; stopping (start this command again)',
+    );
+    process.exitCode = 1;
+    process.kill(process.pid, 'SIGTERM');
+  }, OWNER_CHECK_MS);
+  timer.unref();
+  return {
+    kind: db.kind,
+    query: (sql, params) => db.query(sql, params),
+    execScript: (sql) => db.execScript(sql),
+    transaction: (fn) => db.transaction(fn),
+    close: () => {
+      clearInterval(timer);
+      return db.close();
+    },
+  };
 }
 
 function busyError(config: Config, owner: OwnerInfo, cause: unknown): UnavailableError {

@@ -3,6 +3,7 @@
 // UnavailableError (saying which server went away); SQL errors pass through unchanged.
 import type pg from 'pg';
 import { UnavailableError } from '../errors.js';
+import { settlesWithin } from '../ops/bounded.js';
 import type { ScriptDb } from './script-db.js';
 
 type Queryable = pg.Pool | pg.PoolClient;
@@ -41,6 +42,11 @@ export class PgDb implements ScriptDb {
   async transaction<T>(fn: (tx: ScriptDb) => Promise<T>): Promise<T> {
     const client = await guard(this.server, () => this.pool.connect());
     let broken: Error | undefined;
+    // A checked-out client has no listener of the pool's: a server that ends the connection meanwhile
+    // (pg_terminate_backend, a restart) emits 'error' on it, which would crash the process. The statement
+    // in flight fails on its own; the client is destroyed on release.
+    const onError = (error: Error): void => void (broken ??= error);
+    client.on('error', onError);
     try {
       const tx = new PgTxDb(client, this.kind, this.server);
       await tx.execScript('BEGIN');
@@ -57,11 +63,14 @@ export class PgDb implements ScriptDb {
     } finally {
       // A client whose ROLLBACK failed is in an unknown state: destroy it instead of returning it to the pool.
       client.release(broken);
+      // A broken client is being destroyed and may still report errors: it keeps the listener.
+      if (!broken) client.removeListener('error', onError);
     }
   }
 
   close(): Promise<void> {
-    this.#closing ??= this.pool.end();
+    // Bounded: end() waits for checked-out clients, and a server that is gone may never answer their queries.
+    this.#closing ??= settlesWithin(this.pool.end(), 2_000).then(() => undefined);
     return this.#closing;
   }
 }

@@ -3,6 +3,9 @@
 // SessionGate: it keeps the backend from its first message to the end of its unit of work (Sync or a simple
 // Query, outside a transaction block), so concurrent connections and the owner's own queries never interleave.
 // Clients authenticate with the secret from the owner file (cleartext password over loopback).
+// A session that holds the backend and then sends nothing (idle inside BEGIN, or mid-sequence) would block
+// every other session and the owner's own queries: after idleInTransactionMs it is disconnected, its
+// transaction rolled back, as PostgreSQL's idle_in_transaction_session_timeout does.
 import { timingSafeEqual } from 'node:crypto';
 import net from 'node:net';
 import type { PGlite } from '@electric-sql/pglite';
@@ -32,7 +35,12 @@ export interface ServeOptions {
   /** Password clients must send. */
   secret: string;
   logger: Logger;
+  /** How long a session may hold the backend without sending anything (idle in a transaction). @defaultValue 30000 */
+  idleInTransactionMs?: number;
 }
+
+/** Default of ServeOptions.idleInTransactionMs. */
+export const IDLE_IN_TRANSACTION_MS = 30_000;
 
 export async function serveWire(
   pglite: PGlite,
@@ -88,6 +96,21 @@ function handleConnection(
   let startup: Buffer | undefined;
   let closed = false;
   let work = Promise.resolve();
+  let idleTimer: NodeJS.Timeout | undefined;
+  const idleMs = options.idleInTransactionMs ?? IDLE_IN_TRANSACTION_MS;
+
+  /** Once its messages are handled: a session still holding the backend gets idleMs to send the next one. */
+  const watchIdle = (): void => {
+    clearTimeout(idleTimer);
+    if (closed || !gate.holds(session)) return;
+    idleTimer = setTimeout(() => {
+      options.logger.warn({ idleMs }, 'embedded store client idle inside a transaction: disconnecting it');
+      // The close handler below rolls its transaction back and frees the backend.
+      socket.end(fatal('25P03', 'terminating connection due to idle-in-transaction timeout'), () =>
+        socket.destroy(),
+      );
+    }, idleMs);
+  };
 
   const write = (data: Uint8Array): void => {
     if (!closed && socket.writable) socket.write(Buffer.from(data));
@@ -151,8 +174,9 @@ function handleConnection(
 
   return new Promise<void>((resolve) => {
     socket.on('data', (chunk) => {
+      clearTimeout(idleTimer);
       buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
-      work = work.then(drain).catch((error: unknown) => {
+      work = work.then(drain).then(watchIdle, (error: unknown) => {
         options.logger.warn({ err: error }, 'embedded store client failed; disconnecting it');
         socket.destroy();
       });
@@ -160,6 +184,7 @@ function handleConnection(
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
       closed = true;
+      clearTimeout(idleTimer);
       if (!gate.holds(session)) {
         // Possibly waiting to enter: drop the wait (its promise is abandoned with the connection).
         gate.release(session);

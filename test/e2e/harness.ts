@@ -54,9 +54,14 @@ export interface StartOptions {
 
 /** Runs `node bin/orderflow.js start …args` with `env` on top of this process's environment. */
 export function spawnStart(options: StartOptions): StartedProcess {
-  const child = spawn(process.execPath, [CLI, 'start', ...(options.args ?? [])], {
+  return spawnCli(['start', ...(options.args ?? [])], options.env);
+}
+
+/** Runs `node bin/orderflow.js …args` (e.g. `up`, `worker`) with `env` on top of this process's environment. */
+export function spawnCli(args: string[], env: Record<string, string>): StartedProcess {
+  const child = spawn(process.execPath, [CLI, ...args], {
     cwd: ROOT,
-    env: { ...process.env, ...options.env },
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let text = '';
@@ -81,7 +86,7 @@ export function spawnStart(options: StartOptions): StartedProcess {
         const line = text.split('\n').find((l) => pattern.test(l));
         if (line !== undefined) return finish(() => resolve(line));
         if (!isRunning())
-          return finish(() => reject(new Error(`orderflow start exited before ${pattern}:\n${text}`)));
+          return finish(() => reject(new Error(`orderflow ${args[0]} exited before ${pattern}:\n${text}`)));
       };
       const timer = setTimeout(
         () =>

@@ -21,9 +21,14 @@ interface Child {
   exited: Promise<number | null>;
 }
 
-async function spawnWorker(env: Env, marker: string, taskMs: number): Promise<Child> {
+async function spawnWorker(
+  env: Env,
+  marker: string,
+  taskMs: number,
+  extra: Record<string, string> = {},
+): Promise<Child> {
   const child = spawn(process.execPath, ['--import', 'tsx', WORKER_ENTRY], {
-    env: { ...process.env, ...env.vars, MARKER_FILE: marker, TASK_MS: String(taskMs) },
+    env: { ...process.env, ...env.vars, MARKER_FILE: marker, TASK_MS: String(taskMs), ...extra },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -130,5 +135,51 @@ describe('orchestration crashes', () => {
       tries.map((t) => [t.state, t.worker]),
       [['success', `child-${child.process.pid}`]],
     );
+  });
+
+  test('crash › SIGTERM while a task runs past the grace → the worker exits within 10 s, the task is retried elsewhere', async () => {
+    env = await openEnv(redis.url);
+    const marker = path.join(env.dir.path, 'marker.txt');
+    const rt = env.runtime([slowDag(marker, 100)]);
+    const child = await spawnWorker(env, marker, 60_000);
+    children.push(child);
+    const { runId } = (await triggerDag(rt, SLOW_DAG)) as { runId: number };
+    await waitFor('the child to start the task', async () => (await markerLines(marker)).length > 0);
+    const signalled = Date.now();
+    child.process.kill('SIGTERM');
+    await child.exited;
+    const exitMs = Date.now() - signalled;
+    console.log(`# worker with a running task: SIGTERM → exit in ${exitMs} ms`);
+    assert.ok(exitMs < 10_000, `the worker took ${exitMs} ms to exit`);
+    handles.push(await startWorker(rt, { name: 'rescuer' }));
+    const run = await waitForRunEnd(env.db, runId, 15_000);
+    assert.equal(run.state, 'success');
+    const tries = await triesOf(env.db, runId);
+    assert.deepEqual(
+      tries.map((t) => t.worker),
+      [`child-${child.process.pid}`, 'rescuer'],
+    );
+  });
+
+  test('crash › with the default lock and stall timings the task of a killed worker is retried within 15 s', async () => {
+    env = await openEnv(redis.url);
+    const marker = path.join(env.dir.path, 'marker.txt');
+    // The production timings (lockDurationMs, stalledIntervalMs), not the fast test ones.
+    const rt = env.runtime([slowDag(marker, 100)], {});
+    const child = await spawnWorker(env, marker, 60_000, { DEFAULT_SETTINGS: '1' });
+    children.push(child);
+    const { runId } = (await triggerDag(rt, SLOW_DAG)) as { runId: number };
+    await waitFor('the child to start the task', async () => (await markerLines(marker)).length > 0);
+    child.process.kill('SIGKILL');
+    const killed = Date.now();
+    await child.exited;
+    // A restarted worker (as after `up` is started again), with the default settings.
+    handles.push(await startWorker(rt, { name: 'restarted' }));
+    await waitFor('the retry to start', async () => (await markerLines(marker)).length > 1, 20_000);
+    const retryMs = Date.now() - killed;
+    console.log(`# kill -9 of the worker mid-task → retry started after ${retryMs} ms`);
+    assert.ok(retryMs < 15_000, `the retry started ${retryMs} ms after the kill`);
+    const run = await waitForRunEnd(env.db, runId, 10_000);
+    assert.equal(run.state, 'success');
   });
 });

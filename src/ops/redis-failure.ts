@@ -1,0 +1,34 @@
+// Why a Redis connection could not be made, in words an operator can act on. ioredis reports most failures
+// of a lazy connect() as "Connection is closed."; the real reason is the last 'error' event before it (a
+// refused connection, a wrong password), so callers pass both. The URL is always shown without its password.
+import { UnavailableError } from '../errors.js';
+import { redactUrl } from './redact.js';
+
+/** Redis answered but refused the credentials (or wants some): starting or retrying another server won't help. */
+export class RedisAuthError extends UnavailableError {}
+
+function errorCode(err: Error | undefined): string | undefined {
+  return (err as NodeJS.ErrnoException | undefined)?.code;
+}
+
+/** The error thrown when connecting to `url` failed: RedisAuthError for credentials, else UnavailableError. */
+export function redisFailure(url: string, err: Error, lastEvent: Error | undefined): UnavailableError {
+  const message = describe(url, err, lastEvent);
+  const auth = /^Redis at/.test(message);
+  return auth ? new RedisAuthError(message, { cause: err }) : new UnavailableError(message, { cause: err });
+}
+
+function describe(url: string, err: Error, lastEvent: Error | undefined): string {
+  const where = `Redis at REDIS_URL=${redactUrl(url)}`;
+  const reason = lastEvent ?? err;
+  const text = reason.message;
+  if (/WRONGPASS|invalid password|invalid username-password/i.test(text))
+    return `${where} refused the credentials in REDIS_URL (${text.trim()}): check the user and password`;
+  if (/NOAUTH|Authentication required/i.test(text))
+    return `${where} needs a password: put it in REDIS_URL (redis://:password@host:port or redis://user:password@host:port)`;
+  if (/without any password configured|AUTH.*called without/i.test(text))
+    return `${where} has no password set but REDIS_URL gives one: remove it from REDIS_URL, or set requirepass on the server`;
+  const code = errorCode(reason);
+  const why = code && !text.includes(code) ? `${code}: ${text}` : text;
+  return `cannot reach ${where} (${why}); start redis-server or point REDIS_URL at one`;
+}
