@@ -7,6 +7,14 @@ import type { BadRow } from '../data/order-rows.js';
 import type { Cell } from './cells.js';
 import type { HoldoutPartial } from './holdout.js';
 import { insertHoldoutPartial } from './holdout-ledger.js';
+import {
+  addFile,
+  compactPartials,
+  pruneTotals,
+  readTotals,
+  subtractFiles,
+  UNPACKED_FILES,
+} from './ledger-totals.js';
 
 /** What a file looked like on disk when it was last read: equal stats mean it need not be hashed again. */
 export interface FileStat {
@@ -97,7 +105,11 @@ export interface CommitResult {
 }
 
 export class Ledger {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** Files whose partials stay as rows; older ones are packed (ledger-totals.ts). */
+    private readonly unpackedFiles = UNPACKED_FILES,
+  ) {}
 
   async files(): Promise<LedgerFile[]> {
     return this.db.query<LedgerFile>(
@@ -182,6 +194,7 @@ export class Ledger {
       );
       const runId = Number(run.id);
       const gone = [...removed, ...files.filter((f) => f.replaces).map((f) => f.path)];
+      await subtractFiles(tx, gone);
       if (gone.length > 0) await tx.query('DELETE FROM ingest_files WHERE path = ANY($1::text[])', [gone]);
       for (const file of files) {
         await tx.query(
@@ -216,6 +229,7 @@ export class Ledger {
             ],
           );
         }
+        await addFile(tx, file.cells);
         if (file.holdout) await insertHoldoutPartial(tx, file.path, file.holdout);
         if (file.badRows.length > 0) {
           await tx.query(
@@ -229,6 +243,8 @@ export class Ledger {
           );
         }
       }
+      await pruneTotals(tx);
+      await compactPartials(tx, this.unpackedFiles);
       const [state] = await tx.query<{ generation: number }>(
         'UPDATE ingest_state SET generation = generation + 1 WHERE id = 1 RETURNING generation',
       );
@@ -260,33 +276,9 @@ export class Ledger {
     }
   }
 
-  /** The sum of all committed partials: what the incremental output must contain. */
+  /** The sum of all committed partials (maintained by every commit): what the incremental output must contain. */
   async totals(): Promise<Cell[]> {
-    const rows = await this.db.query<{
-      day_of_week: number;
-      hour_of_day: number;
-      category: string;
-      items: number;
-    }>(
-      `SELECT day_of_week, hour_of_day, category, sum(items_count)::bigint AS items
-       FROM ingest_partials GROUP BY day_of_week, hour_of_day, category`,
-    );
-    return rows.map((r) => ({
-      day: Number(r.day_of_week),
-      hour: Number(r.hour_of_day),
-      category: r.category,
-      items: Number(r.items),
-    }));
-  }
-
-  /** SHA-256 of every committed file, with its path: how duplicates are recognised. */
-  async committedHashes(): Promise<Map<string, string>> {
-    const rows = await this.db.query<{ sha256: string; path: string }>(
-      'SELECT sha256, path FROM ingest_files ORDER BY path',
-    );
-    const byHash = new Map<string, string>();
-    for (const r of rows) if (!byHash.has(r.sha256)) byHash.set(r.sha256, r.path);
-    return byHash;
+    return readTotals(this.db);
   }
 
   /** Batches with at least one committed file: the content of Redis' processed_days. */

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { after, before, test } from 'node:test';
 import { runCli } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
@@ -34,7 +35,7 @@ async function land(relative: string, content: string | Buffer): Promise<void> {
 }
 
 interface Ledger {
-  files: { path: string }[];
+  files: { path: string; quarantinedRows: number }[];
   skippedFiles: { path: string; status: string; reason: string }[];
   pendingFiles: { path: string; reason: string }[];
 }
@@ -83,16 +84,23 @@ test('up › bad files are rejected with their reasons while a good file landed 
   await land('1/foo.csv', 'foo,bar\n1,2\n');
   await land('1/random.csv', Buffer.concat([randomBytes(2048), Buffer.from('\n')]));
   await land('1/dupcol.csv', 'order_id,order_id,order_dow,order_hour_of_day,days_since_prior_order,tea\n');
+  await land('1/binary.csv', Buffer.concat([gzipSync(day0), Buffer.from('\n')]));
   await land('1/_SUCCESS', '');
   await land('1/empty.csv', '');
-  const bad = ['1/dupcol.csv', '1/empty.csv', '1/foo.csv', '1/random.csv'];
+  const bad = ['1/binary.csv', '1/dupcol.csv', '1/empty.csv', '1/foo.csv', '1/random.csv'];
   await waitFor(
     'the bad files rejected',
     async () => (await ledger()).skippedFiles.length === bad.length,
     20_000,
   );
 
+  // Good files beside them, one with a NUL and one with a non-breaking space in a count: bad rows, not bad files.
+  const [header, first, ...rest] = day0.toString().trimEnd().split('\n');
+  const withBadRow = (bad: string, from: number) =>
+    [header, first.replace(/,0,/, bad), ...rest.slice(from, from + 5)].join('\n') + '\n';
   const landedAt = Date.now();
+  await land('2/nul.csv', withBadRow(',\u00000,', 0));
+  await land('2/nbsp.csv', withBadRow(',\u00a05,', 5));
   await land('2/orders_0.csv', day0);
   await waitFor(
     'the good file committed',
@@ -100,6 +108,9 @@ test('up › bad files are rejected with their reasons while a good file landed 
     10_000,
   );
   const waitedMs = Date.now() - landedAt;
+  const committed = (await ledger()).files;
+  for (const f of ['2/nul.csv', '2/nbsp.csv'])
+    assert.equal(committed.find((c) => c.path === f)?.quarantinedRows, 1, f);
   assert.ok(waitedMs < 10_000, `the good file waited ${waitedMs} ms`);
   t.diagnostic(
     `a good file beside rejected ones: landing → committed (seen through the API) in ${waitedMs} ms`,
