@@ -100,6 +100,34 @@ export const ENV_VARIABLES = {
     default: 'false',
     doc: 'Count a file whose content is already committed under another path (for feeds that legitimately repeat files); by default it is reported as a duplicate and not counted.',
   },
+  ORDERFLOW_LANDING: {
+    schema: z
+      .string()
+      .min(1)
+      .refine(
+        (v) => !v.startsWith('s3:') || /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(v),
+        'a directory or s3://bucket/prefix',
+      )
+      .optional(),
+    default: undefined,
+    doc: 'Where incoming order files land: a directory (default DATA_DIR/incremental/raw; may be a shared file system) or s3://bucket/prefix.',
+  },
+  ORDERFLOW_S3_ENDPOINT: {
+    schema: z.string().url().optional(),
+    default: undefined,
+    doc: 'Endpoint of an S3-compatible server (MinIO, …) for an s3:// landing area; unset → AWS.',
+  },
+  AWS_REGION: { schema: z.string().min(1), default: 'us-east-1', doc: 'Region of the landing bucket.' },
+  AWS_ACCESS_KEY_ID: {
+    schema: z.string().min(1).optional(),
+    default: undefined,
+    doc: "Credentials of the landing bucket (with AWS_SECRET_ACCESS_KEY); unset → the AWS SDK's default chain.",
+  },
+  AWS_SECRET_ACCESS_KEY: {
+    schema: z.string().min(1).optional(),
+    default: undefined,
+    doc: 'Secret of AWS_ACCESS_KEY_ID.',
+  },
   ORDERFLOW_INCREMENTAL_LEASE: {
     schema: durationSchema,
     default: '60s',
@@ -138,6 +166,9 @@ export interface IngestConfig {
   allowDuplicateFiles: boolean;
   /** ORDERFLOW_INCREMENTAL_LEASE in ms. */
   leaseMs: number;
+  /** ORDERFLOW_LANDING: a directory (absolute) or s3://bucket/prefix. */
+  landing: string;
+  s3: { endpoint: string | undefined; region: string; accessKeyId?: string; secretAccessKey?: string };
 }
 
 /** Every folder and file orderflow reads or writes, derived from DATA_DIR. */
@@ -176,6 +207,12 @@ export function dataPaths(dataDir: string): DataPaths {
   };
 }
 
+/** The landing area: s3://… as given, a directory made absolute, by default DATA_DIR/incremental/raw. */
+function landingOf(value: string | undefined, dataDir: string): string {
+  if (value?.startsWith('s3://')) return value;
+  return value ? path.resolve(value) : dataPaths(dataDir).incrementalRawDir;
+}
+
 export type ConfigOverrides = Partial<Record<EnvName, string | undefined>>;
 
 /**
@@ -201,6 +238,10 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
   };
   const interactive = Boolean(process.stderr.isTTY);
   const dataDir = read('DATA_DIR') as string;
+  const landing = landingOf(read('ORDERFLOW_LANDING') as string | undefined, dataDir);
+  const paths = dataPaths(dataDir);
+  // A directory landing area is where every local writer and reader of arrivals looks.
+  if (!landing.startsWith('s3://')) paths.incrementalRawDir = landing;
   return {
     dataDir: path.resolve(dataDir),
     redisUrl: read('REDIS_URL') as string,
@@ -220,7 +261,14 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
       maxLineBytes: read('ORDERFLOW_MAX_LINE_BYTES') as number,
       allowDuplicateFiles: read('ORDERFLOW_ALLOW_DUPLICATE_FILES') as boolean,
       leaseMs: read('ORDERFLOW_INCREMENTAL_LEASE') as number,
+      landing,
+      s3: {
+        endpoint: read('ORDERFLOW_S3_ENDPOINT') as string | undefined,
+        region: read('AWS_REGION') as string,
+        accessKeyId: read('AWS_ACCESS_KEY_ID') as string | undefined,
+        secretAccessKey: read('AWS_SECRET_ACCESS_KEY') as string | undefined,
+      },
     },
-    paths: dataPaths(dataDir),
+    paths,
   };
 }

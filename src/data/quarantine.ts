@@ -7,6 +7,10 @@ import { writeFileAtomic } from './atomic.js';
 import type { BadRow } from './order-rows.js';
 
 export function quarantinePathFor(quarantineDir: string, dataDir: string, source: string): string {
+  if (/^[a-z0-9]+:\/\//.test(source)) {
+    // An object in a bucket (s3://bucket/key): its URL, flattened.
+    return path.join(quarantineDir, `${source.replace('://', '__').replace(/[/\\]/g, '__')}.rejected.csv`);
+  }
   const relative = path.relative(dataDir, path.resolve(source));
   const name = (relative.startsWith('..') ? path.resolve(source) : relative)
     .replace(/^[/\\]+/, '')

@@ -47,7 +47,10 @@ export async function startPipelineProcess(
     handles.push(await startWorker(runtime, { concurrency: options.concurrency }));
     handles.push(
       await startScheduler(runtime, {
-        fileTrigger: { dir: config.paths.incrementalRawDir, dagId: FILE_TRIGGERED_DAG },
+        // A bucket has no cheap change events: its arrivals are found by the incremental DAG's schedule.
+        fileTrigger: config.ingest.landing.startsWith('s3://')
+          ? undefined
+          : { dir: config.paths.incrementalRawDir, dagId: FILE_TRIGGERED_DAG },
       }),
     );
     return { runtime, server, handles };

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import type { ArrivedFile } from './arrivals.js';
+import type { LandingArea } from './landing.js';
 import type { FileStat, Ledger, LedgerFile, SkippedFile } from './ledger.js';
 
 export interface FileToRead {
@@ -104,9 +105,10 @@ export function verdictStands(skipped: SkippedFile, committedPaths: Set<string>)
 
 export async function findChanges(
   ledger: Ledger,
-  arrived: ArrivedFile[],
+  landing: LandingArea,
   options: ReadinessOptions,
 ): Promise<FileChanges> {
+  const arrived = await landing.list();
   const committed = await ledger.files();
   const committedByPath = new Map(committed.map((f) => [f.path, f]));
   // Committed files still present: a duplicate of one that left is read again in this same run.
@@ -123,12 +125,12 @@ export async function findChanges(
     if (entry && sameStat(ledgerStat(entry), stat)) continue;
     const skipStands = !entry && skipped !== undefined && verdictStands(skipped, committedPaths);
     if (skipStands && sameStat(skipped, stat)) continue;
-    const why = await waitReason(file, options);
+    const why = await landing.waitReason(file, options);
     if (why) {
       changes.waiting.push({ path: file.path, batch: file.batch, reason: why });
       continue;
     }
-    const sha256 = await sha256Of(file.absolute);
+    const sha256 = await sha256Of(await landing.materialize(file));
     if ((entry && entry.sha256 === sha256) || (skipStands && skipped.sha256 === sha256)) {
       await ledger.touch(file.path, stat);
       continue;

@@ -17,12 +17,12 @@ import type { Logger } from '../log.js';
 import type { Redis } from '../redis.js';
 import type { Db } from '../store/db.js';
 import { writeAggregateOutputs } from './aggregate-output.js';
-import { listArrivedFiles } from './arrivals.js';
 import { sumCells } from './cells.js';
 import { DuckDbEngine } from './duckdb-engine.js';
 import { findChanges, type WaitingFile } from './file-changes.js';
 import { holdoutPathFor, writeHoldoutFile } from './holdout.js';
 import { holdoutTotals } from './holdout-ledger.js';
+import { openLanding, type LandingArea } from './landing.js';
 import { Ledger, type FileCommit } from './ledger.js';
 import { readChanges } from './read-changes.js';
 import { acquireRunLock } from './run-lock.js';
@@ -45,6 +45,8 @@ export interface IncrementalDeps {
   hooks?: IncrementalHooks;
   /** A DuckDB engine kept open across runs (watch mode, workers); by default each run opens its own. */
   engine?: DuckDbEngine;
+  /** Where files land; by default the one the config names (ORDERFLOW_LANDING). */
+  landing?: LandingArea;
 }
 
 export interface IncrementalResult {
@@ -95,10 +97,15 @@ async function outputPresent(config: Config): Promise<boolean> {
 }
 
 /** Writes the committed files' quarantine files, after the commit so a run that fails leaves none. */
-async function writeQuarantines(config: Config, commits: FileCommit[], logger: Logger): Promise<string[]> {
+async function writeQuarantines(
+  config: Config,
+  landing: LandingArea,
+  commits: FileCommit[],
+  logger: Logger,
+): Promise<string[]> {
   const written: string[] = [];
   for (const c of commits) {
-    const source = path.join(config.paths.incrementalRawDir, c.path);
+    const source = landing.describe(c.path);
     const target = await writeQuarantine(config.paths.quarantineDir, config.dataDir, source, c.badRows);
     if (!target) continue;
     written.push(target);
@@ -165,16 +172,16 @@ export async function runIncremental(deps: IncrementalDeps): Promise<Incremental
   const engine = deps.engine ?? new DuckDbEngine();
   const ledger = new Ledger(db);
   try {
-    const arrived = await listArrivedFiles(config.paths.incrementalRawDir);
-    const changes = await findChanges(ledger, arrived, {
+    const landing = deps.landing ?? (await openLanding(config));
+    const changes = await findChanges(ledger, landing, {
       nowMs: Date.now(),
       minFileAgeMs: config.ingest.minFileAgeMs,
     });
-    const read = await readChanges(changes, config.ingest);
+    const read = await readChanges(changes, config.ingest, landing);
     const { commits, skipped } = read;
     for (const c of commits) {
       if (c.badRows.length === 0) continue;
-      const source = path.join(config.paths.incrementalRawDir, c.path);
+      const source = landing.describe(c.path);
       c.quarantinePath = quarantinePathFor(config.paths.quarantineDir, config.dataDir, source);
     }
     const removed = [...changes.removed, ...read.dropped];
@@ -190,7 +197,7 @@ export async function runIncremental(deps: IncrementalDeps): Promise<Incremental
     const generation = committed?.generation ?? (await ledger.generation());
     if (committed) logger.info({ files: commits.map((c) => c.path), removed, generation }, 'ledger commit');
     for (const f of skipped) logger.warn({ file: f.path, reason: f.reason }, `file ${f.status}`);
-    const quarantined = await writeQuarantines(config, commits, logger);
+    const quarantined = await writeQuarantines(config, landing, commits, logger);
     await hooks.afterLedgerCommit?.();
 
     const outputRebuilt = await rebuildOutputIfBehind(config, db, ledger, engine, generation);

@@ -3,11 +3,11 @@
 // same content is committed under another path), or a wait (it changed while being read). Input errors
 // are verdicts on one file and never stop the others; anything else (file system, store) is thrown, so
 // the run fails and is retried.
-import fs from 'node:fs/promises';
 import type { IngestConfig } from '../config.js';
 import { InputError } from '../errors.js';
 import { aggregateFile } from './file-aggregate.js';
 import { statOf, type FileChanges, type FileToRead, type WaitingFile } from './file-changes.js';
+import type { LandingArea } from './landing.js';
 import type { FileCommit, SkippedFile } from './ledger.js';
 
 export interface ReadOutcome {
@@ -23,19 +23,11 @@ function skip(entry: FileToRead, status: SkippedFile['status'], reason: string, 
   return { path: file.path, batch: file.batch, status, reason, duplicateOf, sha256, ...statOf(file) };
 }
 
-async function changedSince(entry: FileToRead): Promise<boolean> {
-  const now = await fs.stat(entry.file.absolute).catch(() => null);
-  if (!now) return true;
-  const { file } = entry;
-  return (
-    now.size !== file.size ||
-    now.mtimeMs !== file.mtimeMs ||
-    now.ctimeMs !== file.ctimeMs ||
-    `${now.dev}:${now.ino}` !== file.inode
-  );
-}
-
-export async function readChanges(changes: FileChanges, config: IngestConfig): Promise<ReadOutcome> {
+export async function readChanges(
+  changes: FileChanges,
+  config: IngestConfig,
+  landing: LandingArea,
+): Promise<ReadOutcome> {
   const outcome: ReadOutcome = { commits: [], skipped: [], waiting: [], dropped: [] };
   // Content already counted, by hash: committed files that stay as they are, then this run's commits.
   const rewritten = new Set(changes.toRead.filter((t) => t.replaces).map((t) => t.file.path));
@@ -59,16 +51,19 @@ export async function readChanges(changes: FileChanges, config: IngestConfig): P
       if (entry.replaces) outcome.dropped.push(file.path);
       continue;
     }
+    const local = await landing.materialize(file);
+    // Messages name the file as landed (s3://…), not the local copy read.
+    const named = (text: string) => text.split(local).join(landing.describe(file.path));
     let part;
     try {
-      part = await aggregateFile(file.absolute, { maxLineBytes: config.maxLineBytes });
+      part = await aggregateFile(local, { maxLineBytes: config.maxLineBytes });
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
-      outcome.skipped.push(skip(entry, 'rejected', err.message, null));
+      outcome.skipped.push(skip(entry, 'rejected', named(err.message), null));
       if (entry.replaces) outcome.dropped.push(file.path);
       continue;
     }
-    if (await changedSince(entry)) {
+    if (!(await landing.unchanged(file))) {
       outcome.waiting.push({
         path: file.path,
         batch: file.batch,
@@ -86,7 +81,7 @@ export async function readChanges(changes: FileChanges, config: IngestConfig): P
       items: part.itemsIn,
       cells: part.cells,
       holdout: part.holdout,
-      badRows: part.badRows,
+      badRows: part.badRows.map((row) => ({ ...row, file: named(row.file) })),
       quarantinePath: undefined,
       replaces: entry.replaces,
     });

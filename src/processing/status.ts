@@ -5,8 +5,8 @@ import type { Config } from '../config.js';
 import { toError } from '../errors.js';
 import type { Redis } from '../redis.js';
 import type { Db } from '../store/db.js';
-import { listArrivedFiles } from './arrivals.js';
-import { ledgerStat, sameStat, statOf, verdictStands, waitReason, type WaitingFile } from './file-changes.js';
+import { ledgerStat, sameStat, statOf, verdictStands, type WaitingFile } from './file-changes.js';
+import { openLanding } from './landing.js';
 import { Ledger, type SkippedFile } from './ledger.js';
 import { expectedTracking, readTracking, sameTracking, type TrackingState } from './tracking.js';
 
@@ -27,7 +27,8 @@ async function classifyPresentFiles(config: Config, ledger: Ledger) {
   const pendingFiles: WaitingFile[] = [];
   const skippedFiles: SkippedFile[] = [];
   const nowMs = Date.now();
-  const arrived = await listArrivedFiles(config.paths.incrementalRawDir);
+  const landing = await openLanding(config);
+  const arrived = await landing.list();
   const committedPaths = new Set(arrived.map((f) => f.path).filter((p) => committed.has(p)));
   for (const file of arrived) {
     const entry = committed.get(file.path);
@@ -38,7 +39,7 @@ async function classifyPresentFiles(config: Config, ledger: Ledger) {
       skippedFiles.push(verdict);
       continue;
     }
-    const waiting = await waitReason(file, { nowMs, minFileAgeMs: config.ingest.minFileAgeMs });
+    const waiting = await landing.waitReason(file, { nowMs, minFileAgeMs: config.ingest.minFileAgeMs });
     const reason =
       waiting ??
       (entry || verdict

@@ -19,7 +19,9 @@ export interface WatchOptions {
 
 export async function watchIncremental(deps: IncrementalDeps, options: WatchOptions): Promise<void> {
   const rawDir = deps.config.paths.incrementalRawDir;
-  fs.mkdirSync(rawDir, { recursive: true });
+  // A bucket (s3:// landing) has no file-system events: the periodic rescan finds its arrivals.
+  const events = !deps.config.ingest.landing.startsWith('s3://');
+  if (events) fs.mkdirSync(rawDir, { recursive: true });
   let running = false;
   let again = false;
   let debounce: NodeJS.Timeout | undefined;
@@ -52,19 +54,21 @@ export async function watchIncremental(deps: IncrementalDeps, options: WatchOpti
     debounce = setTimeout(run, options.debounceMs ?? 50);
   };
 
-  const watcher = fs.watch(rawDir, { recursive: true }, (_event, name) => {
-    const base = name ? String(name).split(/[/\\]/).pop()! : '';
-    // A new batch folder, or a complete file name (a writer renaming its temp file into place).
-    if (!base || !base.includes('.') || isCompleteFileName(base)) soon();
-  });
-  watcher.on('error', (err) => options.onError?.(toError(err)));
+  const watcher = events
+    ? fs.watch(rawDir, { recursive: true }, (_event, name) => {
+        const base = name ? String(name).split(/[/\\]/).pop()! : '';
+        // A new batch folder, or a complete file name (a writer renaming its temp file into place).
+        if (!base || !base.includes('.') || isCompleteFileName(base)) soon();
+      })
+    : undefined;
+  watcher?.on('error', (err) => options.onError?.(toError(err)));
   const rescan = setInterval(run, options.rescanMs ?? 2000);
   run();
   await new Promise<void>((resolve) => {
     if (options.signal.aborted) resolve();
     options.signal.addEventListener('abort', () => resolve(), { once: true });
   });
-  watcher.close();
+  watcher?.close();
   clearInterval(rescan);
   clearTimeout(debounce);
   await idle;

@@ -12,6 +12,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { aggregateOrders } from '../../src/processing/aggregate.js';
 import { listArrivedFiles } from '../../src/processing/arrivals.js';
+import { DirectoryLanding } from '../../src/processing/landing.js';
 import { runIncremental } from '../../src/processing/incremental.js';
 import { Ledger } from '../../src/processing/ledger.js';
 import { readChanges } from '../../src/processing/read-changes.js';
@@ -228,6 +229,7 @@ describe('ingestion of real feeds', () => {
         committed: [],
       },
       config.ingest,
+      new DirectoryLanding(config.paths.incrementalRawDir),
     );
     assert.deepEqual(outcome.commits, []);
     assert.match(outcome.waiting[0].reason, /changed while it was being read/);

@@ -1,0 +1,130 @@
+// npm run bench:ledger — does a commit stay cheap as history grows? Commits small files (scripted: synthetic
+// partials straight into the ledger, 10 files per commit, no scheduler) up to 100, 1,000 and 10,000 files
+// on the local PostgreSQL, and at each size prints the median time of a one-file commit, of reading the
+// output's totals, and the ledger's rows and size (after VACUUM FULL). Side by side, in the same run: the maintained totals with
+// packing (what orderflow does) and the former way — every partial kept as rows and summed for each output.
+//
+//   BENCH_LEDGER_SIZES=100,1000,10000  BENCH_LEDGER_CELLS=150  npm run bench:ledger
+import os from 'node:os';
+import path from 'node:path';
+import fs from 'node:fs';
+import { loadConfig } from '../src/config.js';
+import { createLogger } from '../src/log.js';
+import type { Cell } from '../src/processing/cells.js';
+import { Ledger, type FileCommit } from '../src/processing/ledger.js';
+import type { Db } from '../src/store/db.js';
+import { openStore } from '../src/store/open.js';
+import { createTestDatabase } from '../test/helpers/postgres.js';
+import { median, record } from './util.js';
+
+const SIZES = (process.env.BENCH_LEDGER_SIZES ?? '100,1000,10000').split(',').map(Number);
+const CELLS = Number(process.env.BENCH_LEDGER_CELLS ?? 150);
+const PER_COMMIT = 10;
+const SAMPLES = 15;
+const CATEGORIES = Array.from({ length: 134 }, (_, i) => `aisle ${i}`);
+const noFence = { fence: async () => {} };
+
+function smallFile(n: number): FileCommit {
+  const cells = new Map<string, Cell>();
+  let s = n * 2654435761;
+  const next = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+  while (cells.size < CELLS) {
+    const cell = {
+      day: Math.floor(next() * 7),
+      hour: Math.floor(next() * 24),
+      category: CATEGORIES[Math.floor(next() * 134)],
+      items: 1 + Math.floor(next() * 9),
+    };
+    cells.set(`${cell.day}|${cell.hour}|${cell.category}`, cell);
+  }
+  const list = [...cells.values()];
+  const items = list.reduce((t, c) => t + c.items, 0);
+  return {
+    path: `${n % 100}/file-${n}.csv`,
+    batch: String(n % 100),
+    sha256: `sha-${n}`,
+    stat: { size: items, mtimeMs: n, ctimeMs: n, inode: String(n) },
+    orders: CELLS,
+    items,
+    cells: list,
+    badRows: [],
+    quarantinePath: undefined,
+    replaces: false,
+  };
+}
+
+async function ledgerRows(db: Db) {
+  // Deleted (packed) rows stay in the files until vacuumed; VACUUM FULL shows the space the data needs.
+  await db.query('VACUUM FULL ingest_partials, ingest_files, ingest_totals');
+  const [r] = await db.query<{ partials: number; files: number; bytes: number }>(
+    `SELECT (SELECT count(*) FROM ingest_partials)::int AS partials, (SELECT count(*) FROM ingest_files)::int AS files,
+       (pg_total_relation_size('ingest_partials') + pg_total_relation_size('ingest_files')
+        + pg_total_relation_size('ingest_totals'))::bigint AS bytes`,
+  );
+  return { partials: r.partials, files: r.files, mb: Number(r.bytes) / 2 ** 20 };
+}
+
+/** The former output read: every committed partial summed. */
+const SUM_EVERY_PARTIAL = `SELECT day_of_week, hour_of_day, category, sum(items_count)::bigint AS items
+  FROM ingest_partials GROUP BY day_of_week, hour_of_day, category`;
+
+async function measure(mode: 'maintained' | 'former') {
+  const database = await createTestDatabase();
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'orderflow-bench-ledger-'));
+  const db = await openStore(
+    loadConfig({ DATA_DIR: work, DATABASE_URL: database.url }),
+    createLogger('silent'),
+  );
+  // The former way never packed: keep every file's partial as rows.
+  const ledger = new Ledger(db, mode === 'former' ? Number.MAX_SAFE_INTEGER : undefined);
+  const rows: string[] = [];
+  let n = 0;
+  try {
+    for (const size of SIZES) {
+      while (n < size - SAMPLES) {
+        const files = Array.from({ length: Math.min(PER_COMMIT, size - SAMPLES - n) }, () => smallFile(n++));
+        await ledger.commit(new Date(), { files, removed: [], skipped: [], unskipped: [] }, noFence);
+      }
+      const commitMs: number[] = [];
+      const readMs: number[] = [];
+      while (n < size) {
+        const started = performance.now();
+        await ledger.commit(
+          new Date(),
+          { files: [smallFile(n++)], removed: [], skipped: [], unskipped: [] },
+          noFence,
+        );
+        commitMs.push(performance.now() - started);
+        const readStarted = performance.now();
+        if (mode === 'former') await db.query(SUM_EVERY_PARTIAL);
+        else await ledger.totals();
+        readMs.push(performance.now() - readStarted);
+      }
+      const r = await ledgerRows(db);
+      const line =
+        `${size} files: one-file commit ${median(commitMs).toFixed(1)} ms, output totals read ${median(readMs).toFixed(1)} ms, ` +
+        `${r.partials.toLocaleString('en-US')} partial rows, ${r.mb.toFixed(1)} MB`;
+      console.log(`${mode}: ${line}`);
+      rows.push(line);
+    }
+  } finally {
+    await db.close();
+    await database.drop();
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+const figures: Record<string, string> = {
+  setup: `synthetic files of ${CELLS} cells each, committed ${PER_COMMIT} per commit into a fresh PostgreSQL database; medians of the last ${SAMPLES} one-file commits at each size`,
+};
+const maintained = await measure('maintained');
+const former = await measure('former');
+SIZES.forEach((size, i) => {
+  figures[`${size} files: maintained totals, old partials packed`] = maintained[i].replace(
+    /^\d+ files: /,
+    '',
+  );
+  figures[`${size} files: former (every partial kept and summed)`] = former[i].replace(/^\d+ files: /, '');
+});
+record('ledger', 'npm run bench:ledger', figures);
