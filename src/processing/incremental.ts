@@ -96,14 +96,21 @@ async function outputPresent(config: Config): Promise<boolean> {
   return stats.every(Boolean);
 }
 
-/** Writes the committed files' quarantine files, after the commit so a run that fails leaves none. */
+/**
+ * Writes the committed files' quarantine files, after the commit so a run that fails leaves none, and removes
+ * those of files that left the output (removed, or replaced by a rejected or duplicate version).
+ */
 async function writeQuarantines(
   config: Config,
   landing: LandingArea,
   commits: FileCommit[],
+  removed: string[],
   logger: Logger,
 ): Promise<string[]> {
   const written: string[] = [];
+  for (const gone of removed) {
+    await writeQuarantine(config.paths.quarantineDir, config.dataDir, landing.describe(gone), []);
+  }
   for (const c of commits) {
     const source = landing.describe(c.path);
     const target = await writeQuarantine(config.paths.quarantineDir, config.dataDir, source, c.badRows);
@@ -197,7 +204,7 @@ export async function runIncremental(deps: IncrementalDeps): Promise<Incremental
     const generation = committed?.generation ?? (await ledger.generation());
     if (committed) logger.info({ files: commits.map((c) => c.path), removed, generation }, 'ledger commit');
     for (const f of skipped) logger.warn({ file: f.path, reason: f.reason }, `file ${f.status}`);
-    const quarantined = await writeQuarantines(config, landing, commits, logger);
+    const quarantined = await writeQuarantines(config, landing, commits, removed, logger);
     await hooks.afterLedgerCommit?.();
 
     const outputRebuilt = await rebuildOutputIfBehind(config, db, ledger, engine, generation);

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { loadConfig, type Config } from '../../src/config.js';
+import { quarantinePathFor } from '../../src/data/quarantine.js';
 import { createLogger } from '../../src/log.js';
 import { aggregateOrders } from '../../src/processing/aggregate.js';
 import { listArrivedFiles } from '../../src/processing/arrivals.js';
@@ -144,6 +145,13 @@ describe('ingestion of real feeds', () => {
     await assertOutputIs(['1/orders_0.csv', '2/nul.csv', '2/nbsp.csv', '2/foo.csv']);
     const after = await ingestionStatus(config, db, undefined);
     assert.ok(!after.skippedFiles.some((f) => f.path === '2/foo.csv'));
+
+    // A removed file's quarantined rows leave with it.
+    const quarantine = quarantinePathFor(config.paths.quarantineDir, config.dataDir, landed('2/nul.csv'));
+    await fs.access(quarantine);
+    await fs.rm(landed('2/nul.csv'));
+    assert.equal((await run()).filesRemoved, 1);
+    await assert.rejects(fs.access(quarantine));
   });
 
   test('the same content under another batch is reported as a duplicate and counted once', async () => {
