@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import type { CacheStats } from '../cache/stats.js';
 import { parseDay, parseHour } from '../ml/cell.js';
 import type { Redis } from '../redis.js';
+import { describeRedisTarget } from '../redis-options.js';
 import type { CommandContext } from './context.js';
 import type { ContextFactory } from './main.js';
 
@@ -66,7 +67,7 @@ export async function predictCached(
     const answer = await predictor.predict(d, h, category);
     // Unreachable Redis gets one plain line naming REDIS_URL instead of the client's message.
     if (answer.miss_reason === 'unavailable') {
-      ctx.err(`warning: Redis at REDIS_URL=${ctx.config.redisUrl} is unreachable; answered from the model`);
+      ctx.err(`warning: Redis at ${describeRedisTarget(ctx.config)} is unreachable; answered from the model`);
     }
     ctx.out(
       json

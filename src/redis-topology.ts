@@ -1,0 +1,98 @@
+// Which Redis is the primary and when the last failover happened, for `orderflow status`, /readyz and /metrics.
+// Sentinels do not keep a failover's time, so orderflow records it itself: every process that connects (or
+// reconnects) in Sentinel mode compares the primary it reached with the one recorded in Redis
+// (`orderflow:redis:primary`); a different one is a failover, recorded once (one script: the first process to
+// see it writes it, the others find it already there). The record replicates with everything else.
+import type { Config } from './config.js';
+import { LuaScript } from './cache/script.js';
+import { RECORD_PRIMARY_SCRIPT } from './lua/record-primary.js';
+import { redisKey, type Redis } from './redis.js';
+import { redactedRedisUrl, usesSentinels, type RedisConfig } from './redis-options.js';
+
+const recordScript = new LuaScript(RECORD_PRIMARY_SCRIPT);
+
+type TopologyConfig = RedisConfig & Pick<Config, 'redisKeyPrefix'>;
+
+export interface FailoverRecord {
+  /** ISO time at which an orderflow process first reached the new primary. */
+  at: string;
+  from: string;
+  to: string;
+}
+
+export interface RedisTopology {
+  mode: 'direct' | 'sentinel';
+  /** host:port of the primary this process is connected to (direct: REDIS_URL without its password). */
+  primary: string;
+  /** Replicas connected to the primary now (INFO replication). */
+  replicas: number;
+  lastFailover: FailoverRecord | null;
+}
+
+export function primaryKey(config: Pick<Config, 'redisKeyPrefix'>): string {
+  return redisKey(config, 'orderflow:redis:primary');
+}
+
+/** host:port of the server this connection talks to, or undefined while disconnected. */
+export function connectedAddress(redis: Redis): string | undefined {
+  const stream = redis.stream as { remoteAddress?: string; remotePort?: number } | undefined;
+  if (!stream?.remoteAddress || !stream.remotePort) return undefined;
+  const host = stream.remoteAddress.replace(/^::ffff:/, '');
+  return host.includes(':') ? `[${host}]:${stream.remotePort}` : `${host}:${stream.remotePort}`;
+}
+
+/**
+ * Records the primary this connection reached; true when it differs from the recorded one (a failover, now
+ * recorded). Direct mode records nothing: a different REDIS_URL is a new deployment, not a failover.
+ */
+export async function recordPrimary(
+  redis: Redis,
+  config: TopologyConfig,
+  now = new Date(),
+): Promise<boolean> {
+  const address = connectedAddress(redis);
+  if (!usesSentinels(config) || !address) return false;
+  return (await recordScript.run(redis, [primaryKey(config)], [address, now.toISOString()])) === 1;
+}
+
+export async function readTopology(redis: Redis, config: TopologyConfig): Promise<RedisTopology> {
+  const sentinel = usesSentinels(config);
+  if (sentinel) await recordPrimary(redis, config);
+  const [record, info] = await Promise.all([redis.hgetall(primaryKey(config)), redis.info('replication')]);
+  const replicas = Number(/^connected_slaves:(\d+)/m.exec(info)?.[1] ?? 0);
+  const lastFailover =
+    record.failover_at && record.previous && record.address
+      ? { at: record.failover_at, from: record.previous, to: record.address }
+      : null;
+  const primary = sentinel
+    ? (connectedAddress(redis) ?? 'unknown')
+    : new URL(redactedRedisUrl(config.redisUrl)).host;
+  return { mode: sentinel ? 'sentinel' : 'direct', primary, replicas, lastFailover };
+}
+
+export interface PrimaryWatch {
+  close(): void;
+}
+
+/**
+ * Calls `onReconnect` each time the connection is ready again after having been ready once (a reconnect,
+ * after a failover or a network blip), once the new primary is recorded; errors go to `onError`.
+ */
+export function watchPrimary(
+  redis: Redis,
+  config: TopologyConfig,
+  handlers: { onReconnect?: (failover: boolean) => Promise<void>; onError: (err: unknown) => void },
+): PrimaryWatch {
+  let readyBefore = redis.status === 'ready';
+  const onReady = (): void => {
+    const again = readyBefore;
+    readyBefore = true;
+    recordPrimary(redis, config)
+      .then(async (failover) => {
+        if (again) await handlers.onReconnect?.(failover);
+      })
+      .catch(handlers.onError);
+  };
+  redis.on('ready', onReady);
+  return { close: () => void redis.off('ready', onReady) };
+}
