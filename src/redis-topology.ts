@@ -76,7 +76,8 @@ export interface PrimaryWatch {
 
 /**
  * Calls `onReconnect` each time the connection is ready again after having been ready once (a reconnect,
- * after a failover or a network blip), once the new primary is recorded; errors go to `onError`.
+ * after a failover or a network blip) or reaches a primary other than the recorded one, once that primary is
+ * recorded; errors go to `onError`.
  */
 export function watchPrimary(
   redis: Redis,
@@ -89,7 +90,8 @@ export function watchPrimary(
     readyBefore = true;
     recordPrimary(redis, config)
       .then(async (failover) => {
-        if (again) await handlers.onReconnect?.(failover);
+        // A first connection that finds an unrecorded failover (this process started during it) counts too.
+        if (again || failover) await handlers.onReconnect?.(failover);
       })
       .catch(handlers.onError);
   };

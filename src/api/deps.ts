@@ -2,6 +2,7 @@
 // routes are the same whether the stages run in this process (`orderflow up`) or behind another adapter, and a
 // stage that is not available (no model yet, no DAG scheduler) is one adapter away, not a branch in every route.
 import type { Metrics } from '../ml/metrics.js';
+import type { RedisTopology } from '../redis-topology.js';
 
 /** One answered prediction cell. */
 export interface PredictionAnswer {
@@ -206,6 +207,8 @@ export interface HealthChecks {
   /** Each resolves when the service answers, rejects otherwise. */
   redis(): Promise<void>;
   store(): Promise<void>;
+  /** Which Redis is primary and the last failover, for /readyz and /metrics. @defaultValue not reported */
+  redisTopology?(): Promise<RedisTopology>;
 }
 
 /** Admin credentials and sessions (auth.ts implements it on the metadata store). */

@@ -5,6 +5,16 @@ import type { CommandContext } from './context.js';
 import type { ContextFactory } from './main.js';
 import { parseDurationFlag } from './options.js';
 import type { IncrementalResult } from '../processing/incremental.js';
+import type { RedisTopology } from '../redis-topology.js';
+
+function describeTopology(t: RedisTopology): string {
+  const failover = t.lastFailover
+    ? `last failover ${t.lastFailover.at} (${t.lastFailover.from} → ${t.lastFailover.to})`
+    : t.mode === 'sentinel'
+      ? 'no failover recorded'
+      : 'no sentinels (REDIS_SENTINELS unset)';
+  return `redis primary: ${t.primary} (${t.mode}, ${t.replicas} replica(s) connected); ${failover}`;
+}
 
 function describe(result: IncrementalResult): string {
   if (result.status === 'up-to-date') {
@@ -115,8 +125,10 @@ export function registerIncrementalCommands(program: Command, context: ContextFa
       await (
         await stages()
       ).withResources(ctx, {}, async ({ db, redis }) => {
-        const status = await (await stages()).ingestionStatus(ctx.config, db, redis);
-        if (opts.json) return ctx.out(JSON.stringify(status));
+        const { ingestionStatus, readTopology } = await stages();
+        const status = await ingestionStatus(ctx.config, db, redis);
+        const topology = redis ? await readTopology(redis, ctx.config).catch(() => null) : null;
+        if (opts.json) return ctx.out(JSON.stringify({ ...status, redisTopology: topology }));
         ctx.out(
           `committed batches: ${status.committedBatches.join(', ') || '(none)'} (${status.committedFiles} file(s), ledger generation ${status.generation})`,
         );
@@ -127,6 +139,7 @@ export function registerIncrementalCommands(program: Command, context: ContextFa
             ? `redis: unreachable (${r.error})`
             : `redis: processed_days = {${r.state!.processedDays.join(', ')}}, last_processed_day = ${r.state!.lastProcessedDay ?? '(unset)'} — ${r.agrees ? 'agrees with the ledger' : 'DISAGREES with the ledger (the next incremental run rebuilds it)'}`,
         );
+        if (topology) ctx.out(describeTopology(topology));
       });
     });
 }

@@ -30,6 +30,9 @@ export async function openPipelineRuntime(
   const db = await openStore(config, logger, { serve: options.serve ?? false });
   const redis = createRedis(config);
   const repair = startFailoverRepair({ config, logger, db, redis }, options.onRedisRepaired);
+  // Connected now rather than at the first stage's command, so a failover before that is noticed too; while
+  // Redis is down the connection keeps retrying in the background and the stages report their own errors.
+  redis.connect().catch(() => {});
   try {
     const dags = options.dags ?? pipelineDags(pipelineStages({ config, db, redis }), options);
     const runtime = createRuntime({
