@@ -29,7 +29,8 @@ export function createRedis(config: RedisConfig, options: RedisConnectOptions = 
     connectTimeout: options.connectTimeoutMs ?? 2000,
     maxRetriesPerRequest: options.forBullmq ? null : options.failFast ? 0 : 3,
     enableOfflineQueue: !options.failFast,
-    retryStrategy: (times) => Math.min(times * 200, 2000),
+    // Back soon after an outage (a failover takes seconds): at most 1 s between two attempts.
+    retryStrategy: (times) => Math.min(times * 100, 1000),
     // During a failover the sentinels may still name the old primary for a moment: try them again soon.
     sentinelRetryStrategy: (times) => Math.min(times * 100, 1000),
     // A primary demoted to a replica (a failover while it lived) answers writes with READONLY: reconnect, so the
