@@ -86,7 +86,11 @@ export async function diagnoseSentinels(config: RedisConfig, timeoutMs = 1000): 
     const reachable = answers.filter((a) => !a.error);
     if (reachable.length === 0) {
       const errors = answers.map((a) => `${a.address}: ${a.error}`).join('; ');
-      return `no sentinel of REDIS_SENTINELS=${list} answered (${errors})`;
+      const auth = answers.some((a) => /NOAUTH|WRONGPASS|invalid password/i.test(a.error ?? ''));
+      return (
+        `no sentinel of REDIS_SENTINELS=${list} answered (${errors})` +
+        (auth ? '; check REDIS_SENTINEL_PASSWORD' : '')
+      );
     }
     const names = [...new Set(reachable.flatMap((a) => a.monitored ?? []))];
     return (

@@ -17,6 +17,8 @@ export interface SentinelOptions {
   name?: string;
   /** requirepass of the primary and replica (the sentinels are told it with auth-pass). */
   password?: string;
+  /** requirepass of the sentinels themselves (and sentinel-pass, so they still talk to each other). */
+  sentinelPassword?: string;
   /** @defaultValue 1000 */
   downAfterMs?: number;
   /** @defaultValue 3000 */
@@ -72,6 +74,11 @@ function sentinelConfig(o: {
     `sentinel known-replica ${name} 127.0.0.1 ${o.replicaPort}`,
   ];
   if (o.options.password) lines.push(`sentinel auth-pass ${name} ${o.options.password}`);
+  if (o.options.sentinelPassword)
+    lines.push(
+      `requirepass ${o.options.sentinelPassword}`,
+      `sentinel sentinel-pass ${o.options.sentinelPassword}`,
+    );
   o.ports.forEach((p, i) => {
     if (i !== o.self) lines.push(`sentinel known-sentinel ${name} 127.0.0.1 ${p} ${o.ids[i]}`);
   });
@@ -116,7 +123,13 @@ export async function startSentinels(options: SentinelOptions = {}): Promise<Sen
     sentinels.push(child);
   }
   const client = (port: number): Redis => {
-    const r = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 1 });
+    const r = new Redis({
+      port,
+      host: '127.0.0.1',
+      password: options.sentinelPassword,
+      lazyConnect: true,
+      maxRetriesPerRequest: 1,
+    });
     r.on('error', () => {}); // a sentinel still starting: the checks below try again
     return r;
   };

@@ -80,16 +80,17 @@ describe('redis through sentinels', () => {
   let deployment: SentinelDeployment;
 
   before(async () => {
-    deployment = await startSentinels({ password: 'node-pass' });
+    deployment = await startSentinels({ password: 'node-pass', sentinelPassword: 'sentinel-pass' });
   });
   after(async () => {
     await deployment.stop();
   });
 
-  test('sentinel › the sentinels name the primary; password and database still come from REDIS_URL', async () => {
+  test('sentinel › the sentinels (with their own password) name the primary; password and database still come from REDIS_URL', async () => {
     // REDIS_URL's host and port point nowhere: only the sentinels can have found the primary.
     const url = `redis://:node-pass@127.0.0.1:${await freePort()}/2`;
-    const redis = await connectRedis(loadConfig({ REDIS_URL: url, ...deployment.env }));
+    const env = { REDIS_URL: url, ...deployment.env, REDIS_SENTINEL_PASSWORD: 'sentinel-pass' };
+    const redis = await connectRedis(loadConfig(env));
     await redis.set('via-sentinel', '1');
     const direct = new Redis({ port: deployment.primary.port, password: 'node-pass', db: 2 });
     assert.equal(await direct.get('via-sentinel'), '1');
@@ -98,11 +99,25 @@ describe('redis through sentinels', () => {
   });
 
   test('sentinel › a name the sentinels do not monitor is an error naming REDIS_SENTINEL_NAME', async () => {
-    const config = loadConfig({ ...deployment.env, REDIS_SENTINEL_NAME: 'no-such-primary' });
+    const config = loadConfig({
+      ...deployment.env,
+      REDIS_SENTINEL_PASSWORD: 'sentinel-pass',
+      REDIS_SENTINEL_NAME: 'no-such-primary',
+    });
     await assert.rejects(connectRedis(config, { connectTimeoutMs: 500 }), (err: Error) => {
       assert.ok(err instanceof UnavailableError);
       assert.match(err.message, /knows a primary named REDIS_SENTINEL_NAME=no-such-primary/);
       assert.match(err.message, new RegExp(`they monitor: ${deployment.name}`));
+      return true;
+    });
+  });
+
+  test('sentinel › a wrong sentinel password is an error naming REDIS_SENTINEL_PASSWORD', async () => {
+    const config = loadConfig({ ...deployment.env, REDIS_SENTINEL_PASSWORD: 'not-it' });
+    await assert.rejects(connectRedis(config, { connectTimeoutMs: 500 }), (err: Error) => {
+      assert.ok(err instanceof UnavailableError);
+      assert.match(err.message, /check REDIS_SENTINEL_PASSWORD/);
+      assert.ok(!err.message.includes('not-it'), 'the password is not printed');
       return true;
     });
   });
