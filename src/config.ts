@@ -207,7 +207,9 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     const parsed = spec.schema.safeParse(value);
     if (!parsed.success) {
       const why = parsed.error.issues.map((i) => i.message).join('; ');
-      throw new ConfigError(`${name}=${JSON.stringify(value)} is not allowed: ${why}`);
+      // A URL's password is never printed (REDIS_URL, DATABASE_URL): user:***@.
+      const shown = value?.replace(/^(\w+:\/\/[^:/@]*:)[^@/]*@/, '$1***@');
+      throw new ConfigError(`${name}=${JSON.stringify(shown)} is not allowed: ${why}`);
     }
     return parsed.data as z.output<(typeof ENV_VARIABLES)[N]['schema']>;
   };

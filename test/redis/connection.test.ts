@@ -30,8 +30,11 @@ describe('redis settings', () => {
         bad,
       );
     assert.throws(
-      () => loadConfig({ REDIS_URL: 'redis://host/not-a-number' }),
-      (err: Error) => err instanceof ConfigError && err.message.startsWith('REDIS_URL='),
+      () => loadConfig({ REDIS_URL: 'redis://user:hunter2@host/not-a-number' }),
+      (err: Error) =>
+        err instanceof ConfigError &&
+        err.message.startsWith('REDIS_URL="redis://user:***@host/not-a-number"') &&
+        !err.message.includes('hunter2'),
     );
   });
 });
