@@ -1,12 +1,18 @@
-// Scheduler and worker through a Sentinel failover: three DAGs ticking every 400 ms (one with a 0.8 s task, so a
-// run is in flight when the primary is killed). Asserted: ticks and runs resume on the new primary for every
+// Scheduler and worker through a Sentinel failover: the pipeline's three DAGs (stand-in stages) ticking every
+// 400 ms, the cache refresh taking 0.8 s so a run is in flight when the primary is killed. Asserted: ticks and runs resume on the new primary for every
 // DAG; every run ends (success after a retry, or failed; none stays queued/running); no tick makes two runs.
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
-import type { DagDefinition } from '../../src/orchestration/dag.js';
+import {
+  CACHE_DAG,
+  INCREMENTAL_DAG,
+  pipelineDags,
+  TRAINING_DAG,
+  type PipelineStages,
+} from '../../src/orchestration/pipeline-dags.js';
 import { openPipelineRuntime } from '../../src/orchestration/pipeline-runtime.js';
 import type { RunRow } from '../../src/orchestration/run-store.js';
 import type { OrchestrationRuntime } from '../../src/orchestration/runtime.js';
@@ -21,27 +27,19 @@ import { FAST_SETTINGS, runsOf, waitFor } from '../orchestration/harness.js';
 
 const EVERY_MS = 400;
 
-/** A DAG of one task that "works" for `workMs` (simulated work inside the task, not a wait in the test). */
-function dag(id: string, workMs: number): DagDefinition {
-  return {
-    id,
-    schedule: { everyMs: EVERY_MS },
-    tasks: [
-      {
-        id: 'work',
-        retries: 2,
-        retryDelayMs: 200,
-        timeoutMs: 10_000,
-        run: async (ctx) => {
-          await delay(workMs, undefined, { signal: ctx.signal });
-          return { workedMs: workMs };
-        },
-      },
-    ],
-  };
-}
+/** Simulated work inside a stage (not a wait in the test), cut short when the task is aborted. */
+const work = (ms: number, signal: AbortSignal) => delay(ms, undefined, { signal });
 
-const DAGS = [dag('fo_fast_a', 20), dag('fo_fast_b', 20), dag('fo_long', 800)];
+/** The real three DAGs with stand-in stages: the cache refresh "works" 0.8 s, so one is in flight at the kill. */
+const stages: PipelineStages = {
+  incremental: async (ctx) => (await work(20, ctx.signal), { newDataKey: null, summary: {} }),
+  train: async (ctx) => (await work(20, ctx.signal), { newVersion: null, summary: {} }),
+  refreshCache: async (ctx) => (await work(800, ctx.signal), { summary: {} }),
+};
+const every = { everyMs: EVERY_MS };
+const DAGS = pipelineDags(stages, {
+  schedules: { [INCREMENTAL_DAG]: every, [TRAINING_DAG]: every, [CACHE_DAG]: every },
+});
 const ended = (r: RunRow): boolean => r.state !== 'queued' && r.state !== 'running';
 
 describe('redis failover (Sentinel): DAGs', () => {
@@ -85,8 +83,8 @@ describe('redis failover (Sentinel): DAGs', () => {
       (await runsOf(db, dagId)).filter((r) => r.state === 'success' && r.planned_at.getTime() > since).length;
     for (const d of DAGS)
       await waitFor(`two successful runs of ${d.id}`, async () => (await successes(d.id, 0)) >= 2, 15_000);
-    await waitFor('a run of fo_long in flight', async () =>
-      (await runsOf(db, 'fo_long')).some((r) => r.state === 'running'),
+    await waitFor('a cache refresh run in flight', async () =>
+      (await runsOf(db, CACHE_DAG)).some((r) => r.state === 'running'),
     );
 
     const switched = await deployment.listenForSwitch();
