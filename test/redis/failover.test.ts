@@ -4,6 +4,8 @@
 // Asserted: prediction reads never fail (the model answers meanwhile, the cache again afterwards, with the
 // newer model's version); the pipeline process repairs the cache and the tracking keys on the new primary;
 // /readyz, /metrics and `orderflow status` name the new primary and the failover.
+// REDIS_URL points at a port nothing listens on, so every connection (stages, cache, queues, the API and its
+// subscription) can only work through the sentinels.
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
