@@ -7,7 +7,7 @@ import type { Config } from './config.js';
 import { LuaScript } from './cache/script.js';
 import { RECORD_PRIMARY_SCRIPT } from './lua/record-primary.js';
 import { redisKey, type Redis } from './redis.js';
-import { redactedRedisUrl, usesSentinels, type RedisConfig } from './redis-options.js';
+import { usesSentinels, type RedisConfig } from './redis-options.js';
 
 const recordScript = new LuaScript(RECORD_PRIMARY_SCRIPT);
 
@@ -22,7 +22,7 @@ export interface FailoverRecord {
 
 export interface RedisTopology {
   mode: 'direct' | 'sentinel';
-  /** host:port of the primary this process is connected to (direct: REDIS_URL without its password). */
+  /** host:port of the primary this process is connected to (direct: REDIS_URL's). */
   primary: string;
   /** Replicas connected to the primary now (INFO replication). */
   replicas: number;
@@ -64,9 +64,8 @@ export async function readTopology(redis: Redis, config: TopologyConfig): Promis
     record.failover_at && record.previous && record.address
       ? { at: record.failover_at, from: record.previous, to: record.address }
       : null;
-  const primary = sentinel
-    ? (connectedAddress(redis) ?? 'unknown')
-    : new URL(redactedRedisUrl(config.redisUrl)).host;
+  const url = new URL(config.redisUrl);
+  const primary = sentinel ? (connectedAddress(redis) ?? 'unknown') : `${url.hostname}:${url.port || 6379}`;
   return { mode: sentinel ? 'sentinel' : 'direct', primary, replicas, lastFailover };
 }
 

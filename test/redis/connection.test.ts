@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import { loadConfig } from '../../src/config.js';
 import { ConfigError, UnavailableError } from '../../src/errors.js';
 import { connectRedis } from '../../src/redis.js';
+import { readTopology } from '../../src/redis-topology.js';
 import { freePort, startRedis, type RedisServer } from '../helpers/redis.js';
 import { startSentinels, type SentinelDeployment } from '../helpers/sentinel.js';
 
@@ -52,11 +53,16 @@ describe('redis connections', () => {
     await server.stop();
   });
 
-  test('connection › a password in REDIS_URL authenticates; a wrong one fails without printing it', async () => {
-    const redis = await connectRedis(
-      loadConfig({ REDIS_URL: `redis://:default-secret@127.0.0.1:${server.port}` }),
-    );
+  test('connection › a password in REDIS_URL authenticates (the primary is its host); a wrong one fails without printing it', async () => {
+    const config = loadConfig({ REDIS_URL: `redis://:default-secret@127.0.0.1:${server.port}` });
+    const redis = await connectRedis(config);
     assert.equal(await redis.ping(), 'PONG');
+    assert.deepEqual(await readTopology(redis, config), {
+      mode: 'direct',
+      primary: `127.0.0.1:${server.port}`,
+      replicas: 0,
+      lastFailover: null,
+    });
     redis.disconnect();
     await assert.rejects(
       connectRedis(loadConfig({ REDIS_URL: `redis://:wrong-pass@127.0.0.1:${server.port}` })),
