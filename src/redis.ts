@@ -52,6 +52,7 @@ export async function connectRedis(config: RedisConfig, options: RedisConnectOpt
   // In Sentinel mode ioredis keeps asking the sentinels until one names a primary: bound the first attempt.
   const limitMs = usesSentinels(config) ? Math.max(options.connectTimeoutMs ?? 2000, 1000) : undefined;
   let timer: NodeJS.Timeout | undefined;
+  let onError: ((err: Error) => void) | undefined;
   try {
     const ready = (async () => {
       await redis.connect();
@@ -65,9 +66,10 @@ export async function connectRedis(config: RedisConfig, options: RedisConnectOpt
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new Error(`no primary within ${limitMs} ms`)), limitMs);
           // One full round over the sentinels without a primary: no need to wait for the time limit.
-          redis.on('error', (err: Error) => {
+          onError = (err) => {
             if (err.message.startsWith('All sentinels are unreachable')) reject(err);
-          });
+          };
+          redis.on('error', onError);
         }),
       ]);
     }
@@ -84,5 +86,6 @@ export async function connectRedis(config: RedisConfig, options: RedisConnectOpt
     throw new UnavailableError(`cannot reach Redis ${where}: ${why}; ${hint}`, { cause: err });
   } finally {
     clearTimeout(timer);
+    if (onError) redis.off('error', onError);
   }
 }

@@ -119,7 +119,12 @@ export function registerCacheCommands(program: Command, context: ContextFactory)
         ctx.out(
           `refreshed: ${result.count} predictions of ${result.modelVersion} in ${ms(result.durationMs)}` +
             (result.previousVersion ? ` (was ${result.previousVersion})` : '') +
-            (result.staleKeysDeleted ? `; ${result.staleKeysDeleted} stale keys removed` : ''),
+            (result.staleKeysDeleted ? `; ${result.staleKeysDeleted} stale keys removed` : '') +
+            (result.replicasAcknowledged === null
+              ? ''
+              : result.replicasAcknowledged > 0
+                ? '; a replica acknowledged it'
+                : '; WARNING: no replica acknowledged it in time'),
         );
       if (result.status === 'no-model') process.exitCode = 1;
     });
