@@ -1,8 +1,9 @@
 // Which Redis is the primary and when the last failover happened, for `orderflow status`, /readyz and /metrics.
 // Sentinels do not keep a failover's time, so orderflow records it itself: every process that connects (or
 // reconnects) in Sentinel mode compares the primary it reached with the one recorded in Redis
-// (`orderflow:redis:primary`); a different one is a failover, recorded once (one script: the first process to
-// see it writes it, the others find it already there). The record replicates with everything else.
+// (`orderflow:redis:primary`, by run_id and address); another server at another address is a failover,
+// recorded once (one script: the first process to see it writes it, the others find it already there). The
+// record replicates with everything else.
 import type { Config } from './config.js';
 import { LuaScript } from './cache/script.js';
 import { RECORD_PRIMARY_SCRIPT } from './lua/record-primary.js';
@@ -52,7 +53,8 @@ export async function recordPrimary(
 ): Promise<boolean> {
   const address = connectedAddress(redis);
   if (!usesSentinels(config) || !address) return false;
-  return (await recordScript.run(redis, [primaryKey(config)], [address, now.toISOString()])) === 1;
+  const runId = /^run_id:(\w+)/m.exec(await redis.info('server'))?.[1] ?? '';
+  return (await recordScript.run(redis, [primaryKey(config)], [address, runId, now.toISOString()])) === 1;
 }
 
 export async function readTopology(redis: Redis, config: TopologyConfig): Promise<RedisTopology> {
