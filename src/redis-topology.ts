@@ -25,8 +25,8 @@ export interface RedisTopology {
   mode: 'direct' | 'sentinel';
   /** host:port of the primary this process is connected to (direct: REDIS_URL's). */
   primary: string;
-  /** Replicas connected to the primary now (INFO replication). */
-  replicas: number;
+  /** Replicas connected to the primary now (INFO replication); null when the ACL refuses INFO. */
+  replicas: number | null;
   lastFailover: FailoverRecord | null;
 }
 
@@ -53,15 +53,21 @@ export async function recordPrimary(
 ): Promise<boolean> {
   const address = connectedAddress(redis);
   if (!usesSentinels(config) || !address) return false;
-  const runId = /^run_id:(\w+)/m.exec(await redis.info('server'))?.[1] ?? '';
+  // INFO is refused to ACL users without @dangerous: then the address alone identifies the primary.
+  const info = await redis.info('server').catch(() => '');
+  const runId = /^run_id:(\w+)/m.exec(info)?.[1] ?? '';
   return (await recordScript.run(redis, [primaryKey(config)], [address, runId, now.toISOString()])) === 1;
 }
 
 export async function readTopology(redis: Redis, config: TopologyConfig): Promise<RedisTopology> {
   const sentinel = usesSentinels(config);
   if (sentinel) await recordPrimary(redis, config);
-  const [record, info] = await Promise.all([redis.hgetall(primaryKey(config)), redis.info('replication')]);
-  const replicas = Number(/^connected_slaves:(\d+)/m.exec(info)?.[1] ?? 0);
+  const [record, info] = await Promise.all([
+    redis.hgetall(primaryKey(config)),
+    redis.info('replication').catch(() => undefined), // refused by the ACL: replicas unknown
+  ]);
+  const connected = info === undefined ? undefined : /^connected_slaves:(\d+)/m.exec(info)?.[1];
+  const replicas = connected === undefined ? null : Number(connected);
   const lastFailover =
     record.failover_at && record.previous && record.address
       ? { at: record.failover_at, from: record.previous, to: record.address }
@@ -89,12 +95,14 @@ export function watchPrimary(
   const onReady = (): void => {
     const again = readyBefore;
     readyBefore = true;
-    recordPrimary(redis, config)
-      .then(async (failover) => {
-        // A first connection that finds an unrecorded failover (this process started during it) counts too.
-        if (again || failover) await handlers.onReconnect?.(failover);
-      })
-      .catch(handlers.onError);
+    (async () => {
+      const failover = await recordPrimary(redis, config).catch((err: unknown) => {
+        handlers.onError(err); // the repairs below still run on a reconnect
+        return false;
+      });
+      // A first connection that finds an unrecorded failover (this process started during it) counts too.
+      if (again || failover) await handlers.onReconnect?.(failover);
+    })().catch(handlers.onError);
   };
   redis.on('ready', onReady);
   return { close: () => void redis.off('ready', onReady) };

@@ -21,7 +21,7 @@ export function registerRedisMetrics(
       const t = await topology().catch(() => undefined);
       if (!t) return; // Redis unreachable: no primary to report (/readyz says why)
       primary.set({ address: t.primary, mode: t.mode }, 1);
-      replicas.set(t.replicas);
+      if (t.replicas !== null) replicas.set(t.replicas);
       if (t.lastFailover) lastFailover.set(Date.parse(t.lastFailover.at) / 1000);
     },
   });

@@ -96,10 +96,17 @@ export class RedisPredictionCache implements PredictionCache {
 
   /**
    * WAIT 1 <timeout> when the primary has a replica connected (WAIT with none would always sit out the whole
-   * timeout); the replicas that acknowledged, or null without one. Never fails the refresh: 0 on a timeout.
+   * timeout); the replicas that acknowledged (0 on a timeout), or null without one. A user whose ACL refuses
+   * ROLE (an @admin command) gets no wait, as without a replica: the refresh itself is already written.
    */
   private async waitForReplica(): Promise<number | null> {
-    const role = (await this.redis.call('ROLE')) as [string, number, unknown[]?];
+    let role: [string, number, unknown[]?];
+    try {
+      role = (await this.redis.call('ROLE')) as [string, number, unknown[]?];
+    } catch (err) {
+      if (err instanceof Error && err.message.startsWith('NOPERM')) return null;
+      throw err;
+    }
     if (role[0] !== 'master' || (role[2]?.length ?? 0) === 0) return null;
     return (await this.redis.call('WAIT', 1, this.replicaAckTimeoutMs)) as number;
   }

@@ -13,7 +13,7 @@ function describeTopology(t: RedisTopology): string {
     : t.mode === 'sentinel'
       ? 'no failover recorded'
       : 'no sentinels (REDIS_SENTINELS unset)';
-  return `redis primary: ${t.primary} (${t.mode}, ${t.replicas} replica(s) connected); ${failover}`;
+  return `redis primary: ${t.primary} (${t.mode}, ${t.replicas ?? '?'} replica(s) connected); ${failover}`;
 }
 
 function describe(result: IncrementalResult): string {

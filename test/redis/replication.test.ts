@@ -52,7 +52,7 @@ describe('replication and repair', () => {
     await dir.remove();
   });
 
-  test('WAIT › no replica: nothing to wait for (null); a replica: 1 acknowledgement; a stopped one: 0 after the bound', async () => {
+  test('WAIT › no replica: nothing to wait for (null); a replica: 1 acknowledgement; a stopped one: 0 after the bound; ROLE refused: no wait', async () => {
     await writeTestModel(config.paths.modelsDir, 'v1', CATEGORIES, 1);
     const alone = await refreshCache({ config, logger, redis });
     assert.deepEqual([alone.status, alone.replicasAcknowledged], ['refreshed', null]);
@@ -79,6 +79,28 @@ describe('replication and repair', () => {
         assert.equal(await redis.hget('orderflow:cache:meta', 'model_version'), 'v3', 'still written');
       } finally {
         process.kill(replica.pid!, 'SIGCONT');
+      }
+
+      // A user the ACL refuses ROLE (@admin) still refreshes, only without the wait.
+      await redis.call(
+        'ACL',
+        'SETUSER',
+        'limited',
+        'on',
+        '>pw',
+        '~*',
+        '&*',
+        '+@all',
+        '-@admin',
+        '-@dangerous',
+      );
+      const limited = await connectRedis({ redisUrl: `redis://limited:pw@127.0.0.1:${primary.port}` });
+      try {
+        await writeTestModel(config.paths.modelsDir, 'v3b', CATEGORIES, 5);
+        const plain = await refreshCache({ config, logger, redis: limited });
+        assert.deepEqual([plain.status, plain.replicasAcknowledged], ['refreshed', null]);
+      } finally {
+        limited.disconnect();
       }
     } finally {
       probe.disconnect();
