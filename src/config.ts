@@ -19,6 +19,33 @@ const durationSchema = z
     return Math.round(Number(amount) * (unit === 'ms' ? 1 : unit === 's' ? 1000 : 60_000));
   });
 
+function validRedisUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.hostname !== '' && /^(\/\d*)?$/.test(url.pathname) && url.search === '' && url.hash === '';
+  } catch {
+    return false;
+  }
+}
+
+/** `host:port,host:port,…` (IPv6 hosts in brackets) → a list of addresses, each port 1–65535. */
+const sentinelListSchema = z.string().transform((value, ctx): RedisAddress[] => {
+  const out: RedisAddress[] = [];
+  for (const item of value.split(',').map((s) => s.trim())) {
+    const match = /^(\[[0-9a-fA-F:.]+\]|[^\s:/@[\]]+):(\d{1,5})$/.exec(item);
+    const port = match ? Number(match[2]) : 0;
+    if (!match || port < 1 || port > 65535) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: `"${item}" is not host:port (a comma-separated list)`,
+      });
+      return z.NEVER;
+    }
+    out.push({ host: match[1].replace(/^\[|\]$/g, ''), port });
+  }
+  return out;
+});
+
 /** Every environment variable orderflow reads, with its schema, default and meaning (the README table). */
 export const ENV_VARIABLES = {
   DATA_DIR: {
@@ -27,9 +54,32 @@ export const ENV_VARIABLES = {
     doc: 'Root folder of all data, models and the embedded metadata store.',
   },
   REDIS_URL: {
-    schema: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL'),
+    schema: z
+      .string()
+      .regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL')
+      .refine(validRedisUrl, 'redis[s]://[user:password@]host[:port][/database number]'),
     default: 'redis://127.0.0.1:6379',
     doc: 'Redis for tracking keys, the prediction cache and the job queues.',
+  },
+  REDIS_SENTINELS: {
+    schema: sentinelListSchema.optional(),
+    default: undefined,
+    doc: 'Sentinels (host:port,host:port,…) that name the Redis primary; REDIS_URL then only gives the password, database and TLS.',
+  },
+  REDIS_SENTINEL_NAME: {
+    schema: z.string().min(1).optional(),
+    default: undefined,
+    doc: 'Name of the primary the sentinels monitor (required with REDIS_SENTINELS).',
+  },
+  REDIS_SENTINEL_PASSWORD: {
+    schema: z.string().min(1).optional(),
+    default: undefined,
+    doc: "Password of the sentinels themselves (their requirepass), if any; the data nodes' password goes in REDIS_URL.",
+  },
+  REDIS_SENTINEL_TLS: {
+    schema: boolSchema,
+    default: 'false',
+    doc: 'Talk to the sentinels over TLS.',
   },
   REDIS_KEY_PREFIX: {
     schema: z.string(),
@@ -137,9 +187,20 @@ export const ENV_VARIABLES = {
 
 type EnvName = keyof typeof ENV_VARIABLES;
 
+export interface RedisAddress {
+  host: string;
+  port: number;
+}
+
 export interface Config {
   dataDir: string;
   redisUrl: string;
+  /** REDIS_SENTINELS; empty = connect to REDIS_URL's host directly. */
+  redisSentinels: RedisAddress[];
+  /** REDIS_SENTINEL_NAME; set whenever redisSentinels is not empty. */
+  redisSentinelName: string | undefined;
+  redisSentinelPassword: string | undefined;
+  redisSentinelTls: boolean;
   redisKeyPrefix: string;
   databaseUrl: string | undefined;
   port: number;
@@ -242,9 +303,20 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
   const paths = dataPaths(dataDir);
   // A directory landing area is where every local writer and reader of arrivals looks.
   if (!landing.startsWith('s3://')) paths.incrementalRawDir = landing;
+
+  const redisSentinels = (read('REDIS_SENTINELS') as RedisAddress[] | undefined) ?? [];
+  const redisSentinelName = read('REDIS_SENTINEL_NAME') as string | undefined;
+  if (redisSentinels.length > 0 && !redisSentinelName)
+    throw new ConfigError(
+      'REDIS_SENTINEL_NAME is required with REDIS_SENTINELS: the name of the primary they monitor',
+    );
   return {
     dataDir: path.resolve(dataDir),
     redisUrl: read('REDIS_URL') as string,
+    redisSentinels,
+    redisSentinelName,
+    redisSentinelPassword: read('REDIS_SENTINEL_PASSWORD') as string | undefined,
+    redisSentinelTls: read('REDIS_SENTINEL_TLS') as boolean,
     redisKeyPrefix: read('REDIS_KEY_PREFIX') as string,
     databaseUrl: read('DATABASE_URL') as string | undefined,
     port: read('PORT') as number,

@@ -4,6 +4,7 @@
 import type { WaitingFile } from '../processing/file-changes.js';
 import type { SkippedFile } from '../processing/ledger.js';
 import type { Metrics } from '../ml/metrics.js';
+import type { RedisTopology } from '../redis-topology.js';
 
 /** One answered prediction cell. */
 export interface PredictionAnswer {
@@ -212,6 +213,8 @@ export interface HealthChecks {
   /** Each resolves when the service answers, rejects otherwise. */
   redis(): Promise<void>;
   store(): Promise<void>;
+  /** Which Redis is primary and the last failover, for /readyz and /metrics. @defaultValue not reported */
+  redisTopology?(): Promise<RedisTopology>;
 }
 
 /** Admin credentials and sessions (auth.ts implements it on the metadata store). */

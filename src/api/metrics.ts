@@ -3,7 +3,8 @@
 // scrape time, so they are right even when the scheduler runs in another process. One Registry per app: several
 // apps in one process (tests) do not share counters.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { DagService, IngestionService } from './deps.js';
+import type { DagService, HealthChecks, IngestionService } from './deps.js';
+import { registerRedisMetrics } from './redis-metrics.js';
 
 export class ApiMetrics {
   readonly registry = new Registry();
@@ -12,12 +13,13 @@ export class ApiMetrics {
   readonly cacheMisses: Counter;
 
   constructor(
-    sources: { dags: DagService; ingestion: IngestionService },
+    sources: { dags: DagService; ingestion: IngestionService; health?: HealthChecks },
     options: { processMetrics?: boolean } = {},
   ) {
     const registers = [this.registry];
     if (options.processMetrics ?? true)
       collectDefaultMetrics({ register: this.registry, prefix: 'orderflow_' });
+    registerRedisMetrics(this.registry, sources.health?.redisTopology?.bind(sources.health));
     this.predictionLatency = new Histogram({
       name: 'orderflow_prediction_latency_seconds',
       help: 'Time to answer one prediction cell, by source (cache or model).',

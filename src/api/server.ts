@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { connectRedis, redisKey, type Redis } from '../redis.js';
+import { readTopology } from '../redis-topology.js';
 import type { Db } from '../store/db.js';
 import { openStore } from '../store/open.js';
 import { createApp, type AppOptions } from './app.js';
@@ -120,6 +121,7 @@ export async function startServer(
       aggregates: new CsvAggregateSource(config.paths),
       health: {
         redis: async () => void (await redis.ping()),
+        redisTopology: () => readTopology(redis, config),
         store: async () => void (await store.query('SELECT 1')),
       },
       auth: new DbAuthStore(db),

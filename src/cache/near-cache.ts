@@ -1,7 +1,7 @@
 // The API's in-memory tier in front of the Redis prediction cache. A value the lookup script returned for model
 // version V is V's prediction for that cell and never changes, so serving it again from memory is correct; what
-// can change is whether Redis still holds it. Every replace and clear publishes on the cache's event channel in
-// the same transaction (redis-cache.ts), and this tier forgets everything when such a message arrives or while
+// can change is whether Redis still holds it. Every replace and clear publishes on the cache's event channel
+// (redis-cache.ts), and this tier forgets everything when such a message arrives or while
 // its subscription is down. A change nobody announces (FLUSHALL, a key deleted by hand) is seen within `ttlMs`.
 // Hits served here are added to the Redis hit counter every second, so `cache stats` still counts every lookup.
 //
@@ -10,7 +10,7 @@
 //   await near.close();                 // flushes the counted hits, drops the subscription
 import type { Redis } from '../redis.js';
 import type { RedisPredictionCache } from './redis-cache.js';
-import type { CacheEntries, CacheMeta, LookupResult, PredictionCache } from './types.js';
+import type { CacheEntries, CacheMeta, LookupResult, PredictionCache, ReplaceResult } from './types.js';
 
 export interface NearCacheOptions {
   /** How long a value read from Redis is served from memory. */
@@ -148,7 +148,7 @@ export class NearCache implements PredictionCache {
     this.subscriber.disconnect();
   }
 
-  async replace(entries: CacheEntries): Promise<{ staleKeysDeleted: number }> {
+  async replace(entries: CacheEntries): Promise<ReplaceResult> {
     this.invalidate();
     return this.inner.replace(entries);
   }

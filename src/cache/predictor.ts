@@ -16,7 +16,7 @@ import type { Logger } from '../log.js';
 import type { CellPrediction } from '../ml/cell.js';
 import type { LoadedModel } from '../ml/predictor.js';
 import { DAYS, HOURS } from '../ml/rows.js';
-import { connectRedis, createRedis, type Redis } from '../redis.js';
+import { connectRedis, createRedis, type Redis, type RedisConfig } from '../redis.js';
 import { cacheKeys, type CacheKeys } from './keys.js';
 import { ModelSource } from './model-source.js';
 import { NearCache } from './near-cache.js';
@@ -56,7 +56,7 @@ export interface LookupEvent {
 }
 
 export interface PredictorOptions {
-  config: Pick<Config, 'redisUrl' | 'redisKeyPrefix' | 'paths'>;
+  config: RedisConfig & Pick<Config, 'redisKeyPrefix' | 'paths'>;
   logger?: Logger;
   /** A connection to use (not closed by close()); by default the predictor opens its own fail-fast one. */
   redis?: Redis;

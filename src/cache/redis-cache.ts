@@ -1,5 +1,7 @@
 // PredictionCache on Redis. The refresh is one MULTI/EXEC (stale DEL + MSET + meta), guarded by WATCH on the meta
 // hash so that the registry of cached categories read before the transaction is still the one being replaced.
+// Where the primary has a replica, the refresh then waits (WAIT 1, bounded) until one acknowledged it, and only
+// then announces the new version on the events channel (docs/design-notes.md §3 says what this guarantees).
 // Lookups are one Lua script (values + meta version + hit/miss counters in a single atomic round trip).
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config.js';
@@ -10,11 +12,14 @@ import { LOOKUP_SCRIPT } from './lua/lookup.js';
 import { RELEASE_LOCK_SCRIPT } from './lua/release-lock.js';
 import { SET_DURATION_SCRIPT } from './lua/set-duration.js';
 import { LuaScript } from './script.js';
-import type { CacheEntries, CacheMeta, LookupResult, PredictionCache } from './types.js';
+import type { CacheEntries, CacheMeta, LookupResult, PredictionCache, ReplaceResult } from './types.js';
 
 const lookupScript = new LuaScript(LOOKUP_SCRIPT);
 const releaseScript = new LuaScript(RELEASE_LOCK_SCRIPT);
 const setDurationScript = new LuaScript(SET_DURATION_SCRIPT);
+
+/** How long a refresh waits for a replica to acknowledge it before announcing it anyway. */
+const REPLICA_ACK_TIMEOUT_MS = 2000;
 
 /** Attempts of a WATCHed transaction before giving up (another writer kept changing the meta hash). */
 const WATCH_ATTEMPTS = 5;
@@ -43,6 +48,8 @@ export class RedisPredictionCache implements PredictionCache {
   constructor(
     private readonly redis: Redis,
     config: Pick<Config, 'redisKeyPrefix'>,
+    /** Bound of the wait for a replica's acknowledgement after a refresh. @defaultValue 2000 */
+    private readonly replicaAckTimeoutMs = REPLICA_ACK_TIMEOUT_MS,
   ) {
     this.keys = cacheKeys(config);
   }
@@ -51,7 +58,7 @@ export class RedisPredictionCache implements PredictionCache {
     return parseMeta(await this.redis.hgetall(this.keys.meta));
   }
 
-  async replace(entries: CacheEntries): Promise<{ staleKeysDeleted: number }> {
+  async replace(entries: CacheEntries): Promise<ReplaceResult> {
     const writeStarted = performance.now();
     const { meta, keys, values } = entries;
     const pairs: string[] = new Array<string>(keys.length * 2);
@@ -74,13 +81,34 @@ export class RedisPredictionCache implements PredictionCache {
       );
       if (stale.length > 0) tx.del(stale);
       tx.mset(pairs).del(this.keys.meta).hset(this.keys.meta, fields);
-      tx.publish(this.keys.events, JSON.stringify({ event: 'replace', modelVersion: meta.modelVersion }));
       return { staleKeysDeleted: stale.length };
     });
+    const replicasAcknowledged = await this.waitForReplica();
+    await this.redis.publish(
+      this.keys.events,
+      JSON.stringify({ event: 'replace', modelVersion: meta.modelVersion }),
+    );
     // The meta hash of the transaction carries the time until the write; the full time follows once acknowledged.
     const total = Math.round(meta.durationMs + performance.now() - writeStarted);
     await setDurationScript.run(this.redis, [this.keys.meta], [meta.modelVersion, meta.generatedAt, total]);
-    return out;
+    return { ...out, replicasAcknowledged };
+  }
+
+  /**
+   * WAIT 1 <timeout> when the primary has a replica connected (WAIT with none would always sit out the whole
+   * timeout); the replicas that acknowledged (0 on a timeout), or null without one. A user whose ACL refuses
+   * ROLE (an @admin command) gets no wait, as without a replica: the refresh itself is already written.
+   */
+  private async waitForReplica(): Promise<number | null> {
+    let role: [string, number, unknown[]?];
+    try {
+      role = (await this.redis.call('ROLE')) as [string, number, unknown[]?];
+    } catch (err) {
+      if (err instanceof Error && err.message.startsWith('NOPERM')) return null;
+      throw err;
+    }
+    if (role[0] !== 'master' || (role[2]?.length ?? 0) === 0) return null;
+    return (await this.redis.call('WAIT', 1, this.replicaAckTimeoutMs)) as number;
   }
 
   async lookup(cellKeys: readonly string[], expectedVersion: string): Promise<LookupResult> {

@@ -55,6 +55,8 @@ export interface RefreshResult {
   staleKeysDeleted: number;
   /** Wall time of this call: loading, predicting every cell and the write. */
   durationMs: number;
+  /** Replicas that acknowledged the write before it was announced; null: no replica connected, or no write. */
+  replicasAcknowledged: number | null;
 }
 
 async function currentModel(deps: RefreshDeps): Promise<LoadedModel | null> {
@@ -81,13 +83,19 @@ export async function refreshCache(deps: RefreshDeps, options: RefreshOptions = 
   const keys = cacheKeys(deps.config);
   const before = await cache.readMeta();
   let version: string | null = null;
-  const result = (status: RefreshResult['status'], count: number, stale = 0): RefreshResult => ({
+  const result = (
+    status: RefreshResult['status'],
+    count: number,
+    stale = 0,
+    replicasAcknowledged: number | null = null,
+  ): RefreshResult => ({
     status,
     modelVersion: status === 'no-model' ? null : version,
     previousVersion: before?.modelVersion ?? null,
     count,
     staleKeysDeleted: stale,
     durationMs: performance.now() - started,
+    replicasAcknowledged,
   });
   // The regular (scheduled) call usually finds nothing to do: decide from the small pointer file before
   // parsing a model artifact.
@@ -109,7 +117,7 @@ export async function refreshCache(deps: RefreshDeps, options: RefreshOptions = 
     if (!options.force && now?.modelVersion === model.version) return result('unchanged', now.count);
     const values = model.predictGrid();
     const cellKeys = cellKeysOf(keys, model.categories);
-    const { staleKeysDeleted } = await cache.replace({
+    const { staleKeysDeleted, replicasAcknowledged } = await cache.replace({
       keys: cellKeys,
       values,
       meta: {
@@ -120,13 +128,19 @@ export async function refreshCache(deps: RefreshDeps, options: RefreshOptions = 
         durationMs: performance.now() - started,
       },
     });
-    const out = result('refreshed', cellKeys.length, staleKeysDeleted);
+    const out = result('refreshed', cellKeys.length, staleKeysDeleted, replicasAcknowledged);
+    if (replicasAcknowledged === 0)
+      deps.logger?.warn(
+        { modelVersion: out.modelVersion },
+        'no Redis replica acknowledged the cache refresh in time: a failover now may serve the previous version until the next refresh',
+      );
     deps.logger?.info(
       {
         modelVersion: out.modelVersion,
         previousVersion: out.previousVersion,
         count: out.count,
         ms: out.durationMs,
+        replicasAcknowledged,
       },
       'prediction cache refreshed',
     );

@@ -33,13 +33,24 @@ export interface CacheEntries {
   values: Float64Array | number[];
 }
 
+export interface ReplaceResult {
+  /** Keys of categories the new model no longer has, deleted in the same step. */
+  staleKeysDeleted: number;
+  /**
+   * Replicas that acknowledged the write (WAIT) before it was announced on the events channel; null when the
+   * primary had no replica connected (nothing to wait for).
+   */
+  replicasAcknowledged: number | null;
+}
+
 export interface PredictionCache {
   readMeta(): Promise<CacheMeta | null>;
   /**
    * Replaces the whole cache in one atomic step: keys of categories no longer present are deleted, every key
-   * of `entries` and the meta hash are written. A concurrent reader sees the old version or the new one.
+   * of `entries` and the meta hash are written. A concurrent reader sees the old version or the new one. Where a
+   * replica is connected, waits (bounded) until one acknowledged the write before announcing it.
    */
-  replace(entries: CacheEntries): Promise<{ staleKeysDeleted: number }>;
+  replace(entries: CacheEntries): Promise<ReplaceResult>;
   /** Looks cells up and counts hits/misses in the same round trip. `expectedVersion` '' accepts any version. */
   lookup(cellKeys: readonly string[], expectedVersion: string): Promise<LookupResult>;
   /** Reads cells without counting them (GET / MGET): for stats and checks. */

@@ -4,9 +4,9 @@ import type { Command } from 'commander';
 import type { CacheStats } from '../cache/stats.js';
 import { parseDay, parseHour } from '../ml/cell.js';
 import type { Redis } from '../redis.js';
+import { describeRedisTarget } from '../redis-options.js';
 import type { CommandContext } from './context.js';
 import type { ContextFactory } from './main.js';
-import { redactUrl } from '../ops/redact.js';
 
 // The stage (and ioredis with it) is imported when a command runs: CLI start-up stays short for the others.
 const stages = () => import('./cache-stages.js');
@@ -67,9 +67,7 @@ export async function predictCached(
     const answer = await predictor.predict(d, h, category);
     // Unreachable Redis gets one plain line naming REDIS_URL instead of the client's message.
     if (answer.miss_reason === 'unavailable') {
-      ctx.err(
-        `warning: Redis at REDIS_URL=${redactUrl(ctx.config.redisUrl)} is unreachable; answered from the model`,
-      );
+      ctx.err(`warning: Redis at ${describeRedisTarget(ctx.config)} is unreachable; answered from the model`);
     }
     ctx.out(
       json
@@ -121,7 +119,12 @@ export function registerCacheCommands(program: Command, context: ContextFactory)
         ctx.out(
           `refreshed: ${result.count} predictions of ${result.modelVersion} in ${ms(result.durationMs)}` +
             (result.previousVersion ? ` (was ${result.previousVersion})` : '') +
-            (result.staleKeysDeleted ? `; ${result.staleKeysDeleted} stale keys removed` : ''),
+            (result.staleKeysDeleted ? `; ${result.staleKeysDeleted} stale keys removed` : '') +
+            (result.replicasAcknowledged === null
+              ? ''
+              : result.replicasAcknowledged > 0
+                ? '; a replica acknowledged it'
+                : '; WARNING: no replica acknowledged it in time'),
         );
       if (result.status === 'no-model') process.exitCode = 1;
     });

@@ -7,6 +7,7 @@ import type { ContextFactory } from './main.js';
 import { parseDurationFlag } from './options.js';
 import type { IncrementalResult } from '../processing/incremental.js';
 import { SHUTDOWN_BUDGET_MS } from '../orchestration/signals.js';
+import type { RedisTopology } from '../redis-topology.js';
 
 function describeSkips(result: IncrementalResult): string {
   const notes = [
@@ -14,6 +15,15 @@ function describeSkips(result: IncrementalResult): string {
     ...result.waiting.map((f) => `\n  waiting: ${f.path}: ${f.reason}`),
   ];
   return notes.join('');
+}
+
+function describeTopology(t: RedisTopology): string {
+  const failover = t.lastFailover
+    ? `last failover ${t.lastFailover.at} (${t.lastFailover.from} → ${t.lastFailover.to})`
+    : t.mode === 'sentinel'
+      ? 'no failover recorded'
+      : 'no sentinels (REDIS_SENTINELS unset)';
+  return `redis primary: ${t.primary} (${t.mode}, ${t.replicas ?? '?'} replica(s) connected); ${failover}`;
 }
 
 function describe(result: IncrementalResult): string {
@@ -143,8 +153,10 @@ export function registerIncrementalCommands(program: Command, context: ContextFa
       await (
         await stages()
       ).withResources(ctx, {}, async ({ db, redis }) => {
-        const status = await (await stages()).ingestionStatus(ctx.config, db, redis);
-        if (opts.json) return ctx.out(JSON.stringify(status));
+        const { ingestionStatus, readTopology } = await stages();
+        const status = await ingestionStatus(ctx.config, db, redis);
+        const topology = redis ? await readTopology(redis, ctx.config).catch(() => null) : null;
+        if (opts.json) return ctx.out(JSON.stringify({ ...status, redisTopology: topology }));
         ctx.out(
           `committed batches: ${status.committedBatches.join(', ') || '(none)'} (${status.committedFiles} file(s), ledger generation ${status.generation})`,
         );
@@ -164,6 +176,7 @@ export function registerIncrementalCommands(program: Command, context: ContextFa
             ? `redis: unreachable (${r.error})`
             : `redis: processed_days = {${r.state!.processedDays.join(', ')}}, last_processed_day = ${r.state!.lastProcessedDay ?? '(unset)'} — ${r.agrees ? 'agrees with the ledger' : 'DISAGREES with the ledger (the next incremental run rebuilds it)'}`,
         );
+        if (topology) ctx.out(describeTopology(topology));
       });
     });
 }

@@ -5,3 +5,4 @@ export { simulateArrival } from '../processing/simulate.js';
 export { ingestionStatus } from '../processing/status.js';
 export { watchIncremental } from '../processing/watch.js';
 export { withResources } from './resources.js';
+export { readTopology } from '../redis-topology.js';

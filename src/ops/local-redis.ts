@@ -11,9 +11,9 @@ import type { Config } from '../config.js';
 import { UnavailableError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { connectRedis } from '../redis.js';
-import { redactUrl } from './redact.js';
 import { RedisAuthError } from './redis-failure.js';
 import { processAlive } from './temp-files.js';
+import { describeRedisTarget, usesSentinels } from '../redis-options.js';
 
 export interface RedisHandle {
   /** Whether orderflow started this server (and will stop it). */
@@ -121,9 +121,13 @@ export async function ensureRedis(config: Config, logger: Logger): Promise<Redis
   if (why instanceof RedisAuthError) throw why;
   const local = ['127.0.0.1', 'localhost', '::1', '[::1]'].includes(url.hostname);
   const binary = await onPath('redis-server');
+  if (usesSentinels(config)) {
+    // The sentinels decide where the primary is: starting a Redis of our own would not make them name it.
+    throw new UnavailableError(`nothing answers at ${describeRedisTarget(config)}: ${INSTALL_HINT}`);
+  }
   if (!local || !binary || url.password || url.protocol === 'rediss:') {
     throw new UnavailableError(
-      `nothing answers at REDIS_URL=${redactUrl(config.redisUrl)}` +
+      `nothing answers at ${describeRedisTarget(config)}` +
         (local
           ? binary
             ? ' (and it needs a password or TLS, so orderflow will not start its own)'

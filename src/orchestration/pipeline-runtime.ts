@@ -1,7 +1,10 @@
 // Opens everything a pipeline process needs, in order, and closes it in reverse: the metadata store, a Redis
 // connection for the stages, the three pipeline DAGs and the BullMQ queues. Used by the CLI and by `up`.
+// Each time the stages' connection reconnects (a Redis failover) the cache and tracking keys are checked on the
+// new primary (ops/failover-repair.ts).
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
+import { startFailoverRepair, type RepairResult } from '../ops/failover-repair.js';
 import { createRedis } from '../redis.js';
 import { openStore } from '../store/open.js';
 import { DagRegistry, type DagDefinition } from './dag.js';
@@ -14,6 +17,8 @@ export interface OpenPipelineOptions extends PipelineDagOptions {
   settings?: Partial<EngineSettings>;
   /** Other DAGs instead of the pipeline's (test entry scripts). */
   dags?: DagDefinition[];
+  /** Told the outcome of the checks after each Redis reconnect (tests, benchmarks). */
+  onRedisRepaired?: (result: Partial<RepairResult> & { failover: boolean }) => void;
 }
 
 /** A runtime whose close() also closes the store and the stages' Redis connection. */
@@ -24,6 +29,10 @@ export async function openPipelineRuntime(
 ): Promise<OrchestrationRuntime> {
   const db = await openStore(config, logger, { serve: options.serve ?? false });
   const redis = createRedis(config);
+  const repair = startFailoverRepair({ config, logger, db, redis }, options.onRedisRepaired);
+  // Connected now rather than at the first stage's command, so a failover before that is noticed too; while
+  // Redis is down the connection keeps retrying in the background and the stages report their own errors.
+  redis.connect().catch(() => {});
   try {
     const dags = options.dags ?? pipelineDags(pipelineStages({ config, db, redis }), options);
     const runtime = createRuntime({
@@ -39,11 +48,13 @@ export async function openPipelineRuntime(
       close: () =>
         (closing ??= (async () => {
           await runtime.close();
+          repair.close();
           redis.disconnect();
           await db.close();
         })()),
     };
   } catch (err) {
+    repair.close();
     redis.disconnect();
     await db.close();
     throw err;

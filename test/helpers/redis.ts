@@ -25,6 +25,8 @@ export interface RedisServer {
 export interface StartRedisOptions {
   /** Append-only file with `appendfsync always`, so restart() keeps every acknowledged write. @defaultValue false */
   aof?: boolean;
+  /** More redis-server arguments (e.g. `--replicaof`, `--requirepass`). */
+  args?: string[];
 }
 
 const REDIS_BIN = '/usr/bin/redis-server';
@@ -55,8 +57,8 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Sends PING over a raw socket; true when the server answers +PONG. */
-function ping(port: number): Promise<boolean> {
+/** Sends PING over a raw socket; true when the server answers (+PONG, or -NOAUTH). */
+export function ping(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ port, host: '127.0.0.1' });
     const done = (ok: boolean): void => {
@@ -66,16 +68,22 @@ function ping(port: number): Promise<boolean> {
     socket.setTimeout(500, () => done(false));
     socket.on('error', () => done(false));
     socket.on('connect', () => socket.write('PING\r\n'));
-    socket.on('data', (data) => done(data.toString().startsWith('+PONG')));
+    // A server with a password answers -NOAUTH: it is up all the same.
+    socket.on('data', (data) => done(/^(\+PONG|-NOAUTH)/.test(data.toString())));
   });
 }
 
-function waitExit(child: ChildProcess): Promise<void> {
+export function waitExit(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
-function spawnRedis(port: number, dir: string, aof: boolean): { child: ChildProcess; output: () => string } {
+function spawnRedis(
+  port: number,
+  dir: string,
+  aof: boolean,
+  extra: string[],
+): { child: ChildProcess; output: () => string } {
   const args = [
     '--port',
     String(port),
@@ -90,6 +98,7 @@ function spawnRedis(port: number, dir: string, aof: boolean): { child: ChildProc
   ];
   args.push('--appendonly', aof ? 'yes' : 'no');
   if (aof) args.push('--appendfsync', 'always');
+  args.push(...extra);
   const child = spawn(REDIS_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const collect = (chunk: Buffer): void => {
@@ -102,8 +111,8 @@ function spawnRedis(port: number, dir: string, aof: boolean): { child: ChildProc
   return { child, output: () => output };
 }
 
-async function launch(port: number, dir: string, aof: boolean): Promise<ChildProcess> {
-  const { child, output } = spawnRedis(port, dir, aof);
+async function launch(port: number, dir: string, aof: boolean, extra: string[] = []): Promise<ChildProcess> {
+  const { child, output } = spawnRedis(port, dir, aof, extra);
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
@@ -128,7 +137,7 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
   for (let attempt = 0; ; attempt++) {
     port = await freePort();
     try {
-      child = await launch(port, dir, aof);
+      child = await launch(port, dir, aof, options.args);
       break;
     } catch (error) {
       if (attempt >= 4) throw error;
@@ -156,7 +165,7 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
     kill: () => stop('SIGKILL'),
     restart: async () => {
       await stop('SIGTERM');
-      child = await launch(port, dir, aof);
+      child = await launch(port, dir, aof, options.args);
     },
   };
 }

@@ -28,7 +28,11 @@ export function statusRoutes(app: FastifyInstance, { deps, metrics, authenticate
     };
     const [redis, store] = await Promise.all([check(deps.health.redis), check(deps.health.store)]);
     const ready = redis.ok && store.ok;
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', redis, store });
+    // Which Redis is primary and the last failover, when the server knows (not while Redis is unreachable).
+    const topology = redis.ok ? await deps.health.redisTopology?.().catch(() => undefined) : undefined;
+    return reply
+      .code(ready ? 200 : 503)
+      .send({ status: ready ? 'ready' : 'unavailable', redis: { ...redis, ...topology }, store });
   });
 
   app.get('/metrics', async (_request, reply) => {
