@@ -71,6 +71,21 @@ export const ENV_VARIABLES = {
     default: '5000',
     doc: 'How long the API keeps a prediction read from the Redis cache in memory (0 = off); refresh and clear drop it at once.',
   },
+  ORDERFLOW_METRICS_TOKEN: {
+    schema: z.string().min(16, 'at least 16 characters').optional(),
+    default: undefined,
+    doc: 'When set, GET /metrics needs `Authorization: Bearer <this token>` (or a login).',
+  },
+  TRUST_PROXY: {
+    schema: z
+      .string()
+      .regex(/^(true|false|\d{1,2}|[0-9a-fA-F.:/, ]+)$/, 'true, false, a hop count or proxy addresses/CIDRs')
+      .transform((v): boolean | number | string =>
+        v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v,
+      ),
+    default: 'false',
+    doc: 'Which proxies to believe for X-Forwarded-Proto/-For (true, a hop count, or addresses); makes the session cookie Secure behind a TLS proxy.',
+  },
 } as const;
 
 type EnvName = keyof typeof ENV_VARIABLES;
@@ -90,6 +105,10 @@ export interface Config {
   metaPort: number;
   /** ORDERFLOW_LOCAL_CACHE_MS: lifetime of the API's in-memory tier in front of the Redis cache; 0 = off. */
   localCacheMs: number;
+  /** ORDERFLOW_METRICS_TOKEN: bearer token /metrics requires; undefined = /metrics is open. */
+  metricsToken: string | undefined;
+  /** TRUST_PROXY, as Fastify's trustProxy option. */
+  trustProxy: boolean | number | string;
   paths: DataPaths;
 }
 
@@ -166,6 +185,8 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     runRetentionDays: read('ORDERFLOW_RUN_RETENTION_DAYS') as number,
     metaPort: read('ORDERFLOW_META_PORT') as number,
     localCacheMs: read('ORDERFLOW_LOCAL_CACHE_MS') as number,
+    metricsToken: read('ORDERFLOW_METRICS_TOKEN') as string | undefined,
+    trustProxy: read('TRUST_PROXY') as boolean | number | string,
     paths: dataPaths(dataDir),
   };
 }

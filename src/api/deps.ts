@@ -2,6 +2,9 @@
 // routes are the same whether the stages run in this process (`orderflow up`) or behind another adapter, and a
 // stage that is not available (no model yet, no DAG scheduler) is one adapter away, not a branch in every route.
 import type { Metrics } from '../ml/metrics.js';
+import type { AuditLog } from './audit.js';
+import type { Identity, Role } from './roles.js';
+import type { UserView } from './users.js';
 
 /** One answered prediction cell. */
 export interface PredictionAnswer {
@@ -208,13 +211,26 @@ export interface HealthChecks {
   store(): Promise<void>;
 }
 
-/** Admin credentials and sessions (auth.ts implements it on the metadata store). */
+/** Credentials, sessions and API tokens (auth-store.ts implements it on the metadata store). */
 export interface AuthStore {
-  verifyPassword(username: string, password: string): Promise<boolean>;
+  /** The user when the password is theirs, else undefined. */
+  verifyPassword(username: string, password: string): Promise<Identity | undefined>;
   createSession(username: string, ttlMs: number): Promise<string>;
-  /** The username of a live session, or undefined. */
-  sessionUser(token: string): Promise<string | undefined>;
+  /** The user of a live session (with their current role), or undefined. */
+  sessionUser(token: string): Promise<Identity | undefined>;
+  /** The user of an API token (with their current role), or undefined. */
+  tokenUser(token: string): Promise<Identity | undefined>;
   deleteSession(token: string): Promise<void>;
+}
+
+/** Managing users (users.ts implements it on the metadata store, as `orderflow users` does). */
+export interface UserDirectory {
+  list(): Promise<UserView[]>;
+  add(username: string, role: Role, password: string): Promise<UserView>;
+  remove(username: string): Promise<void>;
+  setPassword(username: string, password: string): Promise<void>;
+  /** A new token acting as the user; shown once. */
+  createToken(username: string, name: string): Promise<string>;
 }
 
 export interface AppDeps {
@@ -226,4 +242,6 @@ export interface AppDeps {
   aggregates: AggregateSource;
   health: HealthChecks;
   auth: AuthStore;
+  users: UserDirectory;
+  audit: AuditLog;
 }

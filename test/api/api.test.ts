@@ -42,7 +42,8 @@ after(async () => {
 describe('api › health and metrics', () => {
   test('healthz answers while the process is up; readyz checks Redis and the store', async () => {
     assert.deepEqual((await get('/healthz')).body, { status: 'ok' });
-    const ready = await get('/readyz');
+    assert.deepEqual((await get('/readyz')).body, { status: 'ready' }, 'no details without a login');
+    const ready = await get('/readyz', auth);
     assert.equal(ready.status, 200);
     assert.equal(ready.body.redis.ok, true);
     assert.equal(ready.body.store.ok, true);
@@ -97,16 +98,17 @@ describe('api › predictions', () => {
     test(`a bad ${field} (${path.split('/').slice(3, 5).join('/')}) is a 400 naming the field`, async () => {
       const { status, body } = await get(path);
       assert.equal(status, 400);
-      assert.equal(body.error, 'BAD_INPUT');
-      assert.match(body.message, new RegExp(`params\\.${field} .*expected an integer from 0 to`));
+      assert.equal(body.error.code, 'BAD_INPUT');
+      assert.equal(body.error.details.fields[0].field, `params.${field}`);
+      assert.match(body.error.message, new RegExp(`params\\.${field} .*expected an integer from 0 to`));
     });
   }
 
   test('an unknown category is a 404 with the closest names', async () => {
     const { status, body } = await get('/api/predictions/1/10/fresh%20fruit');
     assert.equal(status, 404);
-    assert.equal(body.error, 'NOT_FOUND');
-    assert.equal(body.suggestions[0], 'fresh fruits');
+    assert.equal(body.error.code, 'NOT_FOUND');
+    assert.equal(body.error.details.suggestions[0], 'fresh fruits');
   });
 
   test('a batch answers every cell and reports a failed cell without failing the others', async () => {
@@ -141,7 +143,8 @@ describe('api › predictions', () => {
     test(`a batch with ${name} is a 400`, async () => {
       const { status, body } = await post('/api/predictions/batch', payload);
       assert.equal(status, 400);
-      assert.ok(typeof body.message === 'string' && body.message.length > 0);
+      assert.equal(body.error.code, name === 'malformed JSON' ? 'MALFORMED_JSON' : 'BAD_INPUT');
+      assert.ok(typeof body.error.message === 'string' && body.error.message.length > 0);
     });
   }
 
@@ -191,7 +194,7 @@ describe('api › auth', () => {
     assert.match(cookie, /HttpOnly/);
     assert.match(cookie, /SameSite=Strict/);
     const session = await get('/api/session', { cookie: cookie.split(';')[0] });
-    assert.deepEqual(session.body, { user: 'admin' });
+    assert.deepEqual(session.body, { user: 'admin', role: 'admin' });
   });
 
   test('login input is validated', async () => {
@@ -254,7 +257,7 @@ describe('api › DAGs', () => {
   test('an unknown DAG is a 404 listing the known ones; a malformed id or limit is a 400', async () => {
     const unknown = await post('/api/dags/nope/trigger', {}, auth);
     assert.equal(unknown.status, 404);
-    assert.ok(unknown.body.suggestions.includes('ml_training_dag'));
+    assert.ok(unknown.body.error.details.suggestions.includes('ml_training_dag'));
     assert.equal((await get('/api/dags/nope/runs', auth)).status, 404);
     assert.equal((await get('/api/dags/a%20b/runs', auth)).status, 400);
     assert.equal((await get('/api/dags/ml_training_dag/runs?limit=0', auth)).status, 400);
@@ -325,6 +328,6 @@ describe('api › data, models and cache', () => {
   test('an unknown route is a JSON 404', async () => {
     const { status, body } = await get('/api/nope');
     assert.equal(status, 404);
-    assert.equal(body.error, 'NOT_FOUND');
+    assert.equal(body.error.code, 'NOT_FOUND');
   });
 });

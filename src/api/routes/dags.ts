@@ -1,6 +1,7 @@
 // DAGs and their runs (the Airflow UI's data): list, run history, one run with task logs, pause/unpause/trigger.
 import type { FastifyInstance } from 'fastify';
 import { NotFoundError } from '../../errors.js';
+import { dagSummary, runDetail, runSummary } from '../schemas.js';
 import type { RouteContext } from './context.js';
 
 const dagParams = {
@@ -9,15 +10,39 @@ const dagParams = {
   properties: { id: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,100}$' } },
 } as const;
 
-export function dagRoutes(app: FastifyInstance, { deps, authenticated }: RouteContext): void {
-  app.get('/api/dags', { preHandler: authenticated }, async () => ({ dags: await deps.dags.listDags() }));
+export function dagRoutes(app: FastifyInstance, { deps, authenticated, operator }: RouteContext): void {
+  app.get(
+    '/api/dags',
+    {
+      preHandler: authenticated,
+      schema: {
+        summary: 'Every DAG with its schedule, paused flag, last and next run',
+        response: {
+          200: {
+            type: 'object',
+            required: ['dags'],
+            properties: { dags: { type: 'array', items: dagSummary } },
+          },
+        },
+      },
+    },
+    async () => ({ dags: await deps.dags.listDags() }),
+  );
 
   app.get<{ Params: { id: string }; Querystring: { limit: number } }>(
     '/api/dags/:id/runs',
     {
       preHandler: authenticated,
       schema: {
+        summary: 'Runs of a DAG, newest first, with the latest try of each task',
         params: dagParams,
+        response: {
+          200: {
+            type: 'object',
+            required: ['runs'],
+            properties: { runs: { type: 'array', items: runSummary } },
+          },
+        },
         querystring: {
           type: 'object',
           additionalProperties: false,
@@ -33,11 +58,13 @@ export function dagRoutes(app: FastifyInstance, { deps, authenticated }: RouteCo
     {
       preHandler: authenticated,
       schema: {
+        summary: 'One run with every task try and its log lines',
         params: {
           type: 'object',
           required: ['id'],
           properties: { id: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,200}$' } },
         },
+        response: { 200: runDetail },
       },
     },
     async (request) => {
@@ -50,14 +77,34 @@ export function dagRoutes(app: FastifyInstance, { deps, authenticated }: RouteCo
   for (const action of ['pause', 'unpause'] as const) {
     app.post<{ Params: { id: string } }>(
       `/api/dags/:id/${action}`,
-      { preHandler: authenticated, schema: { params: dagParams } },
+      {
+        preHandler: operator,
+        schema: {
+          summary: action === 'pause' ? 'Pause a DAG (an active run finishes)' : 'Unpause a DAG',
+          params: dagParams,
+          response: { 200: { type: 'object', required: ['dag'], properties: { dag: dagSummary } } },
+        },
+      },
       async (request) => ({ dag: await deps.dags.setPaused(request.params.id, action === 'pause') }),
     );
   }
 
   app.post<{ Params: { id: string } }>(
     '/api/dags/:id/trigger',
-    { preHandler: authenticated, schema: { params: dagParams } },
+    {
+      preHandler: operator,
+      schema: {
+        summary: 'Start a manual run now (skipped when a run is active)',
+        params: dagParams,
+        response: {
+          202: {
+            type: 'object',
+            required: ['runId'],
+            properties: { runId: { type: 'string' }, outcome: { type: 'string' } },
+          },
+        },
+      },
+    },
     async (request, reply) => reply.code(202).send(await deps.dags.trigger(request.params.id)),
   );
 }

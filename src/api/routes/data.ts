@@ -1,6 +1,7 @@
 // The data stage's views: aggregate totals (with filters) and the ingestion ledger.
 import type { FastifyInstance } from 'fastify';
 import { summarize, type AggregateFilters } from '../aggregates.js';
+import { aggregateSummary, ingestionLedger } from '../schemas.js';
 import type { RouteContext } from './context.js';
 
 export function dataRoutes(app: FastifyInstance, { deps, authenticated }: RouteContext): void {
@@ -9,6 +10,8 @@ export function dataRoutes(app: FastifyInstance, { deps, authenticated }: RouteC
     {
       preHandler: authenticated,
       schema: {
+        summary: 'Items by day × hour (heatmap), top categories and matching rows of the current aggregate',
+        response: { 200: aggregateSummary },
         querystring: {
           type: 'object',
           additionalProperties: false,
@@ -28,5 +31,15 @@ export function dataRoutes(app: FastifyInstance, { deps, authenticated }: RouteC
     },
   );
 
-  app.get('/api/ingestion', { preHandler: authenticated }, async () => deps.ingestion.ledger());
+  app.get(
+    '/api/ingestion',
+    {
+      preHandler: authenticated,
+      schema: {
+        summary: 'The ingestion ledger: batches, files, runs, pending files, Redis tracking',
+        response: { 200: ingestionLedger },
+      },
+    },
+    async () => deps.ingestion.ledger(),
+  );
 }

@@ -22,7 +22,7 @@ export async function webRoutes(app: FastifyInstance): Promise<void> {
     maxAge: 0,
   });
   let chartJs: Promise<Buffer> | undefined;
-  app.get('/vendor/chart.umd.js', async (_request, reply) => {
+  app.get('/vendor/chart.umd.js', { schema: { hide: true } }, async (_request, reply) => {
     chartJs ??= readFile(chartJsFile());
     return reply
       .type('text/javascript; charset=utf-8')
