@@ -32,7 +32,7 @@ const TAGS: Record<string, string> = {
 };
 
 function requiredRole(route: RouteOptions): string | undefined {
-  const handlers = [route.preHandler ?? []].flat() as (RoleGuard & object)[];
+  const handlers = [route.onRequest ?? []].flat() as (RoleGuard & object)[];
   return handlers.map((h) => h.requiredRole).find((r) => r !== undefined);
 }
 

@@ -16,6 +16,7 @@ import { registerStartCommand } from './start-command.js';
 import { registerIncrementalCommands } from './incremental-commands.js';
 import { registerMlCommands } from './ml-commands.js';
 import { registerServeCommand } from './serve-command.js';
+import { registerUserCommands } from './user-commands.js';
 
 export type ContextFactory = () => CommandContext;
 
@@ -39,6 +40,7 @@ export function buildProgram(io: CommandIo = processIo): Command {
   registerServeCommand(program, context);
   registerCacheCommands(program, context);
   registerDagCommands(program, context);
+  registerUserCommands(program, context);
   return program;
 }
 

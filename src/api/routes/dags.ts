@@ -14,7 +14,7 @@ export function dagRoutes(app: FastifyInstance, { deps, authenticated, operator 
   app.get(
     '/api/dags',
     {
-      preHandler: authenticated,
+      onRequest: authenticated,
       schema: {
         summary: 'Every DAG with its schedule, paused flag, last and next run',
         response: {
@@ -32,7 +32,7 @@ export function dagRoutes(app: FastifyInstance, { deps, authenticated, operator 
   app.get<{ Params: { id: string }; Querystring: { limit: number } }>(
     '/api/dags/:id/runs',
     {
-      preHandler: authenticated,
+      onRequest: authenticated,
       schema: {
         summary: 'Runs of a DAG, newest first, with the latest try of each task',
         params: dagParams,
@@ -56,7 +56,7 @@ export function dagRoutes(app: FastifyInstance, { deps, authenticated, operator 
   app.get<{ Params: { id: string } }>(
     '/api/runs/:id',
     {
-      preHandler: authenticated,
+      onRequest: authenticated,
       schema: {
         summary: 'One run with every task try and its log lines',
         params: {
@@ -78,7 +78,7 @@ export function dagRoutes(app: FastifyInstance, { deps, authenticated, operator 
     app.post<{ Params: { id: string } }>(
       `/api/dags/:id/${action}`,
       {
-        preHandler: operator,
+        onRequest: operator,
         schema: {
           summary: action === 'pause' ? 'Pause a DAG (an active run finishes)' : 'Unpause a DAG',
           params: dagParams,
@@ -92,7 +92,7 @@ export function dagRoutes(app: FastifyInstance, { deps, authenticated, operator 
   app.post<{ Params: { id: string } }>(
     '/api/dags/:id/trigger',
     {
-      preHandler: operator,
+      onRequest: operator,
       schema: {
         summary: 'Start a manual run now (skipped when a run is active)',
         params: dagParams,

@@ -8,7 +8,7 @@ export function dataRoutes(app: FastifyInstance, { deps, authenticated }: RouteC
   app.get<{ Querystring: AggregateFilters }>(
     '/api/aggregates',
     {
-      preHandler: authenticated,
+      onRequest: authenticated,
       schema: {
         summary: 'Items by day × hour (heatmap), top categories and matching rows of the current aggregate',
         response: { 200: aggregateSummary },
@@ -34,7 +34,7 @@ export function dataRoutes(app: FastifyInstance, { deps, authenticated }: RouteC
   app.get(
     '/api/ingestion',
     {
-      preHandler: authenticated,
+      onRequest: authenticated,
       schema: {
         summary: 'The ingestion ledger: batches, files, runs, pending files, Redis tracking',
         response: { 200: ingestionLedger },

@@ -19,7 +19,7 @@ export function predictionRoutes(
   app.get<{ Params: PredictionCell }>(
     '/api/predictions/:day/:hour/:category',
     {
-      preHandler: predictionReads,
+      onRequest: predictionReads,
       schema: {
         summary: 'Predicted items for one (day, hour, category) cell: Redis cache first, the model on a miss',
         params: { type: 'object', required: ['day', 'hour', 'category'], properties: cellProperties },
@@ -37,7 +37,7 @@ export function predictionRoutes(
   app.post<{ Body: { cells: PredictionCell[] } }>(
     '/api/predictions/batch',
     {
-      preHandler: predictionReads,
+      onRequest: predictionReads,
       // A POST only because a list of cells does not fit a URL: it changes nothing, so it is not audited.
       config: { audit: false },
       schema: {
@@ -81,7 +81,7 @@ export function predictionRoutes(
     summary: 'Category names of the current model',
     response: { 200: categoriesAnswer },
   };
-  app.get('/api/categories', { preHandler: predictionReads, schema: categoriesSchema }, async () => ({
+  app.get('/api/categories', { onRequest: predictionReads, schema: categoriesSchema }, async () => ({
     categories: await deps.predictions.categories(),
   }));
 }

@@ -18,7 +18,7 @@ export function statusRoutes(
     (await identify(request).catch(() => undefined)) !== undefined;
 
   const modelsSchema = { summary: 'Model versions with every candidate', response: { 200: modelsAnswer } };
-  app.get('/api/models', { preHandler: authenticated, schema: modelsSchema }, async () => {
+  app.get('/api/models', { onRequest: authenticated, schema: modelsSchema }, async () => {
     const versions = await deps.models.versions();
     return { current: versions.find((v) => v.current)?.version ?? null, versions };
   });
@@ -27,7 +27,7 @@ export function statusRoutes(
     summary: 'Prediction cache: keys, hits, versions, age, lookup latency',
     response: { 200: cacheStatsAnswer },
   };
-  app.get('/api/cache/stats', { preHandler: authenticated, schema: cacheSchema }, async () => {
+  app.get('/api/cache/stats', { onRequest: authenticated, schema: cacheSchema }, async () => {
     const stats = await deps.cache.stats();
     return { ...stats, served: await servedLatency(metrics) };
   });

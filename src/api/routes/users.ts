@@ -42,7 +42,7 @@ export function userRoutes(app: FastifyInstance, { deps, admin, authenticated }:
   app.get(
     '/api/users',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         summary: 'Every user with their role',
         response: { 200: { type: 'object', properties: { users: { type: 'array', items: userView } } } },
@@ -54,7 +54,7 @@ export function userRoutes(app: FastifyInstance, { deps, admin, authenticated }:
   app.post<{ Body: { username: string; role: Role; password: string } }>(
     '/api/users',
     {
-      preHandler: admin,
+      onRequest: admin,
       config: { audit: 'users.add' },
       schema: {
         summary: 'Add a user (or change the role and password of an existing one)',
@@ -81,7 +81,7 @@ export function userRoutes(app: FastifyInstance, { deps, admin, authenticated }:
   app.delete<{ Params: { name: string } }>(
     '/api/users/:name',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         summary: 'Remove a user with their sessions and tokens',
         params: nameParams,
@@ -97,7 +97,7 @@ export function userRoutes(app: FastifyInstance, { deps, admin, authenticated }:
   app.post<{ Params: { name: string }; Body: { password: string } }>(
     '/api/users/:name/password',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         summary: "Set a user's password (ends their sessions)",
         params: nameParams,
@@ -119,7 +119,7 @@ export function userRoutes(app: FastifyInstance, { deps, admin, authenticated }:
   app.post<{ Params: { name: string }; Body: { name?: string } }>(
     '/api/users/:name/tokens',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         summary: 'A new API token acting as the user, with their role (shown once)',
         params: nameParams,
@@ -140,7 +140,7 @@ export function userRoutes(app: FastifyInstance, { deps, admin, authenticated }:
   app.get<{ Querystring: { limit: number; before?: number; actor?: string; action?: string } }>(
     '/api/audit',
     {
-      preHandler: authenticated,
+      onRequest: authenticated,
       schema: {
         summary: 'The audit log of mutating requests and commands, newest first',
         querystring: {
