@@ -5,7 +5,7 @@ import { getRun, listDags, listRuns, pauseDag, triggerDag, unpauseDag } from '..
 import type { RunSummary as OrchestrationRun } from '../orchestration/queries.js';
 import { triesOfRuns } from '../orchestration/run-store.js';
 import type { OrchestrationRuntime } from '../orchestration/runtime.js';
-import type { DagService, DagSummary, RunDetail, RunSummary, TaskSummary } from './deps.js';
+import type { DagService, DagSummary, RunDetail, RunFilter, RunSummary, TaskSummary } from './deps.js';
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
@@ -38,14 +38,15 @@ export class OrchestrationDagService implements DagService {
       schedule: d.scheduleText,
       paused: d.paused,
       tasks: d.tasks.map((t) => t.id),
+      dependsOn: Object.fromEntries(d.tasks.map((t) => [t.id, t.dependsOn])),
       lastRun: d.lastRun ? runView(d.lastRun, []) : null,
       nextRunAt: d.nextRunAt,
       lastSuccessAt: successAt.get(d.id) ?? null,
     }));
   }
 
-  async listRuns(dagId: string, limit: number): Promise<RunSummary[]> {
-    const runs = await listRuns(this.rt, dagId, { limit });
+  async listRuns(dagId: string, limit: number, filter: RunFilter = {}): Promise<RunSummary[]> {
+    const runs = await listRuns(this.rt, dagId, { limit, ...filter });
     const tries =
       runs.length === 0
         ? []

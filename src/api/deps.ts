@@ -80,15 +80,24 @@ export interface DagSummary {
   paused: boolean;
   /** Task ids in execution order (the grid's rows). */
   tasks: string[];
+  /** Upstream task ids of each task (the graph's edges). */
+  dependsOn: Record<string, string[]>;
   lastRun: RunSummary | null;
   nextRunAt: string | null;
   lastSuccessAt: string | null;
 }
 
+export interface RunFilter {
+  /** @defaultValue 0 */
+  offset?: number;
+  state?: 'queued' | 'running' | 'success' | 'failed' | 'skipped';
+  trigger?: 'schedule' | 'manual' | 'event';
+}
+
 export interface DagService {
   listDags(): Promise<DagSummary[]>;
-  /** Newest first. NotFoundError for an unknown DAG. */
-  listRuns(dagId: string, limit: number): Promise<RunSummary[]>;
+  /** Newest first, `filter.offset` runs skipped. NotFoundError for an unknown DAG. */
+  listRuns(dagId: string, limit: number, filter?: RunFilter): Promise<RunSummary[]>;
   /** undefined for an unknown run. */
   getRun(runId: string): Promise<RunDetail | undefined>;
   setPaused(dagId: string, paused: boolean): Promise<DagSummary>;

@@ -89,6 +89,7 @@ export const dagSummary = obj({
   schedule: str,
   paused: bool,
   tasks: arr(str),
+  dependsOn: { type: 'object', additionalProperties: arr(str) },
   lastRun: { oneOf: [{ type: 'null' }, runSummary] },
   nextRunAt: nstr,
   lastSuccessAt: nstr,

@@ -16,6 +16,7 @@ import {
   logLines,
   runById,
   runsOfDag,
+  runsOfDagPage,
   setPaused,
   triesOfRuns,
   type RunRow,
@@ -140,14 +141,19 @@ export async function listDags(rt: OrchestrationRuntime): Promise<DagSummary[]> 
   return summaries;
 }
 
-/** The newest runs of a DAG first (skipped ones included). @defaultValue limit 20 */
+/** The newest runs of a DAG first (skipped ones included). @defaultValue limit 20, offset 0, any state/trigger */
 export async function listRuns(
   rt: OrchestrationRuntime,
   dagId: string,
-  options: { limit?: number } = {},
+  options: { limit?: number; offset?: number; state?: RunState; trigger?: RunTrigger } = {},
 ): Promise<RunSummary[]> {
   rt.registry.get(dagId);
-  return (await runsOfDag(rt.db, dagId, options.limit ?? 20)).map(runSummary);
+  const limit = options.limit ?? 20;
+  if (!options.offset && !options.state && !options.trigger)
+    return (await runsOfDag(rt.db, dagId, limit)).map(runSummary);
+  return (await runsOfDagPage(rt.db, dagId, { ...options, limit, offset: options.offset ?? 0 })).map(
+    runSummary,
+  );
 }
 
 /** One run with every task try and (optionally only for one task) their log lines. */

@@ -107,6 +107,20 @@ export async function runsOfDag(db: Db, dagId: string, limit: number): Promise<R
   ]);
 }
 
+/** A page of a DAG's runs, newest first, optionally only in one state and/or of one trigger (the UI's filters). */
+export async function runsOfDagPage(
+  db: Db,
+  dagId: string,
+  page: { limit: number; offset: number; state?: RunState; trigger?: RunTrigger },
+): Promise<RunRow[]> {
+  return db.query<RunRow>(
+    `SELECT ${RUN_COLUMNS} FROM dag_runs
+     WHERE dag_id = $1 AND ($2::text IS NULL OR state = $2) AND ($3::text IS NULL OR trigger = $3)
+     ORDER BY id DESC LIMIT $4 OFFSET $5`,
+    [dagId, page.state ?? null, page.trigger ?? null, page.limit, page.offset],
+  );
+}
+
 /** The newest run of each DAG that is not `skipped` (what "last run" means in `dags list`), or in `state`. */
 export async function lastRuns(db: Db, state?: RunState): Promise<RunRow[]> {
   const where = state ? 'state = $1' : "state <> 'skipped'";

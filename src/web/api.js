@@ -9,6 +9,9 @@ export class HttpError extends Error {
   }
 }
 
+/** Who is logged in, and their role (set by app.js from /api/session and /api/login). */
+export const session = { user: null, role: null };
+
 const listeners = new Set();
 /** Called with no arguments whenever the API answers 401 (session gone). */
 export function onUnauthorized(fn) {

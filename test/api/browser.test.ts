@@ -1,20 +1,31 @@
 // The dashboard in real headless Chromium (Debian `chromium`, driven by playwright-core) against a running server
-// with the real pipeline DAGs and a worker: log in, see the three DAGs, trigger one and watch its run appear, open
-// its logs, see the heatmap, make a prediction. Screenshots go to test-artifacts/.
+// with the real pipeline DAGs and a worker: log in, trigger a DAG and follow its run by URL (reload, back/forward),
+// the DAG page (graph, ≥100 runs with paging and filters, legend, paused), data, models, cache, predict, audit;
+// every page at 390 px without horizontal overflow, dark theme, the outage banner. Screenshots of every page at
+// 1440 and 390 px, light and dark, go to test-artifacts/.
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { ADMIN_PASSWORD, startHarness, type Harness } from './harness.js';
+import { ADMIN_PASSWORD, API_TOKEN, startHarness, type Harness } from './harness.js';
 
 const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts');
+const PAGES = ['dags', 'dags/ml_training_dag', 'data', 'models', 'cache', 'predict', 'audit'];
 let h: Harness;
 let browser: Browser;
 let page: Page;
+const errors: string[] = [];
 
-const shot = (name: string) =>
-  page.screenshot({ path: path.join(ARTIFACTS, `dashboard-${name}.png`), fullPage: true });
+const shot = (name: string, fullPage = true) =>
+  page.screenshot({ path: path.join(ARTIFACTS, `dashboard-${name}.png`), fullPage });
+
+const apiPost = (p: string, body: unknown = {}) =>
+  fetch(h.url + p, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 
 before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -23,8 +34,12 @@ before(async () => {
     executablePath: '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
   });
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   page.setDefaultTimeout(10_000);
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('response', (r) => {
+    if (r.status() === 404) errors.push(`404 ${r.url()}`);
+  });
 });
 
 after(async () => {
@@ -33,75 +48,163 @@ after(async () => {
 });
 
 test('browser › a wrong password is refused, the right one shows the three DAGs', async () => {
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(h.url);
   await page.fill('#login-form [name=password]', 'admin');
   await page.click('#login-form button');
   await page.waitForSelector('#login-error:has-text("wrong")');
-  await shot('login');
+  await shot('login-1440-light');
   await page.fill('#login-form [name=password]', ADMIN_PASSWORD);
   await page.click('#login-form button');
   await page.waitForSelector('.card.dag >> nth=2');
   const ids = await page.$$eval('.card.dag', (cards) => cards.map((c) => c.getAttribute('data-dag-id')));
   assert.deepEqual(ids, ['incremental_processing_dag', 'ml_training_dag', 'redis_cache_dag']);
-  assert.deepEqual(errors, []);
+  assert.deepEqual(errors, [], 'no page error and no 404 (favicon included)');
 });
 
-test('browser › triggering a DAG makes its run appear in the grid, and its logs open', async () => {
+test('browser › a triggered run opens by URL, its log stays open, and a deep link survives reload and back', async () => {
   const card = page.locator('.card.dag[data-dag-id="ml_training_dag"]');
   await card.locator('button.trigger').click();
-  await card.locator('button.cell.run').first().waitFor();
-  // The run detail opens on trigger; it refreshes live until the run has succeeded.
+  await page.waitForURL(/#\/dags\/ml_training_dag\/runs\/\d+$/);
+  const runUrl = page.url();
   await page.waitForSelector('#run-detail .run-head .pill.state-success', { timeout: 20_000 });
-  await page.waitForSelector('#run-detail .logs .log');
-  const logs = await page.locator('#run-detail .logs').first().innerText();
-  assert.ok(logs.length > 0);
-  // The grid catches up on its next live refresh (≤ 2 s).
-  await card.locator('button.cell.run.state-success').waitFor();
-  assert.equal(await card.locator('button.cell.run').count(), 1);
-  await shot('dags');
+  // The graph has one node per task, coloured by the run's task states (it catches up on the next refresh).
+  await page.waitForFunction(() => {
+    const nodes = [...document.querySelectorAll('#dag-graph .node')];
+    return nodes.length > 0 && nodes.every((n) => n.classList.contains('state-success'));
+  });
+  const nodes = await page.$$eval('#dag-graph .node', (ns) =>
+    ns.map((n) => [n.getAttribute('data-task-id'), n.getAttribute('class')]),
+  );
+  assert.ok(nodes.length >= 1);
+  assert.ok(
+    nodes.every(([, c]) => c?.includes('state-success')),
+    JSON.stringify(nodes),
+  );
+  const fill = await page.$eval('#dag-graph .node rect', (r) => getComputedStyle(r).fill);
+  assert.notEqual(fill, 'none');
+  // Opening a task puts it in the URL; its log stays open across live refreshes.
+  const task = nodes[0][0]!;
+  await page.click(`#dag-graph .node[data-task-id="${task}"]`);
+  await page.waitForURL(new RegExp(`/tasks/${task}$`));
+  await page.waitForSelector(`#run-detail details[open][data-task-id="${task}"] .logs .log`);
+  await page.waitForFunction(() => document.querySelector('#live:not(.stale)'));
+  await page.reload();
+  await page.waitForSelector(`#run-detail details[open][data-task-id="${task}"] .logs .log`);
+  await page.goBack();
+  assert.equal(page.url(), runUrl);
+  await page.waitForSelector(`#run-detail details.task:not([open])`);
+  await page.goForward();
+  await page.waitForSelector(`#run-detail details[open][data-task-id="${task}"]`);
+  await page.waitForSelector('#run-detail .gantt .gantt-bar.state-success');
+  await shot('run-1440-light');
 });
 
-test('browser › the data section renders the heatmap and top categories', async () => {
-  await page.click('nav a[data-section=data]');
+test('browser › the DAG page pages through ≥100 runs, filters by state, has a legend and shows paused', async () => {
+  // A trigger while a run is active records a skipped run at once: 110 runs in a moment.
+  await apiPost('/api/dags/redis_cache_dag/pause');
+  for (let i = 0; i < 110; i++) await apiPost('/api/dags/redis_cache_dag/trigger');
+  await page.goto(`${h.url}/#/dags/redis_cache_dag`);
+  await page.waitForSelector('#dag-detail .badge-paused');
+  await page.waitForFunction(() => document.querySelectorAll('#dag-detail button.cell.run').length === 100);
+  assert.ok(await page.locator('#dag-detail .legend .state-skipped').count());
+  assert.ok(await page.locator('#dag-detail .legend .state-up_for_retry').count());
+  await page.click('#dag-detail button.older');
+  await page.waitForURL(/page=1/);
+  await page.waitForFunction(() => document.querySelectorAll('#dag-detail button.cell.run').length >= 10);
+  await page.selectOption('#dag-detail select[name=state]', 'success');
+  await page.waitForURL(/state=success/);
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll('#dag-detail button.cell.run')].every((b) =>
+      b.classList.contains('state-success'),
+    ),
+  );
+  await shot('dag-1440-light');
+  await apiPost('/api/dags/redis_cache_dag/unpause');
+});
+
+test('browser › every page fits 390 px without horizontal overflow; the menu collapses', async () => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    for (const p of PAGES) {
+      await page.goto(`${h.url}/#/${p}`);
+      await page.waitForSelector(`#section-${p.split('/')[0]}:not([hidden])`);
+      await page.waitForLoadState('networkidle');
+      const { scroll, inner } = await page.evaluate(() => ({
+        scroll: document.documentElement.scrollWidth,
+        inner: window.innerWidth,
+      }));
+      assert.ok(scroll <= inner, `${p} (${scheme}): scrollWidth ${scroll} > ${inner}`);
+      await shot(`${p.replace('/', '-')}-390-${scheme}`);
+    }
+  }
+  assert.equal(await page.isVisible('#nav'), false);
+  await page.click('#menu-toggle');
+  assert.equal(await page.isVisible('#nav a[data-section=data]'), true);
+  await page.setViewportSize({ width: 1440, height: 900 });
+});
+
+test('browser › dark theme follows prefers-color-scheme, and the toggle overrides it', async () => {
+  await page.emulateMedia({ colorScheme: 'dark' });
+  const bg = () => page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+  await page.goto(`${h.url}/#/dags`);
+  await page.waitForSelector('.card.dag');
+  const dark = await bg();
+  const [r, g, b] = (dark.match(/\d+/g) ?? []).map(Number);
+  assert.ok(r + g + b < 150, `dark background expected, got ${dark}`);
+  for (const p of PAGES) {
+    await page.goto(`${h.url}/#/${p}`);
+    await page.waitForLoadState('networkidle');
+    await shot(`${p.replace('/', '-')}-1440-dark`);
+  }
+  await page.click('#theme-toggle');
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'light');
+  assert.notEqual(await bg(), dark);
+  await page.reload();
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'light');
+  await page.evaluate(() => localStorage.removeItem('orderflow-theme'));
+  await page.emulateMedia({ colorScheme: 'light' });
+  for (const p of PAGES) {
+    await page.goto(`${h.url}/#/${p}`);
+    await page.waitForLoadState('networkidle');
+    await shot(`${p.replace('/', '-')}-1440-light`);
+  }
+});
+
+test('browser › when the server is unreachable a banner says so and relative timers are hidden', async () => {
+  await page.goto(`${h.url}/#/dags`);
+  await page.waitForSelector('.card.dag');
+  await page.route('**/api/**', (route) => route.abort('connectionrefused'));
+  await page.route('**/healthz', (route) => route.abort('connectionrefused'));
+  await page.waitForSelector('#outage:not([hidden])', { timeout: 10_000 });
+  assert.match(await page.innerText('#outage'), /not answering since/);
+  assert.equal(await page.evaluate(() => document.body.classList.contains('offline')), true);
+  await shot('outage-1440-light', false);
+  await page.unroute('**/api/**');
+  await page.unroute('**/healthz');
+  await page.waitForSelector('#outage[hidden]', { state: 'attached', timeout: 10_000 });
+  assert.equal(await page.evaluate(() => document.body.classList.contains('offline')), false);
+});
+
+test('browser › the data, models, cache and predict sections work', async () => {
+  await page.goto(`${h.url}/#/data`);
   await page.waitForSelector('#heatmap-table tbody tr >> nth=6');
   assert.equal(await page.locator('#heatmap-table tbody td').count(), 7 * 24);
-  const peak = await page
-    .locator('#heatmap-table tbody tr')
-    .first()
-    .locator('td')
-    .nth(12)
-    .getAttribute('style');
-  assert.match(peak ?? '', /background/);
-  // chart.js registers every chart it draws: the bar chart exists and has the categories as labels.
   await page.waitForFunction("window.Chart?.getChart('top-chart')?.data.labels.length > 0");
-  await shot('data');
-});
-
-test('browser › models and cache sections render their figures and the RMSE chart', async () => {
-  await page.click('nav a[data-section=models]');
+  await page.goto(`${h.url}/#/models/v1`);
   await page.waitForSelector('#candidates tr.chosen');
-  await page.waitForSelector('#model-tiles .tile-value:has-text("v1")');
-  await shot('models');
-  await page.click('nav a[data-section=cache]');
+  assert.match(await page.innerText('#candidates-title'), /v1/);
+  await page.goto(`${h.url}/#/cache`);
   await page.waitForSelector('#cache-tiles .tile');
-  await shot('cache');
-});
-
-test('browser › a prediction shows its value and source, with category autocomplete', async () => {
-  await page.click('nav a[data-section=predict]');
+  await page.goto(`${h.url}/#/predict`);
   await page.waitForSelector('#categories option >> nth=3', { state: 'attached' });
   await page.selectOption('#predict-day', '0');
   await page.selectOption('#predict-hour', '12');
   await page.fill('#predict-form [name=category]', 'fresh fruits');
   await page.click('#predict-form button');
   await page.waitForSelector('#prediction-value');
-  const value = Number((await page.locator('#prediction-value').innerText()).replace(/,/g, ''));
-  assert.ok(value > 0);
-  assert.match(await page.locator('#prediction-source').innerText(), /cache|model/);
-  await shot('predict');
-  await page.fill('#predict-form [name=category]', 'fresh fruit');
-  await page.click('#predict-form button');
-  await page.waitForSelector('#prediction button.link:has-text("fresh fruits")');
+  assert.ok(Number((await page.locator('#prediction-value').innerText()).replace(/,/g, '')) > 0);
+  await page.goto(`${h.url}/#/audit`);
+  await page.waitForSelector('#audit td:has-text("dags.trigger")');
+  assert.deepEqual(errors, []);
 });

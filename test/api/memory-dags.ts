@@ -1,7 +1,7 @@
 // A DagService kept in memory for the HTTP contract tests: three DAGs whose triggered runs go queued → running →
 // success in a few hundred milliseconds, with task logs. The real scheduler is tested in test/orchestration.
 import { NotFoundError } from '../../src/errors.js';
-import type { DagService, DagSummary, RunDetail } from '../../src/api/deps.js';
+import type { DagService, DagSummary, RunDetail, RunFilter } from '../../src/api/deps.js';
 
 const DAGS = [
   { dagId: 'incremental_processing_dag', schedule: 'every 5m', tasks: ['detect', 'aggregate', 'track'] },
@@ -37,6 +37,7 @@ export class MemoryDagService implements DagService {
       schedule: dag.schedule,
       paused: this.paused.get(id) ?? false,
       tasks: dag.tasks,
+      dependsOn: Object.fromEntries(dag.tasks.map((t, i) => [t, i === 0 ? [] : [dag.tasks[i - 1]]])),
       lastRun: runs.at(-1) ?? null,
       nextRunAt: new Date(Date.now() + 60_000).toISOString(),
       lastSuccessAt: runs.filter((r) => r.state === 'success').at(-1)?.finishedAt ?? null,
@@ -47,12 +48,14 @@ export class MemoryDagService implements DagService {
     return DAGS.map((d) => this.summary(d.dagId));
   }
 
-  async listRuns(dagId: string, limit: number) {
+  async listRuns(dagId: string, limit: number, filter: RunFilter = {}) {
     this.dag(dagId);
+    const offset = filter.offset ?? 0;
     return this.runs
-      .filter((r) => r.dagId === dagId)
+      .filter((r) => r.dagId === dagId && (!filter.state || r.state === filter.state))
+      .filter((r) => !filter.trigger || r.trigger === filter.trigger)
       .reverse()
-      .slice(0, limit);
+      .slice(offset, offset + limit);
   }
 
   async getRun(runId: string) {

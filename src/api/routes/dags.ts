@@ -1,6 +1,7 @@
 // DAGs and their runs (the Airflow UI's data): list, run history, one run with task logs, pause/unpause/trigger.
 import type { FastifyInstance } from 'fastify';
 import { NotFoundError } from '../../errors.js';
+import type { RunFilter } from '../deps.js';
 import { dagSummary, runDetail, runSummary } from '../schemas.js';
 import type { RouteContext } from './context.js';
 
@@ -29,7 +30,7 @@ export function dagRoutes(app: FastifyInstance, { deps, authenticated, operator 
     async () => ({ dags: await deps.dags.listDags() }),
   );
 
-  app.get<{ Params: { id: string }; Querystring: { limit: number } }>(
+  app.get<{ Params: { id: string }; Querystring: { limit: number } & RunFilter }>(
     '/api/dags/:id/runs',
     {
       onRequest: authenticated,
@@ -46,11 +47,19 @@ export function dagRoutes(app: FastifyInstance, { deps, authenticated, operator 
         querystring: {
           type: 'object',
           additionalProperties: false,
-          properties: { limit: { type: 'integer', minimum: 1, maximum: 500, default: 25 } },
+          properties: {
+            limit: { type: 'integer', minimum: 1, maximum: 500, default: 25 },
+            offset: { type: 'integer', minimum: 0, maximum: 1_000_000, default: 0 },
+            state: { type: 'string', enum: ['queued', 'running', 'success', 'failed', 'skipped'] },
+            trigger: { type: 'string', enum: ['schedule', 'manual', 'event'] },
+          },
         },
       },
     },
-    async (request) => ({ runs: await deps.dags.listRuns(request.params.id, request.query.limit) }),
+    async (request) => {
+      const { limit, ...filter } = request.query;
+      return { runs: await deps.dags.listRuns(request.params.id, limit, filter) };
+    },
   );
 
   app.get<{ Params: { id: string } }>(
