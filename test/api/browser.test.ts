@@ -17,6 +17,32 @@ let browser: Browser;
 let page: Page;
 const errors: string[] = [];
 
+/** The DOM as page functions see it (this file is type-checked without the DOM lib; CSP forbids string eval). */
+type PageGlobals = {
+  document: { querySelectorAll(s: string): ArrayLike<{ classList: { contains(c: string): boolean } }> };
+  Chart?: { getChart(id: string): { data: { labels: unknown[] } } | undefined };
+};
+
+/** Waits until every element matching `selector` (at least `min` of them) has the class `cls`. */
+const allHave = (selector: string, cls: string, min = 1) =>
+  page.waitForFunction(
+    ([sel, c, n]) => {
+      const all = Array.from((globalThis as unknown as PageGlobals).document.querySelectorAll(sel as string));
+      return all.length >= (n as number) && all.every((e) => e.classList.contains(c as string));
+    },
+    [selector, cls, min] as const,
+  );
+
+/** Waits until exactly (or at least) `count` elements match. */
+const countIs = (selector: string, count: number, atLeast = false) =>
+  page.waitForFunction(
+    ([sel, n, least]) => {
+      const found = (globalThis as unknown as PageGlobals).document.querySelectorAll(sel as string).length;
+      return least ? found >= (n as number) : found === n;
+    },
+    [selector, count, atLeast] as const,
+  );
+
 const shot = (name: string, fullPage = true) =>
   page.screenshot({ path: path.join(ARTIFACTS, `dashboard-${name}.png`), fullPage });
 
@@ -68,10 +94,7 @@ test('browser › a triggered run opens by URL, its log stays open, and a deep l
   const runUrl = page.url();
   await page.waitForSelector('#run-detail .run-head .pill.state-success', { timeout: 20_000 });
   // The graph has one node per task, coloured by the run's task states (it catches up on the next refresh).
-  await page.waitForFunction(() => {
-    const nodes = [...document.querySelectorAll('#dag-graph .node')];
-    return nodes.length > 0 && nodes.every((n) => n.classList.contains('state-success'));
-  });
+  await allHave('#dag-graph .node', 'state-success');
   const nodes = await page.$$eval('#dag-graph .node', (ns) =>
     ns.map((n) => [n.getAttribute('data-task-id'), n.getAttribute('class')]),
   );
@@ -80,14 +103,17 @@ test('browser › a triggered run opens by URL, its log stays open, and a deep l
     nodes.every(([, c]) => c?.includes('state-success')),
     JSON.stringify(nodes),
   );
-  const fill = await page.$eval('#dag-graph .node rect', (r) => getComputedStyle(r).fill);
+  const fill = await page.$eval(
+    '#dag-graph .node rect',
+    (r) => r.ownerDocument.defaultView?.getComputedStyle(r).fill,
+  );
   assert.notEqual(fill, 'none');
   // Opening a task puts it in the URL; its log stays open across live refreshes.
   const task = nodes[0][0]!;
   await page.click(`#dag-graph .node[data-task-id="${task}"]`);
   await page.waitForURL(new RegExp(`/tasks/${task}$`));
   await page.waitForSelector(`#run-detail details[open][data-task-id="${task}"] .logs .log`);
-  await page.waitForFunction(() => document.querySelector('#live:not(.stale)'));
+  await page.waitForSelector('#live:not(.stale)');
   await page.reload();
   await page.waitForSelector(`#run-detail details[open][data-task-id="${task}"] .logs .log`);
   await page.goBack();
@@ -105,19 +131,15 @@ test('browser › the DAG page pages through ≥100 runs, filters by state, has 
   for (let i = 0; i < 110; i++) await apiPost('/api/dags/redis_cache_dag/trigger');
   await page.goto(`${h.url}/#/dags/redis_cache_dag`);
   await page.waitForSelector('#dag-detail .badge-paused');
-  await page.waitForFunction(() => document.querySelectorAll('#dag-detail button.cell.run').length === 100);
+  await countIs('#dag-detail button.cell.run', 100);
   assert.ok(await page.locator('#dag-detail .legend .state-skipped').count());
   assert.ok(await page.locator('#dag-detail .legend .state-up_for_retry').count());
   await page.click('#dag-detail button.older');
   await page.waitForURL(/page=1/);
-  await page.waitForFunction(() => document.querySelectorAll('#dag-detail button.cell.run').length >= 10);
+  await countIs('#dag-detail button.cell.run', 10, true);
   await page.selectOption('#dag-detail select[name=state]', 'success');
   await page.waitForURL(/state=success/);
-  await page.waitForFunction(() =>
-    [...document.querySelectorAll('#dag-detail button.cell.run')].every((b) =>
-      b.classList.contains('state-success'),
-    ),
-  );
+  await allHave('#dag-detail button.cell.run', 'state-success');
   await shot('dag-1440-light');
   await apiPost('/api/dags/redis_cache_dag/unpause');
 });
@@ -130,10 +152,9 @@ test('browser › every page fits 390 px without horizontal overflow; the menu c
       await page.goto(`${h.url}/#/${p}`);
       await page.waitForSelector(`#section-${p.split('/')[0]}:not([hidden])`);
       await page.waitForLoadState('networkidle');
-      const { scroll, inner } = await page.evaluate(() => ({
-        scroll: document.documentElement.scrollWidth,
-        inner: window.innerWidth,
-      }));
+      const { scroll, inner } = await page.evaluate<{ scroll: number; inner: number }>(
+        '({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth })',
+      );
       assert.ok(scroll <= inner, `${p} (${scheme}): scrollWidth ${scroll} > ${inner}`);
       await shot(`${p.replace('/', '-')}-390-${scheme}`);
     }
@@ -146,7 +167,7 @@ test('browser › every page fits 390 px without horizontal overflow; the menu c
 
 test('browser › dark theme follows prefers-color-scheme, and the toggle overrides it', async () => {
   await page.emulateMedia({ colorScheme: 'dark' });
-  const bg = () => page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+  const bg = () => page.evaluate<string>('getComputedStyle(document.documentElement).backgroundColor');
   await page.goto(`${h.url}/#/dags`);
   await page.waitForSelector('.card.dag');
   const dark = await bg();
@@ -158,11 +179,11 @@ test('browser › dark theme follows prefers-color-scheme, and the toggle overri
     await shot(`${p.replace('/', '-')}-1440-dark`);
   }
   await page.click('#theme-toggle');
-  assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'light');
+  assert.equal(await page.evaluate<string>('document.documentElement.dataset.theme'), 'light');
   assert.notEqual(await bg(), dark);
   await page.reload();
-  assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'light');
-  await page.evaluate(() => localStorage.removeItem('orderflow-theme'));
+  assert.equal(await page.evaluate<string>('document.documentElement.dataset.theme'), 'light');
+  await page.evaluate("localStorage.removeItem('orderflow-theme')");
   await page.emulateMedia({ colorScheme: 'light' });
   for (const p of PAGES) {
     await page.goto(`${h.url}/#/${p}`);
@@ -178,19 +199,21 @@ test('browser › when the server is unreachable a banner says so and relative t
   await page.route('**/healthz', (route) => route.abort('connectionrefused'));
   await page.waitForSelector('#outage:not([hidden])', { timeout: 10_000 });
   assert.match(await page.innerText('#outage'), /not answering since/);
-  assert.equal(await page.evaluate(() => document.body.classList.contains('offline')), true);
+  assert.equal(await page.evaluate<boolean>("document.body.classList.contains('offline')"), true);
   await shot('outage-1440-light', false);
   await page.unroute('**/api/**');
   await page.unroute('**/healthz');
   await page.waitForSelector('#outage[hidden]', { state: 'attached', timeout: 10_000 });
-  assert.equal(await page.evaluate(() => document.body.classList.contains('offline')), false);
+  assert.equal(await page.evaluate<boolean>("document.body.classList.contains('offline')"), false);
 });
 
 test('browser › the data, models, cache and predict sections work', async () => {
   await page.goto(`${h.url}/#/data`);
   await page.waitForSelector('#heatmap-table tbody tr >> nth=6');
   assert.equal(await page.locator('#heatmap-table tbody td').count(), 7 * 24);
-  await page.waitForFunction("window.Chart?.getChart('top-chart')?.data.labels.length > 0");
+  await page.waitForFunction(
+    () => ((globalThis as unknown as PageGlobals).Chart?.getChart('top-chart')?.data.labels.length ?? 0) > 0,
+  );
   await page.goto(`${h.url}/#/models/v1`);
   await page.waitForSelector('#candidates tr.chosen');
   assert.match(await page.innerText('#candidates-title'), /v1/);
