@@ -28,3 +28,10 @@ CREATE TABLE IF NOT EXISTS audit_log (
 );
 
 CREATE INDEX IF NOT EXISTS audit_log_at_idx ON audit_log (at DESC);
+
+-- Clearing a task (rerun it and what depends on it) records a `cleared` try: the task counts as not run yet, and
+-- its next try continues the numbering, so the history of earlier tries stays.
+ALTER TABLE dag_task_instances DROP CONSTRAINT IF EXISTS dag_task_instances_state_check;
+ALTER TABLE dag_task_instances ADD CONSTRAINT dag_task_instances_state_check CHECK (
+  state IN ('queued', 'running', 'success', 'failed', 'up_for_retry', 'upstream_failed', 'cleared')
+);

@@ -19,6 +19,7 @@ import type { RouteContext } from './routes/context.js';
 import { dagRoutes } from './routes/dags.js';
 import { dataRoutes } from './routes/data.js';
 import { predictionRoutes } from './routes/predictions.js';
+import { runActionRoutes } from './routes/run-actions.js';
 import { statusRoutes } from './routes/status.js';
 import { userRoutes } from './routes/users.js';
 import { webRoutes } from './routes/web.js';
@@ -109,6 +110,7 @@ export async function createApp(
   registerAuthRoutes(app, deps.auth, authOptions);
   predictionRoutes(app, context);
   dagRoutes(app, context);
+  runActionRoutes(app, context);
   dataRoutes(app, context);
   statusRoutes(app, context);
   userRoutes(app, context);

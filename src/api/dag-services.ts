@@ -3,9 +3,19 @@
 import { NotFoundError } from '../errors.js';
 import { getRun, listDags, listRuns, pauseDag, triggerDag, unpauseDag } from '../orchestration/queries.js';
 import type { RunSummary as OrchestrationRun } from '../orchestration/queries.js';
+import { clearTasks, markTask, type InterventionResult } from '../orchestration/interventions.js';
 import { triesOfRuns } from '../orchestration/run-store.js';
 import type { OrchestrationRuntime } from '../orchestration/runtime.js';
-import type { DagService, DagSummary, RunDetail, RunFilter, RunSummary, TaskSummary } from './deps.js';
+import type {
+  ClearOptions,
+  DagService,
+  DagSummary,
+  InterventionAnswer,
+  RunDetail,
+  RunFilter,
+  RunSummary,
+  TaskSummary,
+} from './deps.js';
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
@@ -108,4 +118,24 @@ export class OrchestrationDagService implements DagService {
     const runId = 'runId' in created ? created.runId : 'activeRunId' in created ? created.activeRunId : null;
     return { runId: runId === null ? '' : String(runId), outcome: created.outcome };
   }
+
+  async clear(runId: string, options: ClearOptions, actor: string): Promise<InterventionAnswer> {
+    return answer(await clearTasks(this.rt, runNumber(runId), { ...options, actor }));
+  }
+
+  async mark(
+    runId: string,
+    taskId: string,
+    state: 'success' | 'failed',
+    actor: string,
+  ): Promise<InterventionAnswer> {
+    return answer(await markTask(this.rt, runNumber(runId), taskId, state, actor));
+  }
 }
+
+function runNumber(runId: string): number {
+  if (!/^\d{1,15}$/.test(runId)) throw new NotFoundError(`no DAG run ${JSON.stringify(runId)}`);
+  return Number(runId);
+}
+
+const answer = (r: InterventionResult): InterventionAnswer => ({ ...r, runId: String(r.runId) });

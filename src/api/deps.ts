@@ -94,6 +94,22 @@ export interface RunFilter {
   trigger?: 'schedule' | 'manual' | 'event';
 }
 
+/** What a clear or a mark touched (the run id as everywhere in the API: a string). */
+export interface InterventionAnswer {
+  runId: string;
+  dagId: string;
+  tasks: string[];
+}
+
+export interface ClearOptions {
+  /** @defaultValue every task of the run */
+  tasks?: string[];
+  /** @defaultValue false */
+  onlyFailed?: boolean;
+  /** @defaultValue true */
+  downstream?: boolean;
+}
+
 export interface DagService {
   listDags(): Promise<DagSummary[]>;
   /** Newest first, `filter.offset` runs skipped. NotFoundError for an unknown DAG. */
@@ -102,6 +118,15 @@ export interface DagService {
   getRun(runId: string): Promise<RunDetail | undefined>;
   setPaused(dagId: string, paused: boolean): Promise<DagSummary>;
   trigger(dagId: string): Promise<{ runId: string; outcome?: string }>;
+  /** Runs tasks of an ended run again (with what depends on them). LockedError while the run is active. */
+  clear(runId: string, options: ClearOptions, actor: string): Promise<InterventionAnswer>;
+  /** Records a task of an ended run as success or failed; the run ends as its tasks then say. */
+  mark(
+    runId: string,
+    taskId: string,
+    state: 'success' | 'failed',
+    actor: string,
+  ): Promise<InterventionAnswer>;
 }
 
 /** One batch folder (a "day" of the original pipeline) of the incremental raw folder, as committed. */

@@ -8,7 +8,9 @@ export type Schedule = { everyMs: number } | { cron: string };
 
 export type RunTrigger = 'schedule' | 'manual' | 'event';
 export type RunState = 'queued' | 'running' | 'success' | 'failed' | 'skipped';
-export type TaskState = 'queued' | 'running' | 'success' | 'failed' | 'up_for_retry' | 'upstream_failed';
+/** `cleared`: an operator asked to run the task again (interventions.ts); it counts as not run yet. */
+export type TaskState =
+  'queued' | 'running' | 'success' | 'failed' | 'up_for_retry' | 'upstream_failed' | 'cleared';
 
 export interface TaskContext {
   dagId: string;

@@ -287,3 +287,45 @@ export async function deleteRunsBefore(db: Db, cutoff: Date): Promise<number> {
   );
   return rows.length;
 }
+
+/**
+ * Makes an ended run active again (an operator cleared or marked tasks): queued, with no end, duration or start,
+ * which the next try sets again. False when the run was not ended. Throws the unique violation (23505) of
+ * dag_runs_one_active_idx when another run of the DAG is active.
+ */
+export async function reopenRun(db: Db, runId: number, note: string): Promise<boolean> {
+  const rows = await db.query(
+    `UPDATE dag_runs SET state = 'queued', ended_at = NULL, duration_ms = NULL, started_at = NULL, note = $2
+     WHERE id = $1 AND state IN ('success', 'failed') RETURNING id`,
+    [runId, note],
+  );
+  return rows.length > 0;
+}
+
+/** A try that is over as soon as it is recorded: `cleared` markers and tries marked success/failed by a user. */
+export async function insertEndedTry(
+  db: Db,
+  t: {
+    runId: number;
+    taskId: string;
+    tryNumber: number;
+    state: 'cleared' | 'success' | 'failed';
+    note: string;
+  },
+): Promise<number> {
+  const rows = await db.query<{ id: number }>(
+    `INSERT INTO dag_task_instances
+       (run_id, task_id, try_number, state, error, result, started_at, ended_at, duration_ms)
+     VALUES ($1, $2, $3, $4, $5, $6, now(), now(), 0) RETURNING id`,
+    // The note is the error of a try marked failed, and the result ({ note }) of the others.
+    [
+      t.runId,
+      t.taskId,
+      t.tryNumber,
+      t.state,
+      t.state === 'failed' ? t.note : null,
+      t.state === 'failed' ? null : JSON.stringify({ note: t.note }),
+    ],
+  );
+  return rows[0].id;
+}

@@ -106,7 +106,11 @@ export async function advanceRun(rt: OrchestrationRuntime, runId: number): Promi
       return;
     }
     const dag = rt.registry.get(run.dag_id);
-    const latest = new Map((await latestTries(tx, runId)).map((t) => [t.task_id, t]));
+    const tries = await latestTries(tx, runId);
+    // A cleared task counts as not run yet; its next try continues the numbering (interventions.ts).
+    const latest = new Map(tries.filter((t) => t.state !== 'cleared').map((t) => [t.task_id, t]));
+    const nextTry = (taskId: string): number =>
+      (tries.find((t) => t.task_id === taskId)?.try_number ?? 0) + 1;
     const failed = [...latest.values()].filter((t) => t.state === 'failed' || t.state === 'upstream_failed');
     const inFlight = [...latest.values()].some((t) =>
       ['queued', 'running', 'up_for_retry'].includes(t.state),
@@ -115,7 +119,12 @@ export async function advanceRun(rt: OrchestrationRuntime, runId: number): Promi
       if (inFlight) return;
       for (const task of dag.tasks) {
         if (!latest.has(task.id)) {
-          await insertTry(tx, { runId, taskId: task.id, tryNumber: 1, state: 'upstream_failed' });
+          await insertTry(tx, {
+            runId,
+            taskId: task.id,
+            tryNumber: nextTry(task.id),
+            state: 'upstream_failed',
+          });
         }
       }
       const note = `task ${failed.map((t) => t.task_id).join(', ')} failed`;
@@ -129,7 +138,7 @@ export async function advanceRun(rt: OrchestrationRuntime, runId: number): Promi
     for (const task of dag.tasks) {
       if (latest.has(task.id)) continue;
       if ((task.dependsOn ?? []).every((dep) => latest.get(dep)?.state === 'success')) {
-        await insertTry(tx, { runId, taskId: task.id, tryNumber: 1, state: 'queued' });
+        await insertTry(tx, { runId, taskId: task.id, tryNumber: nextTry(task.id), state: 'queued' });
         toEnqueue.push(task);
       }
     }

@@ -112,6 +112,22 @@ export class MemoryDagService implements DagService {
     return { runId: run.runId };
   }
 
+  /** Clearing reruns the tasks at once (success); marking sets the state. Enough for the HTTP contract tests. */
+  async clear(runId: string, options: { tasks?: string[] }) {
+    const run = this.runs.find((r) => r.runId === runId);
+    if (!run) throw new NotFoundError(`no DAG run ${runId}`);
+    const tasks = options.tasks ?? run.tasks.map((t) => t.taskId);
+    for (const t of run.tasks) if (tasks.includes(t.taskId)) t.state = 'success';
+    return { runId, dagId: run.dagId, tasks };
+  }
+
+  async mark(runId: string, taskId: string, state: 'success' | 'failed') {
+    const run = this.runs.find((r) => r.runId === runId);
+    if (!run) throw new NotFoundError(`no DAG run ${runId}`);
+    for (const t of run.tasks) if (t.taskId === taskId) t.state = state;
+    return { runId, dagId: run.dagId, tasks: [taskId] };
+  }
+
   private later(fn: () => void): void {
     const t = setTimeout(() => {
       this.timers.delete(t);

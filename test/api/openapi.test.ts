@@ -131,6 +131,37 @@ describe('api › OpenAPI', () => {
       ],
       ['post', '/api/dags/{id}/pause', () => call('POST', '/api/dags/ml_training_dag/pause', {})],
       ['post', '/api/dags/{id}/unpause', () => call('POST', '/api/dags/ml_training_dag/unpause', {})],
+      [
+        'post',
+        '/api/runs/{id}/clear',
+        async () =>
+          call('POST', `/api/runs/${(await h.dags.listRuns('ml_training_dag', 1))[0].runId}/clear`, {
+            onlyFailed: false,
+          }),
+      ],
+      [
+        'post',
+        '/api/runs/{id}/tasks/{task}/clear',
+        async () =>
+          call(
+            'POST',
+            `/api/runs/${(await h.dags.listRuns('ml_training_dag', 1))[0].runId}/tasks/train/clear`,
+            {},
+          ),
+      ],
+      [
+        'post',
+        '/api/runs/{id}/tasks/{task}/mark',
+        async () =>
+          call(
+            'POST',
+            `/api/runs/${(await h.dags.listRuns('ml_training_dag', 1))[0].runId}/tasks/train/mark`,
+            {
+              state: 'success',
+            },
+          ),
+      ],
+      ['post', '/api/runs/{id}/clear', () => call('POST', '/api/runs/999999/clear', {})],
       ['get', '/api/aggregates', () => call('GET', '/api/aggregates?limit=3')],
       ['get', '/api/ingestion', () => call('GET', '/api/ingestion')],
       ['get', '/api/models', () => call('GET', '/api/models')],
