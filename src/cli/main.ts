@@ -10,6 +10,7 @@ import {
   type GlobalOptions,
 } from './context.js';
 import { registerCacheCommands } from './cache-commands.js';
+import { registerDagActionCommands } from './dag-action-commands.js';
 import { registerDagCommands } from './dag-commands.js';
 import { registerDataCommands } from './data-commands.js';
 import { registerStartCommand } from './start-command.js';
@@ -40,6 +41,7 @@ export function buildProgram(io: CommandIo = processIo): Command {
   registerServeCommand(program, context);
   registerCacheCommands(program, context);
   registerDagCommands(program, context);
+  registerDagActionCommands(program, context);
   registerUserCommands(program, context);
   return program;
 }

@@ -358,11 +358,13 @@ function taskBlock(run, taskId, tries) {
           ? el('div', { class: 'muted small' }, `try ${t.attempts ?? '?'} · ${t.state}`)
           : null,
         t.error ? el('div', { class: 'error' }, t.error) : null,
-        el(
-          'div',
-          { class: 'logs', dataset: { taskId } },
-          t.logs.length ? t.logs.map(logLine) : el('div', { class: 'muted' }, 'no log lines yet'),
-        ),
+        t.state === 'cleared'
+          ? el('div', { class: 'muted small' }, 'cleared: the task runs again in the next try')
+          : el(
+              'div',
+              { class: 'logs', dataset: { taskId } },
+              t.logs.length ? t.logs.map(logLine) : el('div', { class: 'muted' }, 'no log lines'),
+            ),
       ),
     ),
   );
@@ -420,7 +422,7 @@ async function refreshRun() {
       ),
     ),
     el('h3', { class: 'small muted' }, 'Gantt'),
-    gantt(run.tasks),
+    gantt(run.tasks.filter((t) => t.state !== 'cleared')),
     [...byTask].map(([taskId, tries]) => taskBlock(run, taskId, tries)),
   ]);
   if (changed) {

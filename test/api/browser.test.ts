@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { runCli } from '../helpers/cli.js';
 import { ADMIN_PASSWORD, API_TOKEN, startHarness, type Harness } from './harness.js';
 
 const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts');
@@ -123,6 +124,31 @@ test('browser › a triggered run opens by URL, its log stays open, and a deep l
   await page.waitForSelector(`#run-detail details[open][data-task-id="${task}"]`);
   await page.waitForSelector('#run-detail .gantt .gantt-bar.state-success');
   await shot('run-1440-light');
+
+  // Actions: mark the task failed, then rerun the failed task from the run panel; the run ends success again.
+  await page.click(`#run-detail details[open][data-task-id="${task}"] button.mark-failed`);
+  await page.waitForSelector('#run-detail .run-head .pill.state-failed');
+  await page.click('#run-detail button.rerun-failed');
+  await page.waitForSelector('#run-detail .run-head .pill.state-success', { timeout: 20_000 });
+  await page.waitForSelector(`#run-detail details[data-task-id="${task}"] summary:has-text("tries")`);
+  await shot('run-rerun-1440-light');
+
+  // The same from the CLI, whose --json is what the API answers.
+  const runId = /runs\/(\d+)/.exec(runUrl)?.[1] ?? '';
+  const env = {
+    DATA_DIR: h.config.dataDir,
+    DATABASE_URL: h.config.databaseUrl ?? '',
+    REDIS_URL: h.config.redisUrl,
+    LOG_LEVEL: 'silent',
+  };
+  const marked = await runCli(['dags', 'mark', runId, task, 'failed', '--json'], env);
+  assert.equal(marked.code, 0, marked.stderr);
+  assert.deepEqual(JSON.parse(marked.stdout), { runId, dagId: 'ml_training_dag', tasks: [task] });
+  await page.waitForSelector('#run-detail .run-head .pill.state-failed');
+  const cleared = await runCli(['dags', 'clear', runId, '--only-failed', '--json'], env);
+  assert.equal(cleared.code, 0, cleared.stderr);
+  assert.deepEqual(JSON.parse(cleared.stdout), { runId, dagId: 'ml_training_dag', tasks: [task] });
+  await page.waitForSelector('#run-detail .run-head .pill.state-success', { timeout: 20_000 });
 });
 
 test('browser › the DAG page pages through ≥100 runs, filters by state, has a legend and shows paused', async () => {
@@ -229,5 +255,7 @@ test('browser › the data, models, cache and predict sections work', async () =
   assert.ok(Number((await page.locator('#prediction-value').innerText()).replace(/,/g, '')) > 0);
   await page.goto(`${h.url}/#/audit`);
   await page.waitForSelector('#audit td:has-text("dags.trigger")');
+  await page.waitForSelector('#audit td:has-text("tasks.mark")');
+  await page.waitForSelector('#audit td:has-text("runs.clear")');
   assert.deepEqual(errors, []);
 });
