@@ -29,6 +29,9 @@ CREATE TABLE IF NOT EXISTS audit_log (
 
 CREATE INDEX IF NOT EXISTS audit_log_at_idx ON audit_log (at DESC);
 
+-- Parameters a run was triggered with (e.g. {"force": true} to retrain on unchanged data); tasks see them.
+ALTER TABLE dag_runs ADD COLUMN IF NOT EXISTS params jsonb;
+
 -- Clearing a task (rerun it and what depends on it) records a `cleared` try: the task counts as not run yet, and
 -- its next try continues the numbering, so the history of earlier tries stays.
 ALTER TABLE dag_task_instances DROP CONSTRAINT IF EXISTS dag_task_instances_state_check;

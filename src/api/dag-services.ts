@@ -29,6 +29,7 @@ function runView(r: OrchestrationRun, tasks: TaskSummary[]): RunSummary {
     startedAt: r.startedAt,
     finishedAt: r.endedAt,
     durationMs: r.durationMs,
+    params: r.params,
     tasks,
   };
 }
@@ -113,8 +114,11 @@ export class OrchestrationDagService implements DagService {
   }
 
   /** A manual run; when one is already active the new run is recorded as `skipped` (Airflow's max_active_runs=1). */
-  async trigger(dagId: string): Promise<{ runId: string; outcome: string }> {
-    const created = await triggerDag(this.rt, dagId);
+  async trigger(
+    dagId: string,
+    params?: Record<string, unknown>,
+  ): Promise<{ runId: string; outcome: string }> {
+    const created = await triggerDag(this.rt, dagId, params);
     const runId = 'runId' in created ? created.runId : 'activeRunId' in created ? created.activeRunId : null;
     return { runId: runId === null ? '' : String(runId), outcome: created.outcome };
   }

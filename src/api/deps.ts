@@ -59,6 +59,8 @@ export interface RunSummary {
   startedAt: string | null;
   finishedAt: string | null;
   durationMs: number | null;
+  /** Parameters the run was triggered with (null: none). */
+  params: Record<string, unknown> | null;
   tasks: TaskSummary[];
 }
 
@@ -117,7 +119,7 @@ export interface DagService {
   /** undefined for an unknown run. */
   getRun(runId: string): Promise<RunDetail | undefined>;
   setPaused(dagId: string, paused: boolean): Promise<DagSummary>;
-  trigger(dagId: string): Promise<{ runId: string; outcome?: string }>;
+  trigger(dagId: string, params?: Record<string, unknown>): Promise<{ runId: string; outcome?: string }>;
   /** Runs tasks of an ended run again (with what depends on them). LockedError while the run is active. */
   clear(runId: string, options: ClearOptions, actor: string): Promise<InterventionAnswer>;
   /** Records a task of an ended run as success or failed; the run ends as its tasks then say. */

@@ -68,6 +68,7 @@ const runFields = {
   startedAt: nstr,
   finishedAt: nstr,
   durationMs: nnum,
+  params: { type: ['object', 'null'], additionalProperties: true },
 };
 export const runSummary = obj({ ...runFields, tasks: arr(taskSummary) });
 export const runDetail = obj({

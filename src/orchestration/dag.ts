@@ -25,6 +25,8 @@ export interface TaskContext {
   signal: AbortSignal;
   /** Results (JSON) of the tasks this one depends on, by task id. */
   upstream: Record<string, unknown>;
+  /** Parameters the run was triggered with (`dags trigger --param force=true`); empty for scheduled runs. */
+  params?: Readonly<Record<string, unknown>>;
   /**
    * Starts an event run of another DAG at once (or right after its active run, if one is active).
    * `key` makes the trigger idempotent: a second trigger with the same key makes no second run.

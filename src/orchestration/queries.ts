@@ -36,6 +36,8 @@ export interface RunSummary {
   endedAt: string | null;
   durationMs: number | null;
   note: string | null;
+  /** Parameters the run was triggered with (null: none). */
+  params: Record<string, unknown> | null;
 }
 
 export interface DagSummary {
@@ -97,6 +99,7 @@ export function runSummary(row: RunRow): RunSummary {
     endedAt: iso(row.ended_at),
     durationMs: row.duration_ms,
     note: row.note,
+    params: row.params ?? null,
   };
 }
 
@@ -201,6 +204,10 @@ export async function unpauseDag(rt: OrchestrationRuntime, dagId: string): Promi
 }
 
 /** A manual run now (also when paused); a run already active makes this one `skipped`. */
-export async function triggerDag(rt: OrchestrationRuntime, dagId: string): Promise<CreateRunResult> {
-  return createRun(rt, { dagId, trigger: 'manual', ifActive: 'skip' });
+export async function triggerDag(
+  rt: OrchestrationRuntime,
+  dagId: string,
+  params?: Record<string, unknown>,
+): Promise<CreateRunResult> {
+  return createRun(rt, { dagId, trigger: 'manual', ifActive: 'skip', params });
 }

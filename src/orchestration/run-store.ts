@@ -15,6 +15,7 @@ export interface RunRow {
   ended_at: Date | null;
   duration_ms: number | null;
   note: string | null;
+  params: Record<string, unknown> | null;
 }
 
 export interface TaskTryRow {
@@ -42,7 +43,7 @@ export interface LogLineRow {
 }
 
 const RUN_COLUMNS =
-  'id, dag_id, run_key, trigger, state, planned_at, created_at, started_at, ended_at, duration_ms, note';
+  'id, dag_id, run_key, trigger, state, planned_at, created_at, started_at, ended_at, duration_ms, note, params';
 
 /** Inserts a run; null when it conflicts (same key, or an active run of the DAG when `state` is active). */
 export async function insertRun(
@@ -54,14 +55,23 @@ export async function insertRun(
     plannedAt: Date;
     state: RunState;
     note?: string;
+    params?: Record<string, unknown>;
   },
 ): Promise<number | null> {
   const ended = run.state === 'skipped' ? 'now()' : 'NULL';
   const rows = await db.query<{ id: number }>(
-    `INSERT INTO dag_runs (dag_id, run_key, trigger, state, planned_at, note, ended_at)
-     VALUES ($1, $2, $3, $4, $5, $6, ${ended})
+    `INSERT INTO dag_runs (dag_id, run_key, trigger, state, planned_at, note, params, ended_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, ${ended})
      ON CONFLICT DO NOTHING RETURNING id`,
-    [run.dagId, run.runKey, run.trigger, run.state, run.plannedAt, run.note ?? null],
+    [
+      run.dagId,
+      run.runKey,
+      run.trigger,
+      run.state,
+      run.plannedAt,
+      run.note ?? null,
+      run.params ? JSON.stringify(run.params) : null,
+    ],
   );
   return rows[0]?.id ?? null;
 }

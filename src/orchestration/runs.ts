@@ -35,6 +35,8 @@ export interface CreateRunRequest {
    * @defaultValue 'skip'
    */
   ifActive?: 'skip' | 'defer';
+  /** Parameters the run's tasks see (TaskContext.params). @defaultValue none */
+  params?: Record<string, unknown>;
 }
 
 export type CreateRunResult =
@@ -60,7 +62,7 @@ export async function createRun(
   if (request.trigger !== 'manual' && (await isPaused(rt.db, dag.id))) return { outcome: 'paused' };
   // The active run may end between our insert and our look-up: then try again.
   for (let attempt = 0; attempt < 5; attempt++) {
-    const base = { dagId: dag.id, runKey, trigger: request.trigger, plannedAt };
+    const base = { dagId: dag.id, runKey, trigger: request.trigger, plannedAt, params: request.params };
     const runId = await insertRun(rt.db, { ...base, state: 'queued' });
     if (runId !== null) {
       rt.logger.info({ dagId: dag.id, runId, trigger: request.trigger }, 'DAG run created');
@@ -177,6 +179,7 @@ export interface StartedTry {
   tryNumber: number;
   trigger: RunTrigger;
   upstream: Record<string, unknown>;
+  params: Record<string, unknown>;
 }
 
 /**
@@ -219,7 +222,7 @@ export async function startTry(
     await setRunRunning(tx, data.runId);
     const upstream: Record<string, unknown> = {};
     for (const dep of task.dependsOn ?? []) upstream[dep] = tries.get(dep)?.result ?? null;
-    return { tryId, tryNumber, trigger: run.trigger, upstream };
+    return { tryId, tryNumber, trigger: run.trigger, upstream, params: run.params ?? {} };
   });
 }
 

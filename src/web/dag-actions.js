@@ -89,7 +89,45 @@ export function taskActions(run, taskId, latest, done) {
   );
 }
 
-/** Trigger with parameters: not available yet (the run table has no parameters). */
-export function triggerForm() {
-  return null;
+/**
+ * Trigger with parameters: a small form under the Trigger button. The parameters are JSON the tasks see
+ * (TaskContext.params); ml_training_dag understands { "force": true } (retrain on unchanged data).
+ */
+export function triggerForm(dag, onRun) {
+  const textarea = el('textarea', {
+    name: 'params',
+    rows: 3,
+    spellcheck: 'false',
+    'aria-label': 'run parameters (JSON)',
+  });
+  textarea.value = dag.dagId === 'ml_training_dag' ? '{ "force": true }' : '{}';
+  const form = el(
+    'form',
+    { class: 'trigger-params-form' },
+    textarea,
+    el('button', { type: 'submit', class: 'small' }, '▶ Trigger with these'),
+  );
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    let params;
+    try {
+      params = JSON.parse(textarea.value || '{}');
+    } catch (error) {
+      toast(`parameters are not JSON: ${error.message}`, 'error');
+      return;
+    }
+    try {
+      const res = await api(`/api/dags/${encodeURIComponent(dag.dagId)}/trigger`, {
+        method: 'POST',
+        body: { params },
+      });
+      toast(
+        res.outcome === 'skipped' ? `A run of ${dag.dagId} is already active` : `Triggered run ${res.runId}`,
+      );
+      if (res.runId) onRun(res.runId);
+    } catch (error) {
+      toast(error.message, 'error');
+    }
+  });
+  return el('details', { class: 'trigger-params' }, el('summary', {}, 'with parameters…'), form);
 }

@@ -413,6 +413,7 @@ async function refreshRun() {
         `${run.trigger} · started `,
         timeEl(run.startedAt, { dateToo: true }),
         ` · ${run.durationMs !== null ? fmtDuration(run.durationMs) : 'running'}`,
+        run.params ? ` · params ${JSON.stringify(run.params)}` : '',
       ),
       runActions(run, refreshRun),
       el(

@@ -149,6 +149,16 @@ test('browser › a triggered run opens by URL, its log stays open, and a deep l
   assert.equal(cleared.code, 0, cleared.stderr);
   assert.deepEqual(JSON.parse(cleared.stdout), { runId, dagId: 'ml_training_dag', tasks: [task] });
   await page.waitForSelector('#run-detail .run-head .pill.state-success', { timeout: 20_000 });
+
+  // Trigger with parameters: { "force": true } retrains although the data did not change.
+  await page.goto(`${h.url}/#/dags/ml_training_dag`);
+  await page.click('#dag-detail details.trigger-params summary');
+  await page.click('#dag-detail .trigger-params-form button');
+  await page.waitForURL((url) => /runs\/\d+$/.test(url.hash) && !url.hash.endsWith(`/runs/${runId}`));
+  await page.waitForSelector('#run-detail .run-head .pill.state-success', { timeout: 20_000 });
+  assert.match(await page.innerText('#run-detail .run-head'), /params \{"force":true\}/);
+  await page.click(`#run-detail details[data-task-id="${task}"] summary`);
+  await page.waitForSelector(`#run-detail details[open] .logs .log:has-text("training: trained")`);
 });
 
 test('browser › the DAG page pages through ≥100 runs, filters by state, has a legend and shows paused', async () => {

@@ -80,6 +80,7 @@ export class MemoryDagService implements DagService {
       startedAt: null,
       finishedAt: null,
       durationMs: null,
+      params: null,
       tasks: dag.tasks.map((taskId) => ({
         taskId,
         state: 'queued',

@@ -96,3 +96,15 @@ test('interventions › marking a failed task success runs the tasks it blocked;
   await assert.rejects(clearTasks(rt, runId, { actor: 'olga' }), LockedError);
   await assert.rejects(clearTasks(rt, (active as { runId: number }).runId, { actor: 'olga' }), LockedError);
 });
+
+test('interventions › a run triggered with parameters passes them to its tasks', async () => {
+  env = await openEnv(redis.url);
+  const seen: unknown[] = [];
+  const rt = env.runtime([
+    testDag('params', [{ id: 'only', run: async (ctx) => void seen.push(ctx.params) }]),
+  ]);
+  worker = await startWorker(rt);
+  const created = await triggerDag(rt, 'params', { force: true });
+  assert.equal((await waitForRunEnd(env.db, (created as { runId: number }).runId)).state, 'success');
+  assert.deepEqual(seen, [{ force: true }]);
+});

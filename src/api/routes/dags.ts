@@ -98,13 +98,25 @@ export function dagRoutes(app: FastifyInstance, { deps, authenticated, operator 
     );
   }
 
-  app.post<{ Params: { id: string } }>(
+  app.post<{ Params: { id: string }; Body: { params?: Record<string, unknown> } | undefined }>(
     '/api/dags/:id/trigger',
     {
       onRequest: operator,
       schema: {
-        summary: 'Start a manual run now (skipped when a run is active)',
+        summary: 'Start a manual run now (skipped when a run is active), optionally with parameters',
         params: dagParams,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            params: {
+              type: 'object',
+              maxProperties: 20,
+              description:
+                'what the tasks see, e.g. { "force": true } retrains ml_training_dag on unchanged data',
+            },
+          },
+        },
         response: {
           202: {
             type: 'object',
@@ -114,6 +126,10 @@ export function dagRoutes(app: FastifyInstance, { deps, authenticated, operator 
         },
       },
     },
-    async (request, reply) => reply.code(202).send(await deps.dags.trigger(request.params.id)),
+    async (request, reply) => {
+      const params = request.body?.params;
+      if (params) request.auditDetail = { params };
+      return reply.code(202).send(await deps.dags.trigger(request.params.id, params));
+    },
   );
 }
