@@ -2,6 +2,9 @@
 // routes are the same whether the stages run in this process (`orderflow up`) or behind another adapter, and a
 // stage that is not available (no model yet, no DAG scheduler) is one adapter away, not a branch in every route.
 import type { Metrics } from '../ml/metrics.js';
+import type { InterventionResult } from '../orchestration/interventions.js';
+import type { DagSummary, RunDetail, RunSummary, TaskInstanceView } from '../orchestration/queries.js';
+import type { CreateRunResult } from '../orchestration/runs.js';
 import type { AuditLog } from './audit.js';
 import type { Identity, Role } from './roles.js';
 import type { UserView } from './users.js';
@@ -39,54 +42,23 @@ export interface PredictionService {
   categories(): Promise<readonly string[]>;
 }
 
-export type RunState = 'queued' | 'running' | 'success' | 'failed' | 'skipped' | 'upstream_failed';
+/**
+ * DAGs and runs in the orchestration stage's own vocabulary (the CLI's `dags … --json` prints the same types):
+ * numeric run ids, `endedAt`, log lines with `time`.
+ */
+export type { CreateRunResult } from '../orchestration/runs.js';
+export type { InterventionResult } from '../orchestration/interventions.js';
+export type {
+  DagSummary,
+  LogLine,
+  RunDetail,
+  RunSummary,
+  TaskInstanceView,
+} from '../orchestration/queries.js';
 
-export interface TaskSummary {
-  taskId: string;
-  state: RunState | string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  attempts?: number;
-}
-
-export interface RunSummary {
-  runId: string;
-  dagId: string;
-  state: RunState | string;
-  /** `schedule` or `manual`. */
-  trigger: string;
-  queuedAt: string | null;
-  startedAt: string | null;
-  finishedAt: string | null;
-  durationMs: number | null;
-  /** Parameters the run was triggered with (null: none). */
-  params: Record<string, unknown> | null;
-  tasks: TaskSummary[];
-}
-
-export interface TaskLog {
-  at: string;
-  level: string;
-  message: string;
-}
-
-export interface RunDetail extends RunSummary {
-  tasks: (TaskSummary & { logs: TaskLog[]; error?: string | null })[];
-}
-
-export interface DagSummary {
-  dagId: string;
-  description: string;
-  /** Cron expression or a human interval such as `every 5m`. */
-  schedule: string;
-  paused: boolean;
-  /** Task ids in execution order (the grid's rows). */
-  tasks: string[];
-  /** Upstream task ids of each task (the graph's edges). */
-  dependsOn: Record<string, string[]>;
-  lastRun: RunSummary | null;
-  nextRunAt: string | null;
-  lastSuccessAt: string | null;
+/** A run of the grid: its summary and the latest try of each of its tasks (without log lines). */
+export interface RunWithTasks extends RunSummary {
+  tasks: TaskInstanceView[];
 }
 
 export interface RunFilter {
@@ -94,13 +66,6 @@ export interface RunFilter {
   offset?: number;
   state?: 'queued' | 'running' | 'success' | 'failed' | 'skipped';
   trigger?: 'schedule' | 'manual' | 'event';
-}
-
-/** What a clear or a mark touched (the run id as everywhere in the API: a string). */
-export interface InterventionAnswer {
-  runId: string;
-  dagId: string;
-  tasks: string[];
 }
 
 export interface ClearOptions {
@@ -115,20 +80,20 @@ export interface ClearOptions {
 export interface DagService {
   listDags(): Promise<DagSummary[]>;
   /** Newest first, `filter.offset` runs skipped. NotFoundError for an unknown DAG. */
-  listRuns(dagId: string, limit: number, filter?: RunFilter): Promise<RunSummary[]>;
+  listRuns(dagId: string, limit: number, filter?: RunFilter): Promise<RunWithTasks[]>;
   /** undefined for an unknown run. */
-  getRun(runId: string): Promise<RunDetail | undefined>;
+  getRun(runId: number): Promise<RunDetail | undefined>;
   setPaused(dagId: string, paused: boolean): Promise<DagSummary>;
-  trigger(dagId: string, params?: Record<string, unknown>): Promise<{ runId: string; outcome?: string }>;
+  trigger(dagId: string, params?: Record<string, unknown>): Promise<CreateRunResult>;
   /** Runs tasks of an ended run again (with what depends on them). LockedError while the run is active. */
-  clear(runId: string, options: ClearOptions, actor: string): Promise<InterventionAnswer>;
+  clear(runId: number, options: ClearOptions, actor: string): Promise<InterventionResult>;
   /** Records a task of an ended run as success or failed; the run ends as its tasks then say. */
   mark(
-    runId: string,
+    runId: number,
     taskId: string,
     state: 'success' | 'failed',
     actor: string,
-  ): Promise<InterventionAnswer>;
+  ): Promise<InterventionResult>;
 }
 
 /** One batch folder (a "day" of the original pipeline) of the incremental raw folder, as committed. */

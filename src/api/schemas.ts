@@ -56,45 +56,72 @@ export const batchAnswer = obj({
   failed: int,
 });
 
-const taskSummary = obj({ taskId: str, state: str, startedAt: nstr, finishedAt: nstr, attempts: int }, [
-  'attempts',
-]);
-const runFields = {
-  runId: str,
+/** Run ids are numbers everywhere (API, CLI, dashboard URLs). */
+export const runIdSchema = { type: 'integer', minimum: 1 } as const;
+const nullableObject = { type: ['object', 'null'], additionalProperties: true } as const;
+
+// The orchestration stage's types (src/orchestration/queries.ts), which the CLI's `dags … --json` prints too.
+export const runSummary = obj({
+  id: int,
   dagId: str,
-  state: str,
-  trigger: str,
-  queuedAt: nstr,
+  trigger: { type: 'string', enum: ['schedule', 'manual', 'event'] },
+  state: { type: 'string', enum: ['queued', 'running', 'success', 'failed', 'skipped'] },
+  plannedAt: str,
+  createdAt: str,
   startedAt: nstr,
-  finishedAt: nstr,
+  endedAt: nstr,
   durationMs: nnum,
-  params: { type: ['object', 'null'], additionalProperties: true },
-};
-export const runSummary = obj({ ...runFields, tasks: arr(taskSummary) });
-export const runDetail = obj({
-  ...runFields,
-  tasks: arr(
-    obj(
-      {
-        ...taskSummary.properties,
-        error: nstr,
-        logs: arr(obj({ at: str, level: str, message: str })),
-      },
-      ['attempts', 'error'],
-    ),
-  ),
+  note: nstr,
+  params: nullableObject,
 });
+const logLine = obj({
+  time: str,
+  level: str,
+  message: str,
+  line: { type: 'object', additionalProperties: true },
+});
+const taskInstance = obj(
+  {
+    id: int,
+    taskId: str,
+    tryNumber: int,
+    state: {
+      type: 'string',
+      enum: ['queued', 'running', 'success', 'failed', 'up_for_retry', 'upstream_failed', 'cleared'],
+    },
+    queuedAt: str,
+    startedAt: nstr,
+    endedAt: nstr,
+    durationMs: nnum,
+    worker: nstr,
+    error: nstr,
+    result: { description: 'what the task returned (JSON)' },
+    logs: arr(logLine),
+  },
+  ['logs', 'result'],
+);
+export const runWithTasks = obj({ ...runSummary.properties, tasks: arr(taskInstance) });
+export const runDetail = runWithTasks;
 export const dagSummary = obj({
-  dagId: str,
-  description: str,
-  schedule: str,
+  id: str,
+  description: nstr,
+  schedule: { type: 'object', description: '{ everyMs } or { cron }', additionalProperties: true },
+  scheduleText: str,
   paused: bool,
-  tasks: arr(str),
-  dependsOn: { type: 'object', additionalProperties: arr(str) },
+  tasks: arr(obj({ id: str, dependsOn: arr(str) })),
   lastRun: { oneOf: [{ type: 'null' }, runSummary] },
-  nextRunAt: nstr,
   lastSuccessAt: nstr,
+  activeRunId: { type: ['integer', 'null'] },
+  nextRunAt: nstr,
 });
+export const createRunResult = obj(
+  {
+    outcome: { type: 'string', enum: ['created', 'skipped', 'deferred', 'duplicate', 'paused'] },
+    runId: int,
+    activeRunId: int,
+  },
+  ['runId', 'activeRunId'],
+);
 
 export const aggregateSummary = obj({
   file: nstr,

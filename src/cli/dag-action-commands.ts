@@ -4,7 +4,7 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import type { InterventionAnswer } from '../api/deps.js';
+import type { InterventionResult as InterventionAnswer } from '../orchestration/interventions.js';
 import type { CommandContext } from './context.js';
 import type { ContextFactory } from './main.js';
 
@@ -36,6 +36,12 @@ async function act(
   }
 }
 
+function parseRunId(value: string): number {
+  if (!/^\d{1,15}$/.test(value))
+    throw new UsageError(`run id ${JSON.stringify(value)}: expected a number (see \`dags runs <dag>\`)`);
+  return Number(value);
+}
+
 function print(ctx: CommandContext, json: boolean | undefined, verb: string, r: InterventionAnswer): void {
   ctx.out(json ? JSON.stringify(r) : `run ${r.runId} of ${r.dagId}: ${verb} ${r.tasks.join(', ')}`);
 }
@@ -63,7 +69,7 @@ export function registerDagActionCommands(program: Command, context: ContextFact
           downstream: flags.downstream,
         };
         const result = await act(ctx, 'runs.clear', runId, (s) =>
-          s.clear(runId, options, userInfo().username),
+          s.clear(parseRunId(runId), options, userInfo().username),
         );
         print(ctx, flags.json, 'cleared', result);
       },
@@ -78,7 +84,7 @@ export function registerDagActionCommands(program: Command, context: ContextFact
         throw new UsageError(`state ${JSON.stringify(state)}: success or failed`);
       const ctx = context();
       const result = await act(ctx, 'tasks.mark', `${runId}/${task}`, (s) =>
-        s.mark(runId, task, state, userInfo().username),
+        s.mark(parseRunId(runId), task, state, userInfo().username),
       );
       print(ctx, flags.json, `marked ${state}`, result);
     });

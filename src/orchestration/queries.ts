@@ -159,6 +159,22 @@ export async function listRuns(
   );
 }
 
+/** The latest try of each task of each run (no log lines), by run id: the grid of the dashboard. */
+export async function latestTriesOfRuns(
+  rt: Pick<OrchestrationRuntime, 'db'>,
+  runIds: readonly number[],
+): Promise<Map<number, TaskInstanceView[]>> {
+  const byRun = new Map<number, Map<string, TaskInstanceView>>();
+  if (runIds.length === 0) return new Map();
+  // Rows come ordered by run and id: the last one seen per (run, task) is the latest try.
+  for (const row of await triesOfRuns(rt.db, runIds)) {
+    const run = byRun.get(Number(row.run_id)) ?? new Map<string, TaskInstanceView>();
+    run.set(row.task_id, taskView(row));
+    byRun.set(Number(row.run_id), run);
+  }
+  return new Map([...byRun].map(([id, tasks]) => [id, [...tasks.values()]]));
+}
+
 /** One run with every task try and (optionally only for one task) their log lines. */
 export async function getRun(
   rt: Pick<OrchestrationRuntime, 'db'>,

@@ -19,7 +19,7 @@ async function post(path, body, done, message) {
 
 export function runActions(run, done) {
   if (!canOperate() || ACTIVE.has(run.state) || run.state === 'skipped') return null;
-  const base = `/api/runs/${encodeURIComponent(run.runId)}`;
+  const base = `/api/runs/${encodeURIComponent(run.id)}`;
   return el(
     'div',
     { class: 'dag-actions run-actions' },
@@ -33,7 +33,7 @@ export function runActions(run, done) {
                 `${base}/clear`,
                 { onlyFailed: true },
                 done,
-                `Rerunning the failed tasks of run ${run.runId}`,
+                `Rerunning the failed tasks of run ${run.id}`,
               ),
           },
           '↻ Rerun failed tasks',
@@ -43,7 +43,7 @@ export function runActions(run, done) {
       'button',
       {
         class: 'small secondary rerun-run',
-        onclick: () => post(`${base}/clear`, {}, done, `Rerunning run ${run.runId}`),
+        onclick: () => post(`${base}/clear`, {}, done, `Rerunning run ${run.id}`),
       },
       '↻ Rerun whole run',
     ),
@@ -53,7 +53,7 @@ export function runActions(run, done) {
 export function taskActions(run, taskId, latest, done) {
   if (!canOperate() || ACTIVE.has(run.state) || run.state === 'skipped' || ACTIVE.has(latest.state))
     return null;
-  const base = `/api/runs/${encodeURIComponent(run.runId)}/tasks/${encodeURIComponent(taskId)}`;
+  const base = `/api/runs/${encodeURIComponent(run.id)}/tasks/${encodeURIComponent(taskId)}`;
   return el(
     'div',
     { class: 'task-actions' },
@@ -100,7 +100,7 @@ export function triggerForm(dag, onRun) {
     spellcheck: 'false',
     'aria-label': 'run parameters (JSON)',
   });
-  textarea.value = dag.dagId === 'ml_training_dag' ? '{ "force": true }' : '{}';
+  textarea.value = dag.id === 'ml_training_dag' ? '{ "force": true }' : '{}';
   const form = el(
     'form',
     { class: 'trigger-params-form' },
@@ -117,12 +117,12 @@ export function triggerForm(dag, onRun) {
       return;
     }
     try {
-      const res = await api(`/api/dags/${encodeURIComponent(dag.dagId)}/trigger`, {
+      const res = await api(`/api/dags/${encodeURIComponent(dag.id)}/trigger`, {
         method: 'POST',
         body: { params },
       });
       toast(
-        res.outcome === 'skipped' ? `A run of ${dag.dagId} is already active` : `Triggered run ${res.runId}`,
+        res.outcome === 'skipped' ? `A run of ${dag.id} is already active` : `Triggered run ${res.runId}`,
       );
       if (res.runId) onRun(res.runId);
     } catch (error) {

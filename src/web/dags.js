@@ -72,7 +72,7 @@ function gridFor(dag, runs, { durations = false } = {}) {
               el('div', {
                 class: `dur-bar state-${r.state}`,
                 style: `height:${(((r.durationMs ?? 0) / longest) * 100).toFixed(1)}%`,
-                title: `run ${r.runId}: ${fmtDuration(r.durationMs)}`,
+                title: `run ${r.id}: ${fmtDuration(r.durationMs)}`,
               }),
             ),
           ),
@@ -84,22 +84,22 @@ function gridFor(dag, runs, { durations = false } = {}) {
     {},
     el('th', { class: 'grid-task' }, ''),
     ordered.map((r) => {
-      const when = r.startedAt ?? r.queuedAt;
+      const when = r.startedAt ?? r.createdAt;
       const local = when ? new Date(when).toLocaleString() : '';
       return el(
         'th',
         {},
         el('button', {
-          class: `cell run state-${r.state} ${route.runId === r.runId ? 'selected' : ''}`,
-          title: `run ${r.runId} · ${r.state} · ${r.trigger} · ${local} (${when ?? ''} UTC) · ${fmtDuration(r.durationMs)}`,
-          'aria-label': `run ${r.runId} ${r.state}`,
-          dataset: { runId: r.runId },
-          onclick: () => openRun(dag.dagId, r.runId),
+          class: `cell run state-${r.state} ${route.runId === r.id ? 'selected' : ''}`,
+          title: `run ${r.id} · ${r.state} · ${r.trigger} · ${local} (${when ?? ''} UTC) · ${fmtDuration(r.durationMs)}`,
+          'aria-label': `run ${r.id} ${r.state}`,
+          dataset: { runId: r.id },
+          onclick: () => openRun(dag.id, r.id),
         }),
       );
     }),
   );
-  const rows = dag.tasks.map((task) =>
+  const rows = dag.tasks.map(({ id: task }) =>
     el(
       'tr',
       {},
@@ -112,8 +112,8 @@ function gridFor(dag, runs, { durations = false } = {}) {
           {},
           el('button', {
             class: `cell state-${state}`,
-            title: `${task} · ${state}${t?.attempts > 1 ? ` · try ${t.attempts}` : ''}`,
-            onclick: () => openRun(dag.dagId, r.runId, task),
+            title: `${task} · ${state}${t?.tryNumber > 1 ? ` · try ${t.tryNumber}` : ''}`,
+            onclick: () => openRun(dag.id, r.id, task),
           }),
         );
       }),
@@ -139,7 +139,7 @@ function dagHead(dag) {
         class: 'pause-toggle',
         checked: !dag.paused,
         disabled: !canOperate(),
-        'aria-label': `${dag.dagId} active`,
+        'aria-label': `${dag.id} active`,
         onchange: () => act(dag, dag.paused ? 'unpause' : 'pause'),
       }),
       el('span', { class: 'slider' }),
@@ -150,22 +150,22 @@ function dagHead(dag) {
       el(
         'h2',
         {},
-        el('a', { href: href(['dags', dag.dagId]) }, dag.dagId),
+        el('a', { href: href(['dags', dag.id]) }, dag.id),
         dag.paused ? el('span', { class: 'badge-paused' }, 'PAUSED') : null,
       ),
-      el('div', { class: 'muted' }, dag.description),
+      el('div', { class: 'muted' }, dag.description ?? ''),
     ),
     el(
       'div',
       { class: 'dag-meta' },
-      el('div', {}, el('span', { class: 'meta-label' }, 'schedule'), dag.schedule),
+      el('div', {}, el('span', { class: 'meta-label' }, 'schedule'), dag.scheduleText),
       el(
         'div',
         {},
         el('span', { class: 'meta-label' }, 'last run'),
         last ? pill(last.state) : '–',
         ' ',
-        last ? timeEl(last.finishedAt ?? last.startedAt ?? last.queuedAt) : '',
+        last ? timeEl(last.endedAt ?? last.startedAt ?? last.createdAt) : '',
       ),
       el(
         'div',
@@ -184,24 +184,24 @@ function dagHead(dag) {
             '▶ Trigger',
           )
         : null,
-      canOperate() ? triggerForm(dag, (runId) => openRun(dag.dagId, runId)) : null,
+      canOperate() ? triggerForm(dag, (runId) => openRun(dag.id, runId)) : null,
     ),
   );
 }
 
 async function act(dag, action) {
   try {
-    const res = await api(`/api/dags/${encodeURIComponent(dag.dagId)}/${action}`, {
+    const res = await api(`/api/dags/${encodeURIComponent(dag.id)}/${action}`, {
       method: 'POST',
       body: {},
     });
     if (action === 'trigger') {
       toast(
         res.outcome === 'skipped'
-          ? `A run of ${dag.dagId} is already active`
-          : `Triggered ${dag.dagId}: run ${res.runId}`,
+          ? `A run of ${dag.id} is already active`
+          : `Triggered ${dag.id}: run ${res.runId}`,
       );
-      if (res.runId) openRun(dag.dagId, res.runId);
+      if (res.runId) openRun(dag.id, res.runId);
     }
     await dagsSection.refresh();
   } catch (error) {
@@ -212,14 +212,14 @@ async function act(dag, action) {
 async function renderList() {
   const { dags } = await api('/api/dags');
   const runs = await Promise.all(
-    dags.map((d) => api(`/api/dags/${encodeURIComponent(d.dagId)}/runs?limit=${LIST_RUNS}`)),
+    dags.map((d) => api(`/api/dags/${encodeURIComponent(d.id)}/runs?limit=${LIST_RUNS}`)),
   );
   const list = $('#dag-list');
   dags.forEach((dag, i) => {
-    let card = cards.get(dag.dagId);
+    let card = cards.get(dag.id);
     if (!card) {
-      card = el('div', { class: 'card dag', dataset: { dagId: dag.dagId } });
-      cards.set(dag.dagId, card);
+      card = el('div', { class: 'card dag', dataset: { dagId: dag.id } });
+      cards.set(dag.id, card);
     }
     if (card.parentNode !== list || list.children[i] !== card)
       list.insertBefore(card, list.children[i] ?? null);
@@ -242,7 +242,7 @@ function filters(dag, hasMore) {
         {
           name,
           onchange: (e) =>
-            go(['dags', dag.dagId], { ...currentQuery(), [name]: e.target.value, page: undefined }),
+            go(['dags', dag.id], { ...currentQuery(), [name]: e.target.value, page: undefined }),
         },
         el('option', { value: '' }, 'any'),
         values.map((v) => el('option', { value: v, selected: route[name] === v }, v)),
@@ -262,7 +262,7 @@ function filters(dag, hasMore) {
         {
           class: 'small secondary newer',
           disabled: page === 0,
-          onclick: () => go(['dags', dag.dagId], { ...currentQuery(), page: page - 1 || undefined }),
+          onclick: () => go(['dags', dag.id], { ...currentQuery(), page: page - 1 || undefined }),
         },
         '← newer',
       ),
@@ -272,7 +272,7 @@ function filters(dag, hasMore) {
         {
           class: 'small secondary older',
           disabled: !hasMore,
-          onclick: () => go(['dags', dag.dagId], { ...currentQuery(), page: page + 1 }),
+          onclick: () => go(['dags', dag.id], { ...currentQuery(), page: page + 1 }),
         },
         'older →',
       ),
@@ -282,7 +282,7 @@ function filters(dag, hasMore) {
 
 async function renderDetail() {
   const { dags } = await api('/api/dags');
-  const dag = dags.find((d) => d.dagId === route.dagId);
+  const dag = dags.find((d) => d.id === route.dagId);
   const box = $('#dag-detail');
   if (!dag) {
     renderIfChanged(box, { missing: route.dagId }, () =>
@@ -293,17 +293,13 @@ async function renderDetail() {
   const query = new URLSearchParams({ limit: String(PAGE + 1), offset: String(route.page * PAGE) });
   if (route.state) query.set('state', route.state);
   if (route.trigger) query.set('trigger', route.trigger);
-  const { runs: fetched } = await api(`/api/dags/${encodeURIComponent(dag.dagId)}/runs?${query}`);
+  const { runs: fetched } = await api(`/api/dags/${encodeURIComponent(dag.id)}/runs?${query}`);
   const runs = fetched.slice(0, PAGE);
-  const selectedId = route.runId ?? runs.find((r) => r.state !== 'skipped')?.runId ?? null;
-  const selected = runs.find((r) => r.runId === selectedId);
+  const selectedId = route.runId ?? runs.find((r) => r.state !== 'skipped')?.id ?? null;
+  const selected = runs.find((r) => r.id === selectedId);
   const states = selected ? Object.fromEntries([...latestTries(selected)].map(([k, t]) => [k, t.state])) : {};
   renderIfChanged(box, { dag, runs, selectedId, route, role: session.role }, () => [
-    el(
-      'div',
-      { class: `card dag ${dag.paused ? 'paused' : ''}`, dataset: { dagId: dag.dagId } },
-      dagHead(dag),
-    ),
+    el('div', { class: `card dag ${dag.paused ? 'paused' : ''}`, dataset: { dagId: dag.id } }, dagHead(dag)),
     el(
       'div',
       { class: 'card' },
@@ -317,8 +313,11 @@ async function renderDetail() {
       { class: 'card graph', id: 'dag-graph' },
       el('h2', {}, 'Graph', selectedId ? el('span', { class: 'muted small' }, ` — run ${selectedId}`) : ''),
       window.dagre
-        ? dagGraph(dag.tasks, dag.dependsOn ?? {}, states, (task) =>
-            selectedId ? openRun(dag.dagId, selectedId, task) : undefined,
+        ? dagGraph(
+            dag.tasks.map((t) => t.id),
+            Object.fromEntries(dag.tasks.map((t) => [t.id, t.dependsOn])),
+            states,
+            (task) => (selectedId ? openRun(dag.id, selectedId, task) : undefined),
           )
         : el('p', { class: 'muted' }, 'loading the graph layout…'),
     ),
@@ -329,7 +328,7 @@ function logLine(l) {
   return el(
     'div',
     { class: `log log-${l.level}` },
-    el('span', { class: 'log-time', title: `${l.at} UTC` }, new Date(l.at).toLocaleTimeString()),
+    el('span', { class: 'log-time', title: `${l.time} UTC` }, new Date(l.time).toLocaleTimeString()),
     el('span', { class: 'log-level' }, l.level),
     el('span', {}, l.message),
   );
@@ -354,9 +353,7 @@ function taskBlock(run, taskId, tries) {
       el(
         'div',
         { class: 'try' },
-        tries.length > 1
-          ? el('div', { class: 'muted small' }, `try ${t.attempts ?? '?'} · ${t.state}`)
-          : null,
+        tries.length > 1 ? el('div', { class: 'muted small' }, `try ${t.tryNumber} · ${t.state}`) : null,
         t.error ? el('div', { class: 'error' }, t.error) : null,
         t.state === 'cleared'
           ? el('div', { class: 'muted small' }, 'cleared: the task runs again in the next try')
@@ -369,15 +366,15 @@ function taskBlock(run, taskId, tries) {
     ),
   );
   details.addEventListener('toggle', () => {
-    if (details.open && route.taskId !== taskId) openRun(run.dagId, run.runId, taskId);
-    if (!details.open && route.taskId === taskId) openRun(run.dagId, run.runId);
+    if (details.open && route.taskId !== taskId) openRun(run.dagId, run.id, taskId);
+    if (!details.open && route.taskId === taskId) openRun(run.dagId, run.id);
   });
   return details;
 }
 
 function durationOf(t) {
   if (!t.startedAt) return null;
-  return (t.finishedAt ? Date.parse(t.finishedAt) : Date.now()) - Date.parse(t.startedAt);
+  return (t.endedAt ? Date.parse(t.endedAt) : Date.now()) - Date.parse(t.startedAt);
 }
 
 async function refreshRun() {
@@ -406,7 +403,7 @@ async function refreshRun() {
     el(
       'div',
       { class: 'run-head' },
-      el('h2', {}, `${run.dagId} · run ${run.runId} `, pill(run.state)),
+      el('h2', {}, `${run.dagId} · run ${run.id} `, pill(run.state)),
       el(
         'span',
         { class: 'muted' },
@@ -437,7 +434,7 @@ export const dagsSection = {
   route(parts, query) {
     route = {
       dagId: parts[0] ?? null,
-      runId: parts[1] === 'runs' ? (parts[2] ?? null) : null,
+      runId: parts[1] === 'runs' && /^\d{1,15}$/.test(parts[2] ?? '') ? Number(parts[2]) : null,
       taskId: parts[3] === 'tasks' ? (parts[4] ?? null) : null,
       state: query.get('state') ?? '',
       trigger: query.get('trigger') ?? '',

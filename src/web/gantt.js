@@ -7,15 +7,15 @@ export function gantt(tries) {
   if (started.length === 0) return el('p', { class: 'muted small' }, 'no task has started yet');
   const now = Date.now();
   const from = Math.min(...started.map((t) => Date.parse(t.startedAt)));
-  const to = Math.max(...started.map((t) => (t.finishedAt ? Date.parse(t.finishedAt) : now)), from + 1);
+  const to = Math.max(...started.map((t) => (t.endedAt ? Date.parse(t.endedAt) : now)), from + 1);
   const span = to - from;
   return el(
     'div',
     { class: 'gantt', role: 'img', 'aria-label': 'Gantt chart of the task tries' },
     started.map((t) => {
       const s = Date.parse(t.startedAt);
-      const e = t.finishedAt ? Date.parse(t.finishedAt) : now;
-      const label = `${t.taskId}${t.attempts > 1 ? ` #${t.attempts}` : ''}`;
+      const e = t.endedAt ? Date.parse(t.endedAt) : now;
+      const label = `${t.taskId}${t.tryNumber > 1 ? ` #${t.tryNumber}` : ''}`;
       return el(
         'div',
         { class: 'gantt-row', dataset: { taskId: t.taskId } },

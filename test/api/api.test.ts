@@ -227,17 +227,20 @@ describe('api › DAGs', () => {
     const { status, body } = await get('/api/dags', auth);
     assert.equal(status, 200);
     assert.deepEqual(
-      body.dags.map((d: { dagId: string }) => d.dagId),
+      body.dags.map((d: { id: string }) => d.id),
       ['incremental_processing_dag', 'ml_training_dag', 'redis_cache_dag'],
     );
-    assert.ok(body.dags.every((d: { schedule: string; nextRunAt: string }) => d.schedule && d.nextRunAt));
+    assert.ok(
+      body.dags.every((d: { scheduleText: string; nextRunAt: string }) => d.scheduleText && d.nextRunAt),
+    );
   });
 
   test('a triggered run appears in the history and its detail has tasks with logs', async () => {
     const trig = await post('/api/dags/ml_training_dag/trigger', {}, auth);
     assert.equal(trig.status, 202);
     const runs = await get('/api/dags/ml_training_dag/runs?limit=5', auth);
-    assert.equal(runs.body.runs[0].runId, trig.body.runId);
+    assert.equal(runs.body.runs[0].id, trig.body.runId);
+    assert.equal(typeof trig.body.runId, 'number');
     await sleep(400);
     const run = await get(`/api/runs/${trig.body.runId}`, auth);
     assert.equal(run.status, 200);
@@ -248,10 +251,10 @@ describe('api › DAGs', () => {
   test('pause and unpause are reflected in the list', async () => {
     await post('/api/dags/incremental_processing_dag/pause', {}, auth);
     let dags = (await get('/api/dags', auth)).body.dags;
-    assert.equal(dags.find((d: { dagId: string }) => d.dagId === 'incremental_processing_dag').paused, true);
+    assert.equal(dags.find((d: { id: string }) => d.id === 'incremental_processing_dag').paused, true);
     await post('/api/dags/incremental_processing_dag/unpause', {}, auth);
     dags = (await get('/api/dags', auth)).body.dags;
-    assert.equal(dags.find((d: { dagId: string }) => d.dagId === 'incremental_processing_dag').paused, false);
+    assert.equal(dags.find((d: { id: string }) => d.id === 'incremental_processing_dag').paused, false);
   });
 
   test('an unknown DAG is a 404 listing the known ones; a malformed id or limit is a 400', async () => {

@@ -143,12 +143,41 @@ test('browser › a triggered run opens by URL, its log stays open, and a deep l
   };
   const marked = await runCli(['dags', 'mark', runId, task, 'failed', '--json'], env);
   assert.equal(marked.code, 0, marked.stderr);
-  assert.deepEqual(JSON.parse(marked.stdout), { runId, dagId: 'ml_training_dag', tasks: [task] });
+  assert.deepEqual(JSON.parse(marked.stdout), {
+    runId: Number(runId),
+    dagId: 'ml_training_dag',
+    tasks: [task],
+  });
   await page.waitForSelector('#run-detail .run-head .pill.state-failed');
   const cleared = await runCli(['dags', 'clear', runId, '--only-failed', '--json'], env);
   assert.equal(cleared.code, 0, cleared.stderr);
-  assert.deepEqual(JSON.parse(cleared.stdout), { runId, dagId: 'ml_training_dag', tasks: [task] });
+  assert.deepEqual(JSON.parse(cleared.stdout), {
+    runId: Number(runId),
+    dagId: 'ml_training_dag',
+    tasks: [task],
+  });
   await page.waitForSelector('#run-detail .run-head .pill.state-success', { timeout: 20_000 });
+
+  // One vocabulary: every CLI --json and the API answer for the same thing agree, field for field.
+  const apiGet = async (p: string) =>
+    (await fetch(h.url + p, { headers: { authorization: `Bearer ${API_TOKEN}` } })).json();
+  const cliJson = async (...args: string[]) => {
+    const res = await runCli(args, env);
+    assert.equal(res.code, 0, res.stderr);
+    return JSON.parse(res.stdout) as unknown;
+  };
+  assert.deepEqual(await cliJson('dags', 'logs', runId, '--json'), await apiGet(`/api/runs/${runId}`));
+  const apiRuns = (await apiGet('/api/dags/ml_training_dag/runs')) as { runs: { tasks: unknown }[] };
+  assert.deepEqual(
+    await cliJson('dags', 'runs', 'ml_training_dag', '--json'),
+    apiRuns.runs.map(({ tasks: _tasks, ...run }) => run),
+  );
+  const cliDags = (await cliJson('dags', 'list', '--json')) as { id: string }[];
+  const apiDags = (await apiGet('/api/dags')) as { dags: { id: string }[] };
+  assert.deepEqual(
+    cliDags.find((d) => d.id === 'ml_training_dag'),
+    apiDags.dags.find((d) => d.id === 'ml_training_dag'),
+  );
 
   // Trigger with parameters: { "force": true } retrains although the data did not change.
   await page.goto(`${h.url}/#/dags/ml_training_dag`);
@@ -251,8 +280,8 @@ test('browser › the data, models, cache and predict sections work', async () =
     () => ((globalThis as unknown as PageGlobals).Chart?.getChart('top-chart')?.data.labels.length ?? 0) > 0,
   );
   await page.goto(`${h.url}/#/models/v1`);
+  await page.waitForSelector('#candidates-title:has-text("Candidates of v1")');
   await page.waitForSelector('#candidates tr.chosen');
-  assert.match(await page.innerText('#candidates-title'), /v1/);
   await page.goto(`${h.url}/#/cache`);
   await page.waitForSelector('#cache-tiles .tile');
   await page.goto(`${h.url}/#/predict`);

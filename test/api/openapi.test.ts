@@ -127,7 +127,7 @@ describe('api › OpenAPI', () => {
       [
         'get',
         '/api/runs/{id}',
-        async () => call('GET', `/api/runs/${(await h.dags.listRuns('ml_training_dag', 1))[0].runId}`),
+        async () => call('GET', `/api/runs/${(await h.dags.listRuns('ml_training_dag', 1))[0].id}`),
       ],
       ['post', '/api/dags/{id}/pause', () => call('POST', '/api/dags/ml_training_dag/pause', {})],
       ['post', '/api/dags/{id}/unpause', () => call('POST', '/api/dags/ml_training_dag/unpause', {})],
@@ -135,7 +135,7 @@ describe('api › OpenAPI', () => {
         'post',
         '/api/runs/{id}/clear',
         async () =>
-          call('POST', `/api/runs/${(await h.dags.listRuns('ml_training_dag', 1))[0].runId}/clear`, {
+          call('POST', `/api/runs/${(await h.dags.listRuns('ml_training_dag', 1))[0].id}/clear`, {
             onlyFailed: false,
           }),
       ],
@@ -145,7 +145,7 @@ describe('api › OpenAPI', () => {
         async () =>
           call(
             'POST',
-            `/api/runs/${(await h.dags.listRuns('ml_training_dag', 1))[0].runId}/tasks/train/clear`,
+            `/api/runs/${(await h.dags.listRuns('ml_training_dag', 1))[0].id}/tasks/train/clear`,
             {},
           ),
       ],
@@ -153,13 +153,9 @@ describe('api › OpenAPI', () => {
         'post',
         '/api/runs/{id}/tasks/{task}/mark',
         async () =>
-          call(
-            'POST',
-            `/api/runs/${(await h.dags.listRuns('ml_training_dag', 1))[0].runId}/tasks/train/mark`,
-            {
-              state: 'success',
-            },
-          ),
+          call('POST', `/api/runs/${(await h.dags.listRuns('ml_training_dag', 1))[0].id}/tasks/train/mark`, {
+            state: 'success',
+          }),
       ],
       ['post', '/api/runs/{id}/clear', () => call('POST', '/api/runs/999999/clear', {})],
       ['get', '/api/aggregates', () => call('GET', '/api/aggregates?limit=3')],

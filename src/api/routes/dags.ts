@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { NotFoundError } from '../../errors.js';
 import type { RunFilter } from '../deps.js';
-import { dagSummary, runDetail, runSummary } from '../schemas.js';
+import { createRunResult, dagSummary, runDetail, runIdSchema, runWithTasks } from '../schemas.js';
 import type { RouteContext } from './context.js';
 
 const dagParams = {
@@ -41,7 +41,7 @@ export function dagRoutes(app: FastifyInstance, { deps, authenticated, operator 
           200: {
             type: 'object',
             required: ['runs'],
-            properties: { runs: { type: 'array', items: runSummary } },
+            properties: { runs: { type: 'array', items: runWithTasks } },
           },
         },
         querystring: {
@@ -62,7 +62,7 @@ export function dagRoutes(app: FastifyInstance, { deps, authenticated, operator 
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get<{ Params: { id: number } }>(
     '/api/runs/:id',
     {
       onRequest: authenticated,
@@ -71,14 +71,14 @@ export function dagRoutes(app: FastifyInstance, { deps, authenticated, operator 
         params: {
           type: 'object',
           required: ['id'],
-          properties: { id: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,200}$' } },
+          properties: { id: runIdSchema },
         },
         response: { 200: runDetail },
       },
     },
     async (request) => {
       const run = await deps.dags.getRun(request.params.id);
-      if (!run) throw new NotFoundError(`no DAG run ${JSON.stringify(request.params.id)}`);
+      if (!run) throw new NotFoundError(`no DAG run ${request.params.id}`);
       return run;
     },
   );
@@ -117,13 +117,7 @@ export function dagRoutes(app: FastifyInstance, { deps, authenticated, operator 
             },
           },
         },
-        response: {
-          202: {
-            type: 'object',
-            required: ['runId'],
-            properties: { runId: { type: 'string' }, outcome: { type: 'string' } },
-          },
-        },
+        response: { 202: createRunResult },
       },
     },
     async (request, reply) => {

@@ -2,15 +2,16 @@
 // mark a task success or failed. Each is audited (audit-hook.ts) with the run and task as its target.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ClearOptions } from '../deps.js';
+import { runIdSchema } from '../schemas.js';
 import type { RouteContext } from './context.js';
 
-const runId = { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,200}$' } as const;
+const runId = runIdSchema;
 const taskId = { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,100}$' } as const;
 const answer = {
   type: 'object',
   required: ['runId', 'dagId', 'tasks'],
   properties: {
-    runId: { type: 'string' },
+    runId: { type: 'integer' },
     dagId: { type: 'string' },
     tasks: { type: 'array', items: { type: 'string' }, description: 'the tasks cleared or marked' },
   },
@@ -19,7 +20,7 @@ const answer = {
 const actor = (request: FastifyRequest): string => request.principal?.username ?? 'unknown';
 
 export function runActionRoutes(app: FastifyInstance, { deps, operator }: RouteContext): void {
-  app.post<{ Params: { id: string }; Body: ClearOptions | undefined }>(
+  app.post<{ Params: { id: number }; Body: ClearOptions | undefined }>(
     '/api/runs/:id/clear',
     {
       onRequest: operator,
@@ -47,7 +48,7 @@ export function runActionRoutes(app: FastifyInstance, { deps, operator }: RouteC
     },
   );
 
-  app.post<{ Params: { id: string; task: string }; Body: { downstream?: boolean } | undefined }>(
+  app.post<{ Params: { id: number; task: string }; Body: { downstream?: boolean } | undefined }>(
     '/api/runs/:id/tasks/:task/clear',
     {
       onRequest: operator,
@@ -72,7 +73,7 @@ export function runActionRoutes(app: FastifyInstance, { deps, operator }: RouteC
     },
   );
 
-  app.post<{ Params: { id: string; task: string }; Body: { state: 'success' | 'failed' } }>(
+  app.post<{ Params: { id: number; task: string }; Body: { state: 'success' | 'failed' } }>(
     '/api/runs/:id/tasks/:task/mark',
     {
       onRequest: operator,
