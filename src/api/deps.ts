@@ -2,6 +2,7 @@
 // routes are the same whether the stages run in this process (`orderflow up`) or behind another adapter, and a
 // stage that is not available (no model yet, no DAG scheduler) is one adapter away, not a branch in every route.
 import type { Metrics } from '../ml/metrics.js';
+import type { CacheStats } from '../cache/stats.js';
 import type { InterventionResult } from '../orchestration/interventions.js';
 import type { DagSummary, RunDetail, RunSummary, TaskInstanceView } from '../orchestration/queries.js';
 import type { CreateRunResult } from '../orchestration/runs.js';
@@ -147,22 +148,8 @@ export interface IngestionService {
   ledger(): Promise<IngestionLedger>;
 }
 
-export interface CacheStats {
-  /** Cached prediction cells. */
-  keys: number;
-  hits: number;
-  misses: number;
-  hitRate: number | null;
-  /** Model version whose predictions are cached, and the current one (they differ until a refresh). */
-  cachedVersion: string | null;
-  currentVersion: string | null;
-  upToDate: boolean;
-  refreshedAt: string | null;
-  ageSeconds: number | null;
-  memoryBytes: number | null;
-  /** Redis GET round trip measured on a few cached cells; null when the cache is empty. */
-  lookupLatency: { p50Ms: number; p99Ms: number } | null;
-}
+/** The cache stage's own statistics (what `orderflow cache stats --json` prints). */
+export type { CacheStats } from '../cache/stats.js';
 
 export interface CacheStatsService {
   stats(): Promise<CacheStats>;

@@ -200,18 +200,20 @@ export const modelsAnswer = obj({
   ),
 });
 
+// The cache stage's CacheStats (src/cache/stats.ts, as `cache stats --json` prints it) plus this API's latency.
 export const cacheStatsAnswer = obj({
-  keys: int,
-  hits: int,
-  misses: int,
-  hitRate: nnum,
+  cachedPredictions: int,
   cachedVersion: nstr,
   currentVersion: nstr,
   upToDate: bool,
-  refreshedAt: nstr,
-  ageSeconds: nnum,
-  memoryBytes: nnum,
-  lookupLatency: { oneOf: [{ type: 'null' }, obj({ p50Ms: num, p99Ms: num })] },
+  lastRefreshAt: nstr,
+  lastRefreshAgeSeconds: nnum,
+  lastRefreshDurationMs: nnum,
+  hits: int,
+  misses: int,
+  hitRate: nnum,
+  redisMemoryUsedBytes: num,
+  lookupLatency: { oneOf: [{ type: 'null' }, obj({ samples: int, p50Ms: num, p99Ms: num })] },
   served: obj({ cacheP50Ms: nnum, cacheP99Ms: nnum, modelP50Ms: nnum, modelP99Ms: nnum }),
 });
 

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { runCli } from '../helpers/cli.js';
 import { ADMIN_PASSWORD, API_TOKEN, startHarness, type Harness } from './harness.js';
 
 let h: Harness;
@@ -312,10 +313,27 @@ describe('api › data, models and cache', () => {
     assert.equal(status, 200);
     assert.equal(body.cachedVersion, 'v1');
     assert.equal(body.currentVersion, 'v1');
-    assert.equal(body.keys, 7 * 24 * 4);
+    assert.equal(body.cachedPredictions, 7 * 24 * 4);
     assert.ok(body.hits >= 1 && body.hitRate > 0);
     assert.ok(body.lookupLatency.p99Ms > 0);
     assert.ok(body.served.cacheP50Ms > 0);
+  });
+
+  test('`cache stats --json` and GET /api/cache/stats speak one vocabulary', async () => {
+    const cli = await runCli(['cache', 'stats', '--json'], {
+      DATA_DIR: h.config.dataDir,
+      REDIS_URL: h.config.redisUrl,
+      LOG_LEVEL: 'silent',
+    });
+    assert.equal(cli.code, 0, cli.stderr);
+    const fromCli = JSON.parse(cli.stdout) as Record<string, unknown>;
+    const { served: _served, ...fromApi } = (await get('/api/cache/stats', auth)).body as Record<
+      string,
+      unknown
+    >;
+    assert.deepEqual(Object.keys(fromCli).sort(), Object.keys(fromApi).sort());
+    for (const key of ['cachedPredictions', 'cachedVersion', 'currentVersion', 'upToDate', 'lastRefreshAt'])
+      assert.deepEqual(fromCli[key], fromApi[key], key);
   });
 
   test('the dashboard and chart.js are served with security headers', async () => {
