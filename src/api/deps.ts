@@ -3,6 +3,7 @@
 // stage that is not available (no model yet, no DAG scheduler) is one adapter away, not a branch in every route.
 import type { Metrics } from '../ml/metrics.js';
 import type { CacheStats } from '../cache/stats.js';
+import type { ReprocessPlan, ReprocessRequest } from '../processing/reprocess.js';
 import type { InterventionResult } from '../orchestration/interventions.js';
 import type { DagSummary, RunDetail, RunSummary, TaskInstanceView } from '../orchestration/queries.js';
 import type { CreateRunResult } from '../orchestration/runs.js';
@@ -144,8 +145,12 @@ export interface IngestionLedger {
   totals: { files: number; orders: number; items: number; quarantinedRows: number };
 }
 
+export type { ReprocessPlan, ReprocessRequest } from '../processing/reprocess.js';
+
 export interface IngestionService {
   ledger(): Promise<IngestionLedger>;
+  /** Dry run (apply false) or apply: see processing/reprocess.ts. */
+  reprocess(request: ReprocessRequest, apply: boolean): Promise<ReprocessPlan>;
 }
 
 /** The cache stage's own statistics (what `orderflow cache stats --json` prints). */

@@ -54,6 +54,43 @@ export class Ledger {
     await this.db.query('UPDATE ingest_files SET mtime_ms = $2 WHERE path = $1', [path, mtimeMs]);
   }
 
+  /** The committed partial aggregate of each of `paths` (a reprocess compares a fresh read with it). */
+  async partials(paths: readonly string[]): Promise<Map<string, Cell[]>> {
+    const rows = await this.db.query<{
+      path: string;
+      day_of_week: number;
+      hour_of_day: number;
+      category: string;
+      items_count: number;
+    }>(
+      `SELECT path, day_of_week, hour_of_day, category, items_count FROM ingest_partials
+       WHERE path = ANY($1::text[])`,
+      [paths],
+    );
+    const byPath = new Map<string, Cell[]>(paths.map((p) => [p, []]));
+    for (const r of rows) {
+      byPath.get(r.path)?.push({
+        day: Number(r.day_of_week),
+        hour: Number(r.hour_of_day),
+        category: r.category,
+        items: Number(r.items_count),
+      });
+    }
+    return byPath;
+  }
+
+  /**
+   * Forgets committed files (with their partials and bad rows), so the next incremental run reads them again as
+   * new: a reprocess. The caller holds the incremental run lock, so no run is between reading and committing.
+   */
+  async forget(paths: readonly string[]): Promise<string[]> {
+    const rows = await this.db.query<{ path: string }>(
+      'DELETE FROM ingest_files WHERE path = ANY($1::text[]) RETURNING path',
+      [paths],
+    );
+    return rows.map((r) => r.path);
+  }
+
   async commit(startedAt: Date, files: FileCommit[], removed: string[]): Promise<CommitResult> {
     return this.db.transaction(async (tx) => {
       const [run] = await tx.query<{ id: number }>(

@@ -160,6 +160,11 @@ describe('api › OpenAPI', () => {
       ['post', '/api/runs/{id}/clear', () => call('POST', '/api/runs/999999/clear', {})],
       ['get', '/api/aggregates', () => call('GET', '/api/aggregates?limit=3')],
       ['get', '/api/ingestion', () => call('GET', '/api/ingestion')],
+      [
+        'post',
+        '/api/ingestion/reprocess',
+        () => call('POST', '/api/ingestion/reprocess', { batches: ['none'] }),
+      ],
       ['get', '/api/models', () => call('GET', '/api/models')],
       ['get', '/api/cache/stats', () => call('GET', '/api/cache/stats')],
       ['get', '/healthz', () => call('GET', '/healthz')],

@@ -2,9 +2,80 @@
 import type { FastifyInstance } from 'fastify';
 import { summarize, type AggregateFilters } from '../aggregates.js';
 import { aggregateSummary, ingestionLedger } from '../schemas.js';
+import type { ReprocessRequest } from '../deps.js';
 import type { RouteContext } from './context.js';
 
-export function dataRoutes(app: FastifyInstance, { deps, authenticated }: RouteContext): void {
+const INCREMENTAL_DAG = 'incremental_processing_dag';
+const names = {
+  type: 'array',
+  minItems: 1,
+  maxItems: 1000,
+  items: { type: 'string', minLength: 1, maxLength: 500 },
+};
+const reprocessAnswer = {
+  type: 'object',
+  required: ['files', 'cells', 'cacheKeys', 'applied'],
+  properties: {
+    files: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['path', 'batch', 'status', 'badRows'],
+        properties: {
+          path: { type: 'string' },
+          batch: { type: 'string' },
+          status: { type: 'string', enum: ['same', 'changed', 'missing'] },
+          badRows: { type: 'integer' },
+        },
+      },
+    },
+    cells: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['day_of_week', 'hour_of_day', 'category', 'before', 'after'],
+        properties: {
+          day_of_week: { type: 'integer' },
+          hour_of_day: { type: 'integer' },
+          category: { type: 'string' },
+          before: { type: 'number' },
+          after: { type: 'number' },
+        },
+      },
+    },
+    cacheKeys: { type: ['integer', 'null'] },
+    applied: { type: 'boolean' },
+    run: { type: 'object', description: 'the incremental run started to read the files again (apply only)' },
+  },
+} as const;
+
+export function dataRoutes(app: FastifyInstance, { deps, authenticated, operator }: RouteContext): void {
+  app.post<{ Body: ReprocessRequest & { apply?: boolean } }>(
+    '/api/ingestion/reprocess',
+    {
+      onRequest: operator,
+      config: { audit: 'ingestion.reprocess' },
+      schema: {
+        summary:
+          'Re-read committed batches or files: a dry run lists the cells and cache keys that would change; apply ' +
+          'makes the next incremental run (started at once) read them again',
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { batches: names, files: names, apply: { type: 'boolean', default: false } },
+        },
+        response: { 200: reprocessAnswer },
+      },
+    },
+    async (request) => {
+      const { apply = false, ...chosen } = request.body;
+      const plan = await deps.ingestion.reprocess(chosen, apply);
+      request.auditDetail = { apply, ...chosen, cells: plan.cells.length, cacheKeys: plan.cacheKeys };
+      if (!plan.applied) return plan;
+      return { ...plan, run: await deps.dags.trigger(INCREMENTAL_DAG) };
+    },
+  );
+
   app.get<{ Querystring: AggregateFilters }>(
     '/api/aggregates',
     {
