@@ -16,6 +16,7 @@ import { registerDataCommands } from './data-commands.js';
 import { registerStartCommand } from './start-command.js';
 import { registerIncrementalCommands } from './incremental-commands.js';
 import { registerMlCommands } from './ml-commands.js';
+import { registerReprocessCommand } from './reprocess-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerUserCommands } from './user-commands.js';
 
@@ -37,6 +38,7 @@ export function buildProgram(io: CommandIo = processIo): Command {
   registerStartCommand(program, context);
   registerDataCommands(program, context);
   registerIncrementalCommands(program, context);
+  registerReprocessCommand(program, context);
   registerMlCommands(program, context);
   registerServeCommand(program, context);
   registerCacheCommands(program, context);

@@ -10,6 +10,7 @@ import { reprocess } from '../../src/processing/reprocess.js';
 import { NotFoundError } from '../../src/errors.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
+import { runCli } from '../helpers/cli.js';
 import { tempDir, type TempDir } from '../helpers/tmp.js';
 import { assertMatchesFullAggregation, makeDaySource, openStage, type Stage } from './helpers.js';
 
@@ -72,4 +73,31 @@ test('reprocess › a dry run lists the changed cells and cache keys; applying r
   await assertMatchesFullAggregation(stage.config, stage.redis);
   assert.deepEqual((await reprocess(stage.deps, { batches: ['1', '2'] }, { apply: false })).cells, []);
   await assert.rejects(reprocess(stage.deps, { batches: ['9'] }, { apply: false }), NotFoundError);
+});
+
+test('reprocess › from the CLI: --json is the same plan, --apply re-reads at once; both are audited', async () => {
+  const [file] = await stage.db.query<{ path: string }>(`SELECT path FROM ingest_files WHERE batch = '2'`);
+  await stage.db.query(
+    `UPDATE ingest_partials SET items_count = items_count + 1 WHERE (path, day_of_week, hour_of_day, category) IN (
+       SELECT path, day_of_week, hour_of_day, category FROM ingest_partials WHERE path = $1 LIMIT 1)`,
+    [file.path],
+  );
+  const env = {
+    DATA_DIR: stage.config.dataDir,
+    REDIS_URL: stage.config.redisUrl,
+    DATABASE_URL: stage.config.databaseUrl ?? '',
+    LOG_LEVEL: 'silent',
+  };
+  const dry = await runCli(['reprocess', '--batch', '2', '--json'], env);
+  assert.equal(dry.code, 0, dry.stderr);
+  assert.deepEqual(JSON.parse(dry.stdout), await reprocess(stage.deps, { batches: ['2'] }, { apply: false }));
+  const applied = await runCli(['reprocess', '--batch', '2', '--apply', '--json'], env);
+  assert.equal(applied.code, 0, applied.stderr);
+  assert.equal(JSON.parse(applied.stdout).run.status, 'committed');
+  await assertMatchesFullAggregation(stage.config, stage.redis);
+  const audit = await stage.db.query<{ via: string; outcome: string }>(
+    `SELECT via, outcome FROM audit_log WHERE action = 'ingestion.reprocess'`,
+  );
+  assert.equal(audit.filter((a) => a.via === 'cli' && a.outcome === 'ok').length, 2);
+  assert.equal((await runCli(['reprocess', '--batch', 'nope'], env)).code, 2);
 });
