@@ -4,7 +4,7 @@
 //   #/dags/<dag>/runs/<run>[/tasks/<task>]  one run: graph, Gantt, tasks with their tries and logs, actions
 // Each part is re-rendered only when its data changed (renderIfChanged), so an open log keeps its place.
 import { api, session } from './api.js';
-import { $, el, fmtDuration, renderIfChanged, timeEl, toast } from './dom.js';
+import { $, clearRendered, el, fmtDuration, renderIfChanged, timeEl, toast } from './dom.js';
 import { gantt } from './gantt.js';
 import { dagGraph } from './graph.js';
 import { go, href } from './router.js';
@@ -432,6 +432,7 @@ async function refreshRun() {
 export const dagsSection = {
   /** parts: [dag?, 'runs', run?, 'tasks', task?]; query: state, trigger, page. */
   route(parts, query) {
+    const previousRun = route.runId;
     route = {
       dagId: parts[0] ?? null,
       runId: parts[1] === 'runs' && /^\d{1,15}$/.test(parts[2] ?? '') ? Number(parts[2]) : null,
@@ -443,6 +444,8 @@ export const dagsSection = {
     $('#dag-list').hidden = route.dagId !== null;
     $('#dag-detail').hidden = route.dagId === null;
     if (!route.runId) $('#run-detail').hidden = true;
+    // Another run: the previous one's panel must not stand for it until it has loaded.
+    if (route.runId !== previousRun) clearRendered($('#run-detail'));
   },
   async refresh() {
     await (route.dagId ? renderDetail() : renderList());

@@ -2,6 +2,7 @@
 // and the ingestion ledger (processed days and files, pending files, quarantined rows).
 import { api } from './api.js';
 import { $, el, fmtNumber, replace, table, tile, timeEl } from './dom.js';
+import { reprocessCard } from './reprocess.js';
 import { go } from './router.js';
 
 /** #/data/batches/<batch> or #/data/files/<path>: the batch or file opened in the ledger. */
@@ -193,5 +194,6 @@ export const dataSection = {
     );
     drawTop(agg.topCategories);
     ledgerView(ledger);
+    reprocessCard($('#reprocess'), ledger);
   },
 };

@@ -122,6 +122,12 @@ export function fmtDuration(ms) {
 }
 
 const rendered = new WeakMap();
+
+/** Empties a container rendered by renderIfChanged, so what it showed cannot pass for the next view's data. */
+export function clearRendered(container) {
+  rendered.delete(container);
+  container.replaceChildren();
+}
 /**
  * Renders into `container` only when `data` differs from what it was rendered from last time, so a refresh that
  * brings nothing new leaves the DOM (focus, scroll, open panels, text selection) alone.
