@@ -183,6 +183,21 @@ export const ENV_VARIABLES = {
     default: '60s',
     doc: 'Lease of an incremental run, renewed every third of it; a run that cannot renew it commits nothing.',
   },
+  ORDERFLOW_METRICS_TOKEN: {
+    schema: z.string().min(16, 'at least 16 characters').optional(),
+    default: undefined,
+    doc: 'When set, GET /metrics needs `Authorization: Bearer <this token>` (or a login).',
+  },
+  TRUST_PROXY: {
+    schema: z
+      .string()
+      .regex(/^(true|false|\d{1,2}|[0-9a-fA-F.:/, ]+)$/, 'true, false, a hop count or proxy addresses/CIDRs')
+      .transform((v): boolean | number | string =>
+        v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v,
+      ),
+    default: 'false',
+    doc: 'Which proxies to believe for X-Forwarded-Proto/-For (true, a hop count, or addresses); makes the session cookie Secure behind a TLS proxy.',
+  },
 } as const;
 
 type EnvName = keyof typeof ENV_VARIABLES;
@@ -214,6 +229,10 @@ export interface Config {
   /** ORDERFLOW_LOCAL_CACHE_MS: lifetime of the API's in-memory tier in front of the Redis cache; 0 = off. */
   localCacheMs: number;
   ingest: IngestConfig;
+  /** ORDERFLOW_METRICS_TOKEN: bearer token /metrics requires; undefined = /metrics is open. */
+  metricsToken: string | undefined;
+  /** TRUST_PROXY, as Fastify's trustProxy option. */
+  trustProxy: boolean | number | string;
   paths: DataPaths;
 }
 
@@ -342,5 +361,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
       },
     },
     paths,
+    metricsToken: read('ORDERFLOW_METRICS_TOKEN') as string | undefined,
+    trustProxy: read('TRUST_PROXY') as boolean | number | string,
   };
 }

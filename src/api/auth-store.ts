@@ -1,13 +1,18 @@
-// Admin credentials and login sessions in the metadata store (sql/0005_auth.sql). No default credentials: the
+// Credentials, login sessions and API tokens in the metadata store (sql/0005_auth.sql, 0008). No default credentials: the
 // password comes from ORDERFLOW_ADMIN_PASSWORD, or is generated on the first start, stored hashed and shown once.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from '../store/db.js';
 import type { AuthStore } from './deps.js';
 import { generatePassword, hashPassword, verifyPassword } from './password.js';
+import { isRole, type Identity } from './roles.js';
 
 export const ADMIN_USER = 'admin';
 
-const tokenHash = (token: string): string => createHash('sha256').update(token).digest('hex');
+export const tokenHash = (token: string): string => createHash('sha256').update(token).digest('hex');
+
+function identity(row: { username: string; role: string } | undefined): Identity | undefined {
+  return row && isRole(row.role) ? { username: row.username, role: row.role } : undefined;
+}
 
 export interface AdminSetup {
   /** The generated password when this call created the admin account (print it once), else undefined. */
@@ -29,7 +34,8 @@ export async function ensureAdmin(db: Db, configuredPassword: string | undefined
     );
     return { generatedPassword: undefined };
   }
-  const existing = await db.query('SELECT 1 FROM auth_users WHERE username = $1', [ADMIN_USER]);
+  // Any admin will do: one that was removed on purpose is not brought back while another admin exists.
+  const existing = await db.query(`SELECT 1 FROM auth_users WHERE role = 'admin' LIMIT 1`);
   if (existing.length > 0) return { generatedPassword: undefined };
   const password = generatePassword();
   const inserted = await db.query(
@@ -43,15 +49,15 @@ export async function ensureAdmin(db: Db, configuredPassword: string | undefined
 export class DbAuthStore implements AuthStore {
   constructor(private readonly db: Db) {}
 
-  async verifyPassword(username: string, password: string): Promise<boolean> {
-    const rows = await this.db.query<{ password_hash: string }>(
-      'SELECT password_hash FROM auth_users WHERE username = $1',
+  async verifyPassword(username: string, password: string): Promise<Identity | undefined> {
+    const rows = await this.db.query<{ username: string; role: string; password_hash: string }>(
+      'SELECT username, role, password_hash FROM auth_users WHERE username = $1',
       [username],
     );
     // Hash even for an unknown user, so the answer time does not tell which usernames exist.
     const encoded = rows[0]?.password_hash ?? (await dummyHash());
     const ok = await verifyPassword(password, encoded);
-    return ok && rows.length > 0;
+    return ok ? identity(rows[0]) : undefined;
   }
 
   async createSession(username: string, ttlMs: number): Promise<string> {
@@ -66,12 +72,24 @@ export class DbAuthStore implements AuthStore {
     return token;
   }
 
-  async sessionUser(token: string): Promise<string | undefined> {
-    const rows = await this.db.query<{ username: string }>(
-      'SELECT username FROM auth_sessions WHERE token_hash = $1 AND expires_at > now()',
+  /** The user of a live session, with the role the user has now (a demotion applies to open sessions). */
+  async sessionUser(token: string): Promise<Identity | undefined> {
+    const rows = await this.db.query<{ username: string; role: string }>(
+      `SELECT u.username, u.role FROM auth_sessions s JOIN auth_users u ON u.username = s.username
+       WHERE s.token_hash = $1 AND s.expires_at > now()`,
       [tokenHash(token)],
     );
-    return rows[0]?.username;
+    return identity(rows[0]);
+  }
+
+  /** The user of an API token (see users.ts createToken), with the user's current role. */
+  async tokenUser(token: string): Promise<Identity | undefined> {
+    const rows = await this.db.query<{ username: string; role: string }>(
+      `UPDATE auth_tokens t SET last_used_at = now() FROM auth_users u
+       WHERE t.token_hash = $1 AND u.username = t.username RETURNING u.username, u.role`,
+      [tokenHash(token)],
+    );
+    return identity(rows[0]);
   }
 
   async deleteSession(token: string): Promise<void> {

@@ -1,12 +1,19 @@
-// Who is calling: a session cookie (dashboard login) or `Authorization: Bearer $ORDERFLOW_API_TOKEN`
-// (automation). Login is rate-limited; the cookie is HttpOnly + SameSite=Strict, and a request that carries the
-// cookie from another origin is refused, so a page elsewhere cannot drive the mutating endpoints.
+// Who is calling, and may they: a session cookie (dashboard login), a user's API token, or the automation token
+// ORDERFLOW_API_TOKEN (acts as an admin named "token"), each `Authorization: Bearer …`. Every guarded route needs a
+// role (roles.ts): 401 when nobody is identified, 403 when the caller's role is too low. Login is rate-limited; the
+// cookie is HttpOnly + SameSite=Strict (+ Secure behind TLS, TRUST_PROXY telling when a proxy terminated it), and
+// a request that carries the cookie from another origin is refused, so a page elsewhere cannot drive mutations.
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthStore } from './deps.js';
 import { ADMIN_USER } from './auth-store.js';
+import { sendError } from './http-errors.js';
+import type { RoleGuard } from './openapi.js';
+import { allows, type Identity, type Role } from './roles.js';
 
 export const SESSION_COOKIE = 'orderflow_session';
+/** The name the automation token ORDERFLOW_API_TOKEN acts under (in the audit log). */
+export const API_TOKEN_USER = 'token';
 
 export interface AuthOptions {
   apiToken: string | undefined;
@@ -16,7 +23,9 @@ export interface AuthOptions {
   loginRateLimit: { max: number; windowMs: number };
 }
 
-export type Principal = { kind: 'session'; user: string } | { kind: 'token' };
+export interface Principal extends Identity {
+  via: 'session' | 'token';
+}
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -26,11 +35,14 @@ declare module 'fastify' {
 
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
 
-function tokenMatches(header: string | undefined, apiToken: string | undefined): boolean {
-  if (!apiToken || !header) return false;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  // Comparing digests keeps the comparison constant-time whatever the lengths.
-  return match !== null && timingSafeEqual(digest(match[1]), digest(apiToken));
+function bearer(header: string | undefined): string | undefined {
+  const match = header === undefined ? null : /^Bearer\s+(\S{1,200})\s*$/i.exec(header);
+  return match?.[1];
+}
+
+/** Constant-time comparison whatever the lengths (digests have one length). */
+export function sameSecret(a: string | undefined, b: string | undefined): boolean {
+  return a !== undefined && b !== undefined && timingSafeEqual(digest(a), digest(b));
 }
 
 /** The caller, or undefined when neither a valid token nor a live session is presented. */
@@ -39,11 +51,17 @@ export async function identify(
   store: AuthStore,
   options: Pick<AuthOptions, 'apiToken'>,
 ): Promise<Principal | undefined> {
-  if (tokenMatches(request.headers.authorization, options.apiToken)) return { kind: 'token' };
-  const token = request.cookies[SESSION_COOKIE];
-  if (!token || token.length > 200) return undefined;
-  const user = await store.sessionUser(token);
-  return user === undefined ? undefined : { kind: 'session', user };
+  if (request.principal) return request.principal;
+  const token = bearer(request.headers.authorization);
+  if (token !== undefined) {
+    if (sameSecret(token, options.apiToken)) return { via: 'token', username: API_TOKEN_USER, role: 'admin' };
+    const user = await store.tokenUser(token);
+    return user && { via: 'token', ...user };
+  }
+  const cookie = request.cookies[SESSION_COOKIE];
+  if (!cookie || cookie.length > 200) return undefined;
+  const user = await store.sessionUser(cookie);
+  return user && { via: 'session', ...user };
 }
 
 /** Refuses a cookie-authenticated request whose Origin is not this server (defence in depth beside SameSite). */
@@ -57,21 +75,31 @@ function crossOrigin(request: FastifyRequest): boolean {
   }
 }
 
-/** A preHandler that answers 401 unless the caller is identified. */
-export function requireAuth(store: AuthStore, options: Pick<AuthOptions, 'apiToken'>) {
-  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+export type Guard = ((request: FastifyRequest, reply: FastifyReply) => Promise<void>) & RoleGuard;
+
+/** A preHandler that answers 401 unless the caller is identified, 403 unless their role allows `role`. */
+export function requireRole(store: AuthStore, options: Pick<AuthOptions, 'apiToken'>, role: Role): Guard {
+  const guard: Guard = async (request, reply) => {
     const principal = await identify(request, store, options);
     if (!principal) {
-      return reply.code(401).send({
-        error: 'UNAUTHORIZED',
-        message: 'log in, or send Authorization: Bearer <ORDERFLOW_API_TOKEN>',
-      });
-    }
-    if (principal.kind === 'session' && request.method !== 'GET' && crossOrigin(request)) {
-      return reply.code(403).send({ error: 'FORBIDDEN', message: 'cross-origin request refused' });
+      return void sendError(reply, 401, 'UNAUTHORIZED', 'log in, or send Authorization: Bearer <token>');
     }
     request.principal = principal;
+    if (principal.via === 'session' && request.method !== 'GET' && crossOrigin(request)) {
+      return void sendError(reply, 403, 'FORBIDDEN', 'cross-origin request refused');
+    }
+    if (!allows(principal.role, role)) {
+      return void sendError(
+        reply,
+        403,
+        'FORBIDDEN',
+        `${principal.username} is a ${principal.role}; this needs the role ${role}`,
+        { role: principal.role, needed: role },
+      );
+    }
   };
+  guard.requiredRole = role;
+  return guard;
 }
 
 const loginBody = {
@@ -84,41 +112,63 @@ const loginBody = {
   },
 } as const;
 
+const userAnswer = {
+  type: 'object',
+  properties: { user: { type: ['string', 'null'] }, role: { type: 'string' }, token: { type: 'boolean' } },
+} as const;
+
 export function registerAuthRoutes(app: FastifyInstance, store: AuthStore, options: AuthOptions): void {
   app.post<{ Body: { username?: string; password: string } }>(
     '/api/login',
     {
-      schema: { body: loginBody },
+      schema: { summary: 'Log in: sets the session cookie', body: loginBody, response: { 200: userAnswer } },
       config: { rateLimit: { max: options.loginRateLimit.max, timeWindow: options.loginRateLimit.windowMs } },
     },
     async (request, reply) => {
       const username = request.body.username ?? ADMIN_USER;
-      if (!(await store.verifyPassword(username, request.body.password))) {
+      const user = await store.verifyPassword(username, request.body.password);
+      if (!user) {
         request.log.warn({ username, ip: request.ip }, 'failed login');
-        return reply.code(401).send({ error: 'UNAUTHORIZED', message: 'wrong username or password' });
+        request.auditDetail = { username };
+        return sendError(reply, 401, 'UNAUTHORIZED', 'wrong username or password');
       }
-      const token = await store.createSession(username, options.sessionTtlMs);
+      request.principal = { via: 'session', ...user };
+      const token = await store.createSession(user.username, options.sessionTtlMs);
       reply.setCookie(SESSION_COOKIE, token, {
         path: '/',
         httpOnly: true,
         sameSite: 'strict',
+        // request.protocol follows X-Forwarded-Proto only when TRUST_PROXY trusts the proxy that sent it.
         secure: request.protocol === 'https',
         maxAge: Math.floor(options.sessionTtlMs / 1000),
       });
-      return { user: username };
+      return { user: user.username, role: user.role };
     },
   );
 
-  app.post('/api/logout', async (request, reply) => {
-    const token = request.cookies[SESSION_COOKIE];
-    if (token) await store.deleteSession(token);
-    reply.clearCookie(SESSION_COOKIE, { path: '/' });
-    return { ok: true };
-  });
+  app.post(
+    '/api/logout',
+    { schema: { summary: 'Log out: ends the session', response: { 200: { type: 'object' } } } },
+    async (request, reply) => {
+      const token = request.cookies[SESSION_COOKIE];
+      if (token) {
+        request.principal = await identify(request, store, options);
+        await store.deleteSession(token);
+      }
+      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      return { ok: true };
+    },
+  );
 
-  app.get('/api/session', async (request, reply) => {
-    const principal = await identify(request, store, options);
-    if (!principal) return reply.code(401).send({ error: 'UNAUTHORIZED', message: 'not logged in' });
-    return principal.kind === 'session' ? { user: principal.user } : { user: null, token: true };
-  });
+  app.get(
+    '/api/session',
+    { schema: { summary: 'Who is logged in', response: { 200: userAnswer } } },
+    async (request, reply) => {
+      const principal = await identify(request, store, options);
+      if (!principal) return sendError(reply, 401, 'UNAUTHORIZED', 'not logged in');
+      return principal.via === 'session'
+        ? { user: principal.username, role: principal.role }
+        : { user: principal.username, role: principal.role, token: true };
+    },
+  );
 }

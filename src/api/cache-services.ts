@@ -53,20 +53,7 @@ export class RedisCacheStatsService implements CacheStatsService {
     private readonly samples = 20,
   ) {}
 
-  async stats(): Promise<CacheStats> {
-    const s = await cacheStats({ config: this.config, redis: this.redis }, { samples: this.samples });
-    return {
-      keys: s.cachedPredictions,
-      hits: s.hits,
-      misses: s.misses,
-      hitRate: s.hitRate,
-      cachedVersion: s.cachedVersion,
-      currentVersion: s.currentVersion,
-      upToDate: s.upToDate,
-      refreshedAt: s.lastRefreshAt,
-      ageSeconds: s.lastRefreshAgeSeconds,
-      memoryBytes: s.redisMemoryUsedBytes,
-      lookupLatency: s.lookupLatency ? { p50Ms: s.lookupLatency.p50Ms, p99Ms: s.lookupLatency.p99Ms } : null,
-    };
+  stats(): Promise<CacheStats> {
+    return cacheStats({ config: this.config, redis: this.redis }, { samples: this.samples });
   }
 }

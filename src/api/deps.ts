@@ -5,6 +5,14 @@ import type { WaitingFile } from '../processing/file-changes.js';
 import type { SkippedFile } from '../processing/ledger.js';
 import type { Metrics } from '../ml/metrics.js';
 import type { RedisTopology } from '../redis-topology.js';
+import type { CacheStats } from '../cache/stats.js';
+import type { ReprocessPlan, ReprocessRequest } from '../processing/reprocess.js';
+import type { InterventionResult } from '../orchestration/interventions.js';
+import type { DagSummary, RunDetail, RunSummary, TaskInstanceView } from '../orchestration/queries.js';
+import type { CreateRunResult } from '../orchestration/runs.js';
+import type { AuditLog } from './audit.js';
+import type { Identity, Role } from './roles.js';
+import type { UserView } from './users.js';
 
 /** One answered prediction cell. */
 export interface PredictionAnswer {
@@ -39,60 +47,58 @@ export interface PredictionService {
   categories(): Promise<readonly string[]>;
 }
 
-export type RunState = 'queued' | 'running' | 'success' | 'failed' | 'skipped' | 'upstream_failed';
+/**
+ * DAGs and runs in the orchestration stage's own vocabulary (the CLI's `dags … --json` prints the same types):
+ * numeric run ids, `endedAt`, log lines with `time`.
+ */
+export type { CreateRunResult } from '../orchestration/runs.js';
+export type { InterventionResult } from '../orchestration/interventions.js';
+export type {
+  DagSummary,
+  LogLine,
+  RunDetail,
+  RunSummary,
+  TaskInstanceView,
+} from '../orchestration/queries.js';
 
-export interface TaskSummary {
-  taskId: string;
-  state: RunState | string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  attempts?: number;
+/** A run of the grid: its summary and the latest try of each of its tasks (without log lines). */
+export interface RunWithTasks extends RunSummary {
+  tasks: TaskInstanceView[];
 }
 
-export interface RunSummary {
-  runId: string;
-  dagId: string;
-  state: RunState | string;
-  /** `schedule` or `manual`. */
-  trigger: string;
-  queuedAt: string | null;
-  startedAt: string | null;
-  finishedAt: string | null;
-  durationMs: number | null;
-  tasks: TaskSummary[];
+export interface RunFilter {
+  /** @defaultValue 0 */
+  offset?: number;
+  state?: 'queued' | 'running' | 'success' | 'failed' | 'skipped';
+  trigger?: 'schedule' | 'manual' | 'event';
 }
 
-export interface TaskLog {
-  at: string;
-  level: string;
-  message: string;
-}
-
-export interface RunDetail extends RunSummary {
-  tasks: (TaskSummary & { logs: TaskLog[]; error?: string | null })[];
-}
-
-export interface DagSummary {
-  dagId: string;
-  description: string;
-  /** Cron expression or a human interval such as `every 5m`. */
-  schedule: string;
-  paused: boolean;
-  /** Task ids in execution order (the grid's rows). */
-  tasks: string[];
-  lastRun: RunSummary | null;
-  nextRunAt: string | null;
-  lastSuccessAt: string | null;
+export interface ClearOptions {
+  /** @defaultValue every task of the run */
+  tasks?: string[];
+  /** @defaultValue false */
+  onlyFailed?: boolean;
+  /** @defaultValue true */
+  downstream?: boolean;
 }
 
 export interface DagService {
   listDags(): Promise<DagSummary[]>;
-  /** Newest first. NotFoundError for an unknown DAG. */
-  listRuns(dagId: string, limit: number): Promise<RunSummary[]>;
+  /** Newest first, `filter.offset` runs skipped. NotFoundError for an unknown DAG. */
+  listRuns(dagId: string, limit: number, filter?: RunFilter): Promise<RunWithTasks[]>;
   /** undefined for an unknown run. */
-  getRun(runId: string): Promise<RunDetail | undefined>;
+  getRun(runId: number): Promise<RunDetail | undefined>;
   setPaused(dagId: string, paused: boolean): Promise<DagSummary>;
-  trigger(dagId: string): Promise<{ runId: string; outcome?: string }>;
+  trigger(dagId: string, params?: Record<string, unknown>): Promise<CreateRunResult>;
+  /** Runs tasks of an ended run again (with what depends on them). LockedError while the run is active. */
+  clear(runId: number, options: ClearOptions, actor: string): Promise<InterventionResult>;
+  /** Records a task of an ended run as success or failed; the run ends as its tasks then say. */
+  mark(
+    runId: number,
+    taskId: string,
+    state: 'success' | 'failed',
+    actor: string,
+  ): Promise<InterventionResult>;
 }
 
 /** One batch folder (a "day" of the original pipeline) of the incremental raw folder, as committed. */
@@ -144,28 +150,18 @@ export interface IngestionLedger {
   totals: { files: number; orders: number; items: number; quarantinedRows: number };
 }
 
+export type { ReprocessPlan, ReprocessRequest } from '../processing/reprocess.js';
+
 export interface IngestionService {
   ledger(): Promise<IngestionLedger>;
   /** Forgets the verdict on a rejected or duplicate file so the next run reads it; false if none was recorded. */
   retryFile(path: string): Promise<boolean>;
+  /** Dry run (apply false) or apply: see processing/reprocess.ts. */
+  reprocess(request: ReprocessRequest, apply: boolean): Promise<ReprocessPlan>;
 }
 
-export interface CacheStats {
-  /** Cached prediction cells. */
-  keys: number;
-  hits: number;
-  misses: number;
-  hitRate: number | null;
-  /** Model version whose predictions are cached, and the current one (they differ until a refresh). */
-  cachedVersion: string | null;
-  currentVersion: string | null;
-  upToDate: boolean;
-  refreshedAt: string | null;
-  ageSeconds: number | null;
-  memoryBytes: number | null;
-  /** Redis GET round trip measured on a few cached cells; null when the cache is empty. */
-  lookupLatency: { p50Ms: number; p99Ms: number } | null;
-}
+/** The cache stage's own statistics (what `orderflow cache stats --json` prints). */
+export type { CacheStats } from '../cache/stats.js';
 
 export interface CacheStatsService {
   stats(): Promise<CacheStats>;
@@ -217,13 +213,26 @@ export interface HealthChecks {
   redisTopology?(): Promise<RedisTopology>;
 }
 
-/** Admin credentials and sessions (auth.ts implements it on the metadata store). */
+/** Credentials, sessions and API tokens (auth-store.ts implements it on the metadata store). */
 export interface AuthStore {
-  verifyPassword(username: string, password: string): Promise<boolean>;
+  /** The user when the password is theirs, else undefined. */
+  verifyPassword(username: string, password: string): Promise<Identity | undefined>;
   createSession(username: string, ttlMs: number): Promise<string>;
-  /** The username of a live session, or undefined. */
-  sessionUser(token: string): Promise<string | undefined>;
+  /** The user of a live session (with their current role), or undefined. */
+  sessionUser(token: string): Promise<Identity | undefined>;
+  /** The user of an API token (with their current role), or undefined. */
+  tokenUser(token: string): Promise<Identity | undefined>;
   deleteSession(token: string): Promise<void>;
+}
+
+/** Managing users (users.ts implements it on the metadata store, as `orderflow users` does). */
+export interface UserDirectory {
+  list(): Promise<UserView[]>;
+  add(username: string, role: Role, password: string): Promise<UserView>;
+  remove(username: string): Promise<void>;
+  setPassword(username: string, password: string): Promise<void>;
+  /** A new token acting as the user; shown once. */
+  createToken(username: string, name: string): Promise<string>;
 }
 
 export interface AppDeps {
@@ -235,4 +244,6 @@ export interface AppDeps {
   aggregates: AggregateSource;
   health: HealthChecks;
   auth: AuthStore;
+  users: UserDirectory;
+  audit: AuditLog;
 }

@@ -2,6 +2,7 @@
 // and files with their quarantined rows, recent runs, files waiting in the raw folder, and the Redis tracking keys.
 import type { Config } from '../config.js';
 import { Ledger } from '../processing/ledger.js';
+import { reprocess, type ReprocessPlan, type ReprocessRequest } from '../processing/reprocess.js';
 import { ingestionStatus } from '../processing/status.js';
 import type { Redis } from '../redis.js';
 import type { Db } from '../store/db.js';
@@ -37,6 +38,10 @@ export class LedgerIngestionService implements IngestionService {
     /** Runs listed. @defaultValue 20 */
     private readonly runLimit = 20,
   ) {}
+
+  reprocess(request: ReprocessRequest, apply: boolean): Promise<ReprocessPlan> {
+    return reprocess({ config: this.config, db: this.db, redis: this.redis }, request, { apply });
+  }
 
   async ledger(): Promise<IngestionLedger> {
     const [status, fileRows, runRows] = await Promise.all([

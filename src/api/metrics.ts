@@ -50,16 +50,16 @@ export class ApiMetrics {
         const dags = await sources.dags.listDags().catch(() => []);
         const now = Date.now();
         for (const dag of dags) {
-          const history = await sources.dags.listRuns(dag.dagId, 200).catch(() => []);
+          const history = await sources.dags.listRuns(dag.id, 200).catch(() => []);
           const counts = new Map<string, number>();
           for (const r of history) counts.set(r.state, (counts.get(r.state) ?? 0) + 1);
-          for (const [state, n] of counts) runs.set({ dag: dag.dagId, state }, n);
-          const finished = history.find((r) => r.durationMs !== null && r.finishedAt !== null);
+          for (const [state, n] of counts) runs.set({ dag: dag.id, state }, n);
+          const finished = history.find((r) => r.durationMs !== null && r.endedAt !== null);
           if (finished?.durationMs != null) {
-            lastDuration.set({ dag: dag.dagId, state: finished.state }, finished.durationMs / 1000);
+            lastDuration.set({ dag: dag.id, state: finished.state }, finished.durationMs / 1000);
           }
           if (dag.lastSuccessAt)
-            successAge.set({ dag: dag.dagId }, (now - Date.parse(dag.lastSuccessAt)) / 1000);
+            successAge.set({ dag: dag.id }, (now - Date.parse(dag.lastSuccessAt)) / 1000);
         }
       },
     });

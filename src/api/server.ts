@@ -21,6 +21,8 @@ import { CachedPredictionService, RedisCacheStatsService } from './cache-service
 import { OrchestrationDagService } from './dag-services.js';
 import { LedgerIngestionService } from './ingestion-service.js';
 import { RegistryModelService } from './model-services.js';
+import { DbAuditLog } from './audit.js';
+import { DbUserDirectory } from './users.js';
 
 export interface ServerRuntime {
   config: Config;
@@ -125,6 +127,8 @@ export async function startServer(
         store: async () => void (await store.query('SELECT 1')),
       },
       auth: new DbAuthStore(db),
+      users: new DbUserDirectory(db),
+      audit: new DbAuditLog(db),
     };
     const app = await createApp(deps, config, {
       logger,

@@ -45,6 +45,20 @@ function parseRunId(value: string): number {
   return Number(value);
 }
 
+/** `--param force=true --param note=x` → { force: true, note: 'x' } (a value that parses as JSON is JSON). */
+function collectParam(value: string, params: Record<string, unknown>): Record<string, unknown> {
+  const eq = value.indexOf('=');
+  if (eq < 1) throw new UsageError(`--param ${JSON.stringify(value)}: expected key=value`);
+  const raw = value.slice(eq + 1);
+  let parsed: unknown = raw;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    // Not JSON: the value is the string itself.
+  }
+  return { ...params, [value.slice(0, eq)]: parsed };
+}
+
 export function registerDagCommands(program: Command, context: ContextFactory): void {
   program
     .command('scheduler')
@@ -174,9 +188,16 @@ export function registerDagCommands(program: Command, context: ContextFactory): 
     .command('trigger <dag>')
     .description('Start a manual run now (also when paused); recorded as skipped if a run is active')
     .option('--json', 'print the outcome as JSON', false)
-    .action(async (dagId: string, flags: { json: boolean }) => {
+    .option(
+      '--param <key=value>',
+      'a run parameter the tasks see, e.g. force=true (repeatable)',
+      collectParam,
+      {},
+    )
+    .action(async (dagId: string, flags: { json: boolean; param: Record<string, unknown> }) => {
       const ctx = context();
-      const result = await withRuntime(ctx, async (rt) => (await engine()).triggerDag(rt, dagId));
+      const params = Object.keys(flags.param).length > 0 ? flags.param : undefined;
+      const result = await withRuntime(ctx, async (rt) => (await engine()).triggerDag(rt, dagId, params));
       if (flags.json) ctx.out(JSON.stringify(result));
       else if (result.outcome === 'created') ctx.out(`${dagId}: run ${result.runId} queued`);
       else if (result.outcome === 'skipped')

@@ -11,12 +11,15 @@ import {
   type GlobalOptions,
 } from './context.js';
 import { registerCacheCommands } from './cache-commands.js';
+import { registerDagActionCommands } from './dag-action-commands.js';
 import { registerDagCommands } from './dag-commands.js';
 import { registerDataCommands } from './data-commands.js';
 import { registerStartCommand } from './start-command.js';
 import { registerFileCommands, registerIncrementalCommands } from './incremental-commands.js';
 import { registerMlCommands } from './ml-commands.js';
+import { registerReprocessCommand } from './reprocess-command.js';
 import { registerServeCommand } from './serve-command.js';
+import { registerUserCommands } from './user-commands.js';
 
 export type ContextFactory = () => CommandContext;
 
@@ -37,10 +40,13 @@ export function buildProgram(io: CommandIo = processIo): Command {
   registerDataCommands(program, context);
   registerIncrementalCommands(program, context);
   registerFileCommands(program, context);
+  registerReprocessCommand(program, context);
   registerMlCommands(program, context);
   registerServeCommand(program, context);
   registerCacheCommands(program, context);
   registerDagCommands(program, context);
+  registerDagActionCommands(program, context);
+  registerUserCommands(program, context);
   return program;
 }
 

@@ -8,7 +8,9 @@ export type Schedule = { everyMs: number } | { cron: string };
 
 export type RunTrigger = 'schedule' | 'manual' | 'event';
 export type RunState = 'queued' | 'running' | 'success' | 'failed' | 'skipped';
-export type TaskState = 'queued' | 'running' | 'success' | 'failed' | 'up_for_retry' | 'upstream_failed';
+/** `cleared`: an operator asked to run the task again (interventions.ts); it counts as not run yet. */
+export type TaskState =
+  'queued' | 'running' | 'success' | 'failed' | 'up_for_retry' | 'upstream_failed' | 'cleared';
 
 export interface TaskContext {
   dagId: string;
@@ -23,6 +25,8 @@ export interface TaskContext {
   signal: AbortSignal;
   /** Results (JSON) of the tasks this one depends on, by task id. */
   upstream: Record<string, unknown>;
+  /** Parameters the run was triggered with (`dags trigger --param force=true`); empty for scheduled runs. */
+  params?: Readonly<Record<string, unknown>>;
   /**
    * Starts an event run of another DAG at once (or right after its active run, if one is active).
    * `key` makes the trigger idempotent: a second trigger with the same key makes no second run.

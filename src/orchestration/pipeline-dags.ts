@@ -63,7 +63,8 @@ export function pipelineStages(deps: PipelineDeps): PipelineStages {
         ctx.logger.warn(err.message);
         return { newVersion: null, summary: { status: 'no-input' } };
       }
-      const result = await trainModels({ db, paths: config.paths });
+      // `force`: a manual run asked to retrain although the data did not change.
+      const result = await trainModels({ db, paths: config.paths }, { force: ctx.params?.force === true });
       const { candidates: _candidates, ...summary } = result;
       ctx.logger.info(
         { status: result.status, version: result.version, algorithm: result.algorithm },

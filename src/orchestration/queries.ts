@@ -16,6 +16,7 @@ import {
   logLines,
   runById,
   runsOfDag,
+  runsOfDagPage,
   setPaused,
   triesOfRuns,
   type RunRow,
@@ -35,6 +36,8 @@ export interface RunSummary {
   endedAt: string | null;
   durationMs: number | null;
   note: string | null;
+  /** Parameters the run was triggered with (null: none). */
+  params: Record<string, unknown> | null;
 }
 
 export interface DagSummary {
@@ -96,6 +99,7 @@ export function runSummary(row: RunRow): RunSummary {
     endedAt: iso(row.ended_at),
     durationMs: row.duration_ms,
     note: row.note,
+    params: row.params ?? null,
   };
 }
 
@@ -140,14 +144,35 @@ export async function listDags(rt: OrchestrationRuntime): Promise<DagSummary[]> 
   return summaries;
 }
 
-/** The newest runs of a DAG first (skipped ones included). @defaultValue limit 20 */
+/** The newest runs of a DAG first (skipped ones included). @defaultValue limit 20, offset 0, any state/trigger */
 export async function listRuns(
   rt: OrchestrationRuntime,
   dagId: string,
-  options: { limit?: number } = {},
+  options: { limit?: number; offset?: number; state?: RunState; trigger?: RunTrigger } = {},
 ): Promise<RunSummary[]> {
   rt.registry.get(dagId);
-  return (await runsOfDag(rt.db, dagId, options.limit ?? 20)).map(runSummary);
+  const limit = options.limit ?? 20;
+  if (!options.offset && !options.state && !options.trigger)
+    return (await runsOfDag(rt.db, dagId, limit)).map(runSummary);
+  return (await runsOfDagPage(rt.db, dagId, { ...options, limit, offset: options.offset ?? 0 })).map(
+    runSummary,
+  );
+}
+
+/** The latest try of each task of each run (no log lines), by run id: the grid of the dashboard. */
+export async function latestTriesOfRuns(
+  rt: Pick<OrchestrationRuntime, 'db'>,
+  runIds: readonly number[],
+): Promise<Map<number, TaskInstanceView[]>> {
+  const byRun = new Map<number, Map<string, TaskInstanceView>>();
+  if (runIds.length === 0) return new Map();
+  // Rows come ordered by run and id: the last one seen per (run, task) is the latest try.
+  for (const row of await triesOfRuns(rt.db, runIds)) {
+    const run = byRun.get(Number(row.run_id)) ?? new Map<string, TaskInstanceView>();
+    run.set(row.task_id, taskView(row));
+    byRun.set(Number(row.run_id), run);
+  }
+  return new Map([...byRun].map(([id, tasks]) => [id, [...tasks.values()]]));
 }
 
 /** One run with every task try and (optionally only for one task) their log lines. */
@@ -195,6 +220,10 @@ export async function unpauseDag(rt: OrchestrationRuntime, dagId: string): Promi
 }
 
 /** A manual run now (also when paused); a run already active makes this one `skipped`. */
-export async function triggerDag(rt: OrchestrationRuntime, dagId: string): Promise<CreateRunResult> {
-  return createRun(rt, { dagId, trigger: 'manual', ifActive: 'skip' });
+export async function triggerDag(
+  rt: OrchestrationRuntime,
+  dagId: string,
+  params?: Record<string, unknown>,
+): Promise<CreateRunResult> {
+  return createRun(rt, { dagId, trigger: 'manual', ifActive: 'skip', params });
 }

@@ -15,6 +15,7 @@ export interface RunRow {
   ended_at: Date | null;
   duration_ms: number | null;
   note: string | null;
+  params: Record<string, unknown> | null;
 }
 
 export interface TaskTryRow {
@@ -42,7 +43,7 @@ export interface LogLineRow {
 }
 
 const RUN_COLUMNS =
-  'id, dag_id, run_key, trigger, state, planned_at, created_at, started_at, ended_at, duration_ms, note';
+  'id, dag_id, run_key, trigger, state, planned_at, created_at, started_at, ended_at, duration_ms, note, params';
 
 /** Inserts a run; null when it conflicts (same key, or an active run of the DAG when `state` is active). */
 export async function insertRun(
@@ -54,14 +55,23 @@ export async function insertRun(
     plannedAt: Date;
     state: RunState;
     note?: string;
+    params?: Record<string, unknown>;
   },
 ): Promise<number | null> {
   const ended = run.state === 'skipped' ? 'now()' : 'NULL';
   const rows = await db.query<{ id: number }>(
-    `INSERT INTO dag_runs (dag_id, run_key, trigger, state, planned_at, note, ended_at)
-     VALUES ($1, $2, $3, $4, $5, $6, ${ended})
+    `INSERT INTO dag_runs (dag_id, run_key, trigger, state, planned_at, note, params, ended_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, ${ended})
      ON CONFLICT DO NOTHING RETURNING id`,
-    [run.dagId, run.runKey, run.trigger, run.state, run.plannedAt, run.note ?? null],
+    [
+      run.dagId,
+      run.runKey,
+      run.trigger,
+      run.state,
+      run.plannedAt,
+      run.note ?? null,
+      run.params ? JSON.stringify(run.params) : null,
+    ],
   );
   return rows[0]?.id ?? null;
 }
@@ -105,6 +115,20 @@ export async function runsOfDag(db: Db, dagId: string, limit: number): Promise<R
     dagId,
     limit,
   ]);
+}
+
+/** A page of a DAG's runs, newest first, optionally only in one state and/or of one trigger (the UI's filters). */
+export async function runsOfDagPage(
+  db: Db,
+  dagId: string,
+  page: { limit: number; offset: number; state?: RunState; trigger?: RunTrigger },
+): Promise<RunRow[]> {
+  return db.query<RunRow>(
+    `SELECT ${RUN_COLUMNS} FROM dag_runs
+     WHERE dag_id = $1 AND ($2::text IS NULL OR state = $2) AND ($3::text IS NULL OR trigger = $3)
+     ORDER BY id DESC LIMIT $4 OFFSET $5`,
+    [dagId, page.state ?? null, page.trigger ?? null, page.limit, page.offset],
+  );
 }
 
 /** The newest run of each DAG that is not `skipped` (what "last run" means in `dags list`), or in `state`. */
@@ -272,4 +296,46 @@ export async function deleteRunsBefore(db: Db, cutoff: Date): Promise<number> {
     [cutoff],
   );
   return rows.length;
+}
+
+/**
+ * Makes an ended run active again (an operator cleared or marked tasks): queued, with no end, duration or start,
+ * which the next try sets again. False when the run was not ended. Throws the unique violation (23505) of
+ * dag_runs_one_active_idx when another run of the DAG is active.
+ */
+export async function reopenRun(db: Db, runId: number, note: string): Promise<boolean> {
+  const rows = await db.query(
+    `UPDATE dag_runs SET state = 'queued', ended_at = NULL, duration_ms = NULL, started_at = NULL, note = $2
+     WHERE id = $1 AND state IN ('success', 'failed') RETURNING id`,
+    [runId, note],
+  );
+  return rows.length > 0;
+}
+
+/** A try that is over as soon as it is recorded: `cleared` markers and tries marked success/failed by a user. */
+export async function insertEndedTry(
+  db: Db,
+  t: {
+    runId: number;
+    taskId: string;
+    tryNumber: number;
+    state: 'cleared' | 'success' | 'failed';
+    note: string;
+  },
+): Promise<number> {
+  const rows = await db.query<{ id: number }>(
+    `INSERT INTO dag_task_instances
+       (run_id, task_id, try_number, state, error, result, started_at, ended_at, duration_ms)
+     VALUES ($1, $2, $3, $4, $5, $6, now(), now(), 0) RETURNING id`,
+    // The note is the error of a try marked failed, and the result ({ note }) of the others.
+    [
+      t.runId,
+      t.taskId,
+      t.tryNumber,
+      t.state,
+      t.state === 'failed' ? t.note : null,
+      t.state === 'failed' ? null : JSON.stringify({ note: t.note }),
+    ],
+  );
+  return rows[0].id;
 }

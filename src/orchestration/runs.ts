@@ -35,6 +35,8 @@ export interface CreateRunRequest {
    * @defaultValue 'skip'
    */
   ifActive?: 'skip' | 'defer';
+  /** Parameters the run's tasks see (TaskContext.params). @defaultValue none */
+  params?: Record<string, unknown>;
 }
 
 export type CreateRunResult =
@@ -60,7 +62,7 @@ export async function createRun(
   if (request.trigger !== 'manual' && (await isPaused(rt.db, dag.id))) return { outcome: 'paused' };
   // The active run may end between our insert and our look-up: then try again.
   for (let attempt = 0; attempt < 5; attempt++) {
-    const base = { dagId: dag.id, runKey, trigger: request.trigger, plannedAt };
+    const base = { dagId: dag.id, runKey, trigger: request.trigger, plannedAt, params: request.params };
     const runId = await insertRun(rt.db, { ...base, state: 'queued' });
     if (runId !== null) {
       rt.logger.info({ dagId: dag.id, runId, trigger: request.trigger }, 'DAG run created');
@@ -106,7 +108,11 @@ export async function advanceRun(rt: OrchestrationRuntime, runId: number): Promi
       return;
     }
     const dag = rt.registry.get(run.dag_id);
-    const latest = new Map((await latestTries(tx, runId)).map((t) => [t.task_id, t]));
+    const tries = await latestTries(tx, runId);
+    // A cleared task counts as not run yet; its next try continues the numbering (interventions.ts).
+    const latest = new Map(tries.filter((t) => t.state !== 'cleared').map((t) => [t.task_id, t]));
+    const nextTry = (taskId: string): number =>
+      (tries.find((t) => t.task_id === taskId)?.try_number ?? 0) + 1;
     const failed = [...latest.values()].filter((t) => t.state === 'failed' || t.state === 'upstream_failed');
     const inFlight = [...latest.values()].some((t) =>
       ['queued', 'running', 'up_for_retry'].includes(t.state),
@@ -115,7 +121,12 @@ export async function advanceRun(rt: OrchestrationRuntime, runId: number): Promi
       if (inFlight) return;
       for (const task of dag.tasks) {
         if (!latest.has(task.id)) {
-          await insertTry(tx, { runId, taskId: task.id, tryNumber: 1, state: 'upstream_failed' });
+          await insertTry(tx, {
+            runId,
+            taskId: task.id,
+            tryNumber: nextTry(task.id),
+            state: 'upstream_failed',
+          });
         }
       }
       const note = `task ${failed.map((t) => t.task_id).join(', ')} failed`;
@@ -129,7 +140,7 @@ export async function advanceRun(rt: OrchestrationRuntime, runId: number): Promi
     for (const task of dag.tasks) {
       if (latest.has(task.id)) continue;
       if ((task.dependsOn ?? []).every((dep) => latest.get(dep)?.state === 'success')) {
-        await insertTry(tx, { runId, taskId: task.id, tryNumber: 1, state: 'queued' });
+        await insertTry(tx, { runId, taskId: task.id, tryNumber: nextTry(task.id), state: 'queued' });
         toEnqueue.push(task);
       }
     }
@@ -168,6 +179,7 @@ export interface StartedTry {
   tryNumber: number;
   trigger: RunTrigger;
   upstream: Record<string, unknown>;
+  params: Record<string, unknown>;
 }
 
 /**
@@ -210,7 +222,7 @@ export async function startTry(
     await setRunRunning(tx, data.runId);
     const upstream: Record<string, unknown> = {};
     for (const dep of task.dependsOn ?? []) upstream[dep] = tries.get(dep)?.result ?? null;
-    return { tryId, tryNumber, trigger: run.trigger, upstream };
+    return { tryId, tryNumber, trigger: run.trigger, upstream, params: run.params ?? {} };
   });
 }
 

@@ -126,6 +126,7 @@ async function runTaskJob(
         logger: taskLog.logger,
         signal: controller.signal,
         upstream: started.upstream,
+        params: started.params,
         triggerDag: async (dagId, key) => {
           const outcome = await createRun(rt, { dagId, trigger: 'event', runKey: key, ifActive: 'defer' });
           taskLog.logger.info({ dagId, outcome: outcome.outcome }, 'triggered DAG');

@@ -34,7 +34,7 @@ export class S3Landing implements LandingArea {
   private readonly client: S3Client;
   private readonly cacheDir: string;
 
-  constructor(config: Config) {
+  constructor(config: Pick<Config, 'ingest' | 'dataDir'>) {
     const { landing, s3 } = config.ingest;
     this.location = landing;
     ({ bucket: this.bucket, prefix: this.prefix } = parseLocation(landing));

@@ -57,7 +57,7 @@ export class DirectoryLanding implements LandingArea {
 }
 
 /** The landing area the config names; S3 support is loaded only when used. */
-export async function openLanding(config: Config): Promise<LandingArea> {
+export async function openLanding(config: Pick<Config, 'ingest' | 'dataDir'>): Promise<LandingArea> {
   const { landing } = config.ingest;
   if (!landing.startsWith('s3://')) return new DirectoryLanding(landing);
   const { S3Landing } = await import('./landing-s3.js');

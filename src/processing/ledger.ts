@@ -14,6 +14,7 @@ import {
   readTotals,
   subtractFiles,
   UNPACKED_FILES,
+  unpackCells,
 } from './ledger-totals.js';
 
 /** What a file looked like on disk when it was last read: equal stats mean it need not be hashed again. */
@@ -163,6 +164,55 @@ export class Ledger {
       'UPDATE ingest_skipped_files SET size_bytes = $2, mtime_ms = $3, ctime_ms = $4, inode = $5 WHERE path = $1',
       params,
     );
+  }
+
+  /** The committed partial aggregate of each of `paths` (a reprocess compares a fresh read with it). */
+  async partials(paths: readonly string[]): Promise<Map<string, Cell[]>> {
+    const rows = await this.db.query<{
+      path: string;
+      day_of_week: number;
+      hour_of_day: number;
+      category: string;
+      items_count: number;
+    }>(
+      `SELECT path, day_of_week, hour_of_day, category, items_count FROM ingest_partials
+       WHERE path = ANY($1::text[])`,
+      [paths],
+    );
+    // Older files' partials are packed (ledger-totals.ts).
+    const packed = await this.db.query<{ path: string; partial_packed: Uint8Array }>(
+      'SELECT path, partial_packed FROM ingest_files WHERE path = ANY($1::text[]) AND partial_packed IS NOT NULL',
+      [paths],
+    );
+    const byPath = new Map<string, Cell[]>(paths.map((p) => [p, []]));
+    for (const r of packed) byPath.set(r.path, unpackCells(r.partial_packed));
+    for (const r of rows) {
+      byPath.get(r.path)?.push({
+        day: Number(r.day_of_week),
+        hour: Number(r.hour_of_day),
+        category: r.category,
+        items: Number(r.items_count),
+      });
+    }
+    return byPath;
+  }
+
+  /**
+   * Forgets committed files (with their partials and bad rows), so the next incremental run reads them again as
+   * new: a reprocess. The caller holds the incremental run lock, so no run is between reading and committing.
+   */
+  async forget(paths: readonly string[]): Promise<string[]> {
+    return this.db.transaction(async (tx) => {
+      // Their counts leave the maintained totals with them, and the output must be rebuilt.
+      await subtractFiles(tx, [...paths]);
+      const rows = await tx.query<{ path: string }>(
+        'DELETE FROM ingest_files WHERE path = ANY($1::text[]) RETURNING path',
+        [paths],
+      );
+      await pruneTotals(tx);
+      if (rows.length > 0) await tx.query('UPDATE ingest_state SET generation = generation + 1 WHERE id = 1');
+      return rows.map((r) => r.path);
+    });
   }
 
   /**

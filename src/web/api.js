@@ -1,11 +1,16 @@
 // Talking to the orderflow API from the dashboard: JSON in and out, 401 turns into a "logged out" event.
 export class HttpError extends Error {
   constructor(status, body) {
-    super(body?.message ?? `HTTP ${status}`);
+    super(body?.error?.message ?? `HTTP ${status}`);
     this.status = status;
     this.body = body;
+    /** The API's stable error code (see /docs). */
+    this.code = body?.error?.code;
   }
 }
+
+/** Who is logged in, and their role (set by app.js from /api/session and /api/login). */
+export const session = { user: null, role: null };
 
 const listeners = new Set();
 /** Called with no arguments whenever the API answers 401 (session gone). */

@@ -54,13 +54,13 @@ export const cacheSection = {
       ),
       tile(
         'cached cells',
-        fmtNumber(s.keys),
-        s.memoryBytes ? `Redis ${fmtNumber(s.memoryBytes / 1048576, 1)} MiB` : '',
+        fmtNumber(s.cachedPredictions),
+        s.redisMemoryUsedBytes ? `Redis ${fmtNumber(s.redisMemoryUsedBytes / 1048576, 1)} MiB` : '',
       ),
       tile(
         'age',
-        fmtAge(s.ageSeconds),
-        s.refreshedAt ? `refreshed ${s.refreshedAt.slice(0, 19).replace('T', ' ')}` : 'never refreshed',
+        fmtAge(s.lastRefreshAgeSeconds),
+        s.lastRefreshAt ? `refreshed ${s.lastRefreshAt.slice(0, 19).replace('T', ' ')}` : 'never refreshed',
       ),
       tile(
         'model version',

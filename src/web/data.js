@@ -1,7 +1,12 @@
 // Data: a heatmap of items by day × hour (an HTML table with coloured cells), the top categories (chart.js bars)
 // and the ingestion ledger (processed days and files, pending files, quarantined rows).
 import { api } from './api.js';
-import { $, el, fmtNumber, relTime, replace, table, tile, toast } from './dom.js';
+import { $, el, fmtNumber, replace, table, tile, timeEl, toast } from './dom.js';
+import { reprocessCard } from './reprocess.js';
+import { go } from './router.js';
+
+/** #/data/batches/<batch> or #/data/files/<path>: the batch or file opened in the ledger. */
+let opened = { batch: null, file: null };
 
 let topChart = null;
 
@@ -169,22 +174,63 @@ function ledgerView(ledger) {
         .map((b) =>
           el(
             'tr',
-            {},
-            el('td', {}, b.batch),
+            { class: opened.batch === b.batch ? 'chosen' : '', dataset: { batch: b.batch } },
+            el('td', {}, el('a', { href: `#/data/batches/${encodeURIComponent(b.batch)}` }, b.batch)),
             el('td', {}, fmtNumber(b.files)),
             el('td', {}, fmtNumber(b.orders)),
             el('td', {}, fmtNumber(b.items)),
             el('td', { class: b.quarantinedRows ? 'bad-text' : '' }, fmtNumber(b.quarantinedRows)),
-            el('td', {}, relTime(b.committedAt)),
+            el('td', {}, timeEl(b.committedAt, { dateToo: true })),
           ),
         ),
       { empty: 'no batch committed yet' },
     ),
+    filesOf(ledger),
     fileIssues(ledger),
   );
 }
 
+function filesOf(ledger) {
+  const files = ledger.files.filter((f) =>
+    opened.file ? f.path === opened.file : opened.batch ? f.batch === opened.batch : false,
+  );
+  if (!opened.batch && !opened.file) return null;
+  return el(
+    'div',
+    { class: 'opened', id: 'ledger-files' },
+    el(
+      'h3',
+      {},
+      opened.file ? `File ${opened.file}` : `Files of batch ${opened.batch}`,
+      ' ',
+      el('button', { class: 'small secondary', onclick: () => go(['data']) }, 'close'),
+    ),
+    table(
+      ['file', 'sha256', 'orders', 'items', 'quarantined rows', 'committed'],
+      files.map((f) =>
+        el(
+          'tr',
+          {},
+          el('td', {}, el('a', { href: `#/data/files/${encodeURIComponent(f.path)}` }, f.path)),
+          el('td', { title: f.sha256 }, f.sha256.slice(0, 12)),
+          el('td', {}, fmtNumber(f.orders)),
+          el('td', {}, fmtNumber(f.items)),
+          el('td', {}, fmtNumber(f.quarantinedRows)),
+          el('td', {}, timeEl(f.committedAt, { dateToo: true })),
+        ),
+      ),
+      { empty: 'no committed file here' },
+    ),
+  );
+}
+
 export const dataSection = {
+  route(parts) {
+    opened = {
+      batch: parts[0] === 'batches' ? (parts[1] ?? null) : null,
+      file: parts[0] === 'files' ? parts.slice(1).join('/') || null : null,
+    };
+  },
   async refresh() {
     const [agg, ledger] = await Promise.all([api('/api/aggregates?top=12'), api('/api/ingestion')]);
     replace(
@@ -200,5 +246,6 @@ export const dataSection = {
     );
     drawTop(agg.topCategories);
     ledgerView(ledger);
+    reprocessCard($('#reprocess'), ledger);
   },
 };

@@ -9,7 +9,7 @@ export function el(tag, attrs = {}, ...children) {
     else if (k === 'dataset') Object.assign(node.dataset, v);
     else node.setAttribute(k, v === true ? '' : String(v));
   }
-  for (const c of children.flat()) {
+  for (const c of children.flat(Infinity)) {
     if (c === undefined || c === null || c === false) continue;
     node.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }
@@ -19,7 +19,9 @@ export function el(tag, attrs = {}, ...children) {
 export const $ = (selector) => document.querySelector(selector);
 
 export function replace(container, ...children) {
-  container.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
+  container.replaceChildren(
+    ...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false),
+  );
 }
 
 export function fmtNumber(n, digits = 0) {
@@ -89,4 +91,51 @@ export function toast(message, tone = 'info') {
   t.hidden = false;
   clearTimeout(toast.timer);
   toast.timer = setTimeout(() => (t.hidden = true), 3500);
+}
+
+/** A time in the viewer's local zone, with the UTC time on hover. */
+export function timeEl(iso, options = {}) {
+  if (!iso) return el('span', { class: 'muted' }, '–');
+  const d = new Date(iso);
+  const text = options.dateToo
+    ? d.toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'medium' })
+    : d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  return el('time', { datetime: iso, title: `${d.toISOString().replace('T', ' ').slice(0, 19)} UTC` }, text);
+}
+
+/** "3 s ago" that the outage banner can hide (it would lie while the page cannot refresh). */
+export function relEl(iso) {
+  return el(
+    'span',
+    { class: 'rel', title: iso ? `${iso.replace('T', ' ').slice(0, 19)} UTC` : '' },
+    relTime(iso),
+  );
+}
+
+export function fmtDuration(ms) {
+  if (ms === null || ms === undefined) return '–';
+  return ms < 1000
+    ? `${Math.round(ms)} ms`
+    : ms < 60_000
+      ? `${(ms / 1000).toFixed(1)} s`
+      : `${(ms / 60_000).toFixed(1)} min`;
+}
+
+const rendered = new WeakMap();
+
+/** Empties a container rendered by renderIfChanged, so what it showed cannot pass for the next view's data. */
+export function clearRendered(container) {
+  rendered.delete(container);
+  container.replaceChildren();
+}
+/**
+ * Renders into `container` only when `data` differs from what it was rendered from last time, so a refresh that
+ * brings nothing new leaves the DOM (focus, scroll, open panels, text selection) alone.
+ */
+export function renderIfChanged(container, data, render) {
+  const key = JSON.stringify(data);
+  if (rendered.get(container) === key) return false;
+  rendered.set(container, key);
+  replace(container, render());
+  return true;
 }

@@ -1,5 +1,7 @@
-// Models: the current model, every candidate's metrics for the current version, and holdout RMSE over versions
-// (chart.js: one line per algorithm, the chosen model's RMSE in bold).
+// Models: the current model, every candidate's metrics for a version (#/models/<version>), and each version's
+// candidates compared with each other (chart.js). Each version is measured on its own holdout, so RMSEs of two
+// versions are not comparable: the chart shows each candidate's RMSE relative to the best one of the same version,
+// and says in the tooltip what the version was measured on.
 import { api } from './api.js';
 import { $, el, fmtNumber, relTime, replace, table, tile } from './dom.js';
 
@@ -10,10 +12,11 @@ function drawRmse(versions) {
   const ordered = [...versions].reverse();
   const labels = ordered.map((v) => v.version);
   const algorithms = [...new Set(ordered.flatMap((v) => v.candidates.map((c) => c.label)))];
+  const best = ordered.map((v) => Math.min(...v.candidates.map((c) => c.holdout.rmse)));
   const datasets = [
     {
       label: 'chosen model',
-      data: ordered.map((v) => v.metrics.holdout.rmse),
+      data: ordered.map((v, i) => v.metrics.holdout.rmse / best[i]),
       borderColor: '#1d2b36',
       backgroundColor: '#1d2b36',
       borderWidth: 3,
@@ -21,7 +24,10 @@ function drawRmse(versions) {
     },
     ...algorithms.map((label, i) => ({
       label,
-      data: ordered.map((v) => v.candidates.find((c) => c.label === label)?.holdout.rmse ?? null),
+      data: ordered.map((v, i) => {
+        const rmse = v.candidates.find((c) => c.label === label)?.holdout.rmse;
+        return rmse === undefined ? null : rmse / best[i];
+      }),
       borderColor: COLORS[i % COLORS.length],
       backgroundColor: COLORS[i % COLORS.length],
       borderDash: [4, 3],
@@ -31,6 +37,7 @@ function drawRmse(versions) {
     })),
   ];
   if (chart) {
+    chart.$versions = versions;
     chart.data.labels = labels;
     chart.data.datasets = datasets;
     chart.update('none');
@@ -42,19 +49,42 @@ function drawRmse(versions) {
     options: {
       maintainAspectRatio: false,
       animation: false,
-      plugins: { legend: { position: 'bottom', labels: { boxWidth: 12 } } },
+      plugins: {
+        legend: { position: 'bottom', labels: { boxWidth: 12 } },
+        tooltip: {
+          callbacks: {
+            footer: (items) => {
+              const v = [...chart.$versions].reverse()[items[0]?.dataIndex];
+              return v
+                ? `measured on ${v.version}'s holdout: ${v.trainingRows} rows (${v.trainingMode})`
+                : '';
+            },
+          },
+        },
+      },
       scales: {
-        y: { title: { display: true, text: 'holdout RMSE' }, grid: { color: '#eef2f4' } },
+        y: { title: { display: true, text: 'RMSE ÷ best of the same version' }, grid: { color: '#8882' } },
         x: { grid: { display: false } },
       },
     },
   });
+  chart.$versions = versions;
 }
 
+/** #/models/<version>: whose candidates the table shows (default: the current version). */
+let chosenVersion = null;
+
 export const modelsSection = {
+  route(parts) {
+    chosenVersion = parts[0] ?? null;
+  },
   async refresh() {
     const { versions } = await api('/api/models');
     const current = versions.find((v) => v.current);
+    const shown = versions.find((v) => v.version === chosenVersion) ?? current;
+    $('#candidates-title').textContent = shown
+      ? `Candidates of ${shown.version}${shown.current ? ' (current)' : ''} — measured on its own holdout (${fmtNumber(shown.trainingRows)} rows, ${shown.trainingMode})`
+      : 'Candidates';
     replace(
       $('#model-tiles'),
       tile(
@@ -82,11 +112,11 @@ export const modelsSection = {
       $('#candidates'),
       table(
         ['model', 'RMSE', 'MAE', 'R²', 'train ms'],
-        (current?.candidates ?? []).map((c) =>
+        (shown?.candidates ?? []).map((c) =>
           el(
             'tr',
-            { class: c.algorithm === current.algorithm ? 'chosen' : '' },
-            el('td', {}, c.algorithm === current.algorithm ? '★ ' : '', c.label),
+            { class: c.algorithm === shown.algorithm ? 'chosen' : '' },
+            el('td', {}, c.algorithm === shown.algorithm ? '★ ' : '', c.label),
             el('td', {}, fmtNumber(c.holdout.rmse, 4)),
             el('td', {}, fmtNumber(c.holdout.mae, 4)),
             el('td', {}, fmtNumber(c.holdout.r2, 4)),

@@ -58,7 +58,7 @@ async function onSubmit(event) {
       ),
     );
   } catch (error) {
-    const suggestions = error.body?.suggestions ?? [];
+    const suggestions = error.body?.error?.details?.suggestions ?? [];
     replace(
       out,
       el('div', { class: 'error' }, error.message),

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { runCli } from '../helpers/cli.js';
 import { ADMIN_PASSWORD, API_TOKEN, startHarness, type Harness } from './harness.js';
 
 let h: Harness;
@@ -42,7 +43,8 @@ after(async () => {
 describe('api › health and metrics', () => {
   test('healthz answers while the process is up; readyz checks Redis and the store', async () => {
     assert.deepEqual((await get('/healthz')).body, { status: 'ok' });
-    const ready = await get('/readyz');
+    assert.deepEqual((await get('/readyz')).body, { status: 'ready' }, 'no details without a login');
+    const ready = await get('/readyz', auth);
     assert.equal(ready.status, 200);
     assert.equal(ready.body.redis.ok, true);
     assert.equal(ready.body.store.ok, true);
@@ -97,16 +99,17 @@ describe('api › predictions', () => {
     test(`a bad ${field} (${path.split('/').slice(3, 5).join('/')}) is a 400 naming the field`, async () => {
       const { status, body } = await get(path);
       assert.equal(status, 400);
-      assert.equal(body.error, 'BAD_INPUT');
-      assert.match(body.message, new RegExp(`params\\.${field} .*expected an integer from 0 to`));
+      assert.equal(body.error.code, 'BAD_INPUT');
+      assert.equal(body.error.details.fields[0].field, `params.${field}`);
+      assert.match(body.error.message, new RegExp(`params\\.${field} .*expected an integer from 0 to`));
     });
   }
 
   test('an unknown category is a 404 with the closest names', async () => {
     const { status, body } = await get('/api/predictions/1/10/fresh%20fruit');
     assert.equal(status, 404);
-    assert.equal(body.error, 'NOT_FOUND');
-    assert.equal(body.suggestions[0], 'fresh fruits');
+    assert.equal(body.error.code, 'NOT_FOUND');
+    assert.equal(body.error.details.suggestions[0], 'fresh fruits');
   });
 
   test('a batch answers every cell and reports a failed cell without failing the others', async () => {
@@ -141,7 +144,8 @@ describe('api › predictions', () => {
     test(`a batch with ${name} is a 400`, async () => {
       const { status, body } = await post('/api/predictions/batch', payload);
       assert.equal(status, 400);
-      assert.ok(typeof body.message === 'string' && body.message.length > 0);
+      assert.equal(body.error.code, name === 'malformed JSON' ? 'MALFORMED_JSON' : 'BAD_INPUT');
+      assert.ok(typeof body.error.message === 'string' && body.error.message.length > 0);
     });
   }
 
@@ -191,7 +195,7 @@ describe('api › auth', () => {
     assert.match(cookie, /HttpOnly/);
     assert.match(cookie, /SameSite=Strict/);
     const session = await get('/api/session', { cookie: cookie.split(';')[0] });
-    assert.deepEqual(session.body, { user: 'admin' });
+    assert.deepEqual(session.body, { user: 'admin', role: 'admin' });
   });
 
   test('login input is validated', async () => {
@@ -224,17 +228,20 @@ describe('api › DAGs', () => {
     const { status, body } = await get('/api/dags', auth);
     assert.equal(status, 200);
     assert.deepEqual(
-      body.dags.map((d: { dagId: string }) => d.dagId),
+      body.dags.map((d: { id: string }) => d.id),
       ['incremental_processing_dag', 'ml_training_dag', 'redis_cache_dag'],
     );
-    assert.ok(body.dags.every((d: { schedule: string; nextRunAt: string }) => d.schedule && d.nextRunAt));
+    assert.ok(
+      body.dags.every((d: { scheduleText: string; nextRunAt: string }) => d.scheduleText && d.nextRunAt),
+    );
   });
 
   test('a triggered run appears in the history and its detail has tasks with logs', async () => {
     const trig = await post('/api/dags/ml_training_dag/trigger', {}, auth);
     assert.equal(trig.status, 202);
     const runs = await get('/api/dags/ml_training_dag/runs?limit=5', auth);
-    assert.equal(runs.body.runs[0].runId, trig.body.runId);
+    assert.equal(runs.body.runs[0].id, trig.body.runId);
+    assert.equal(typeof trig.body.runId, 'number');
     await sleep(400);
     const run = await get(`/api/runs/${trig.body.runId}`, auth);
     assert.equal(run.status, 200);
@@ -245,16 +252,16 @@ describe('api › DAGs', () => {
   test('pause and unpause are reflected in the list', async () => {
     await post('/api/dags/incremental_processing_dag/pause', {}, auth);
     let dags = (await get('/api/dags', auth)).body.dags;
-    assert.equal(dags.find((d: { dagId: string }) => d.dagId === 'incremental_processing_dag').paused, true);
+    assert.equal(dags.find((d: { id: string }) => d.id === 'incremental_processing_dag').paused, true);
     await post('/api/dags/incremental_processing_dag/unpause', {}, auth);
     dags = (await get('/api/dags', auth)).body.dags;
-    assert.equal(dags.find((d: { dagId: string }) => d.dagId === 'incremental_processing_dag').paused, false);
+    assert.equal(dags.find((d: { id: string }) => d.id === 'incremental_processing_dag').paused, false);
   });
 
   test('an unknown DAG is a 404 listing the known ones; a malformed id or limit is a 400', async () => {
     const unknown = await post('/api/dags/nope/trigger', {}, auth);
     assert.equal(unknown.status, 404);
-    assert.ok(unknown.body.suggestions.includes('ml_training_dag'));
+    assert.ok(unknown.body.error.details.suggestions.includes('ml_training_dag'));
     assert.equal((await get('/api/dags/nope/runs', auth)).status, 404);
     assert.equal((await get('/api/dags/a%20b/runs', auth)).status, 400);
     assert.equal((await get('/api/dags/ml_training_dag/runs?limit=0', auth)).status, 400);
@@ -306,10 +313,27 @@ describe('api › data, models and cache', () => {
     assert.equal(status, 200);
     assert.equal(body.cachedVersion, 'v1');
     assert.equal(body.currentVersion, 'v1');
-    assert.equal(body.keys, 7 * 24 * 4);
+    assert.equal(body.cachedPredictions, 7 * 24 * 4);
     assert.ok(body.hits >= 1 && body.hitRate > 0);
     assert.ok(body.lookupLatency.p99Ms > 0);
     assert.ok(body.served.cacheP50Ms > 0);
+  });
+
+  test('`cache stats --json` and GET /api/cache/stats speak one vocabulary', async () => {
+    const cli = await runCli(['cache', 'stats', '--json'], {
+      DATA_DIR: h.config.dataDir,
+      REDIS_URL: h.config.redisUrl,
+      LOG_LEVEL: 'silent',
+    });
+    assert.equal(cli.code, 0, cli.stderr);
+    const fromCli = JSON.parse(cli.stdout) as Record<string, unknown>;
+    const { served: _served, ...fromApi } = (await get('/api/cache/stats', auth)).body as Record<
+      string,
+      unknown
+    >;
+    assert.deepEqual(Object.keys(fromCli).sort(), Object.keys(fromApi).sort());
+    for (const key of ['cachedPredictions', 'cachedVersion', 'currentVersion', 'upToDate', 'lastRefreshAt'])
+      assert.deepEqual(fromCli[key], fromApi[key], key);
   });
 
   test('the dashboard and chart.js are served with security headers', async () => {
@@ -325,6 +349,6 @@ describe('api › data, models and cache', () => {
   test('an unknown route is a JSON 404', async () => {
     const { status, body } = await get('/api/nope');
     assert.equal(status, 404);
-    assert.equal(body.error, 'NOT_FOUND');
+    assert.equal(body.error.code, 'NOT_FOUND');
   });
 });

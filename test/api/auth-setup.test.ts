@@ -51,7 +51,7 @@ test('auth › with ORDERFLOW_PUBLIC_PREDICTIONS=false prediction reads need a t
   });
   // No model is trained in this harness: the API says so instead of failing.
   assert.equal(withToken.status, 503);
-  assert.equal(((await withToken.json()) as { error: string }).error, 'NO_MODEL');
+  assert.equal(((await withToken.json()) as { error: { code: string } }).error.code, 'NO_MODEL');
 });
 
 test('auth › login attempts are rate-limited per client', async () => {

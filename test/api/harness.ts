@@ -8,7 +8,7 @@ import { trainModels } from '../../src/ml/train.js';
 import { openStore } from '../../src/store/open.js';
 import { startServer, type RunningServer, type ServerRuntime } from '../../src/api/server.js';
 import { createTestDatabase } from '../helpers/postgres.js';
-import { startRedis } from '../helpers/redis.js';
+import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { tempDir } from '../helpers/tmp.js';
 import { MemoryDagService } from './memory-dags.js';
 import type { DagService } from '../../src/api/deps.js';
@@ -29,6 +29,8 @@ export interface Harness {
   url: string;
   dags: MemoryDagService;
   announced: string[];
+  /** The private redis-server (to stop and restart it in outage tests). */
+  redis: RedisServer;
   stop(): Promise<void>;
 }
 
@@ -107,7 +109,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       { port: 0, host: '127.0.0.1' },
     );
     stops.push(() => server.close());
-    return { server, config, url: server.url, dags, announced, stop };
+    return { server, config, url: server.url, dags, announced, redis, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -1,28 +1,42 @@
 // A DagService kept in memory for the HTTP contract tests: three DAGs whose triggered runs go queued → running →
-// success in a few hundred milliseconds, with task logs. The real scheduler is tested in test/orchestration.
+// success in a few hundred milliseconds, with task logs, in the orchestration stage's types. The real scheduler is
+// tested in test/orchestration.
 import { NotFoundError } from '../../src/errors.js';
-import type { DagService, DagSummary, RunDetail } from '../../src/api/deps.js';
+import type {
+  DagService,
+  DagSummary,
+  RunDetail,
+  RunFilter,
+  RunWithTasks,
+  TaskInstanceView,
+} from '../../src/api/deps.js';
 
 const DAGS = [
-  { dagId: 'incremental_processing_dag', schedule: 'every 5m', tasks: ['detect', 'aggregate', 'track'] },
-  { dagId: 'ml_training_dag', schedule: 'every 1h', tasks: ['check_data', 'train', 'register'] },
-  { dagId: 'redis_cache_dag', schedule: 'every 10m', tasks: ['refresh_cache'] },
+  { id: 'incremental_processing_dag', everyMs: 300_000, tasks: ['detect', 'aggregate', 'track'] },
+  { id: 'ml_training_dag', everyMs: 3_600_000, tasks: ['check_data', 'train', 'register'] },
+  { id: 'redis_cache_dag', everyMs: 600_000, tasks: ['refresh_cache'] },
 ];
+
+const line = (message: string) => {
+  const time = new Date().toISOString();
+  return { time, level: 'info', message, line: { msg: message, time } };
+};
 
 export class MemoryDagService implements DagService {
   private readonly paused = new Map<string, boolean>();
   private readonly runs: RunDetail[] = [];
   private seq = 0;
+  private trySeq = 0;
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(private readonly stepMs = 150) {}
 
   private dag(id: string) {
-    const dag = DAGS.find((d) => d.dagId === id);
+    const dag = DAGS.find((d) => d.id === id);
     if (!dag) {
       throw new NotFoundError(
         `no DAG ${JSON.stringify(id)}`,
-        DAGS.map((d) => d.dagId),
+        DAGS.map((d) => d.id),
       );
     }
     return dag;
@@ -31,32 +45,39 @@ export class MemoryDagService implements DagService {
   private summary(id: string): DagSummary {
     const dag = this.dag(id);
     const runs = this.runs.filter((r) => r.dagId === id);
+    const last = runs.at(-1);
+    const lastRun = last ? (({ tasks: _tasks, ...summary }) => summary)(last) : null;
     return {
-      dagId: id,
+      id,
       description: `${id} (test)`,
-      schedule: dag.schedule,
+      schedule: { everyMs: dag.everyMs },
+      scheduleText: `every ${dag.everyMs / 1000}s`,
       paused: this.paused.get(id) ?? false,
-      tasks: dag.tasks,
-      lastRun: runs.at(-1) ?? null,
+      tasks: dag.tasks.map((t, i) => ({ id: t, dependsOn: i === 0 ? [] : [dag.tasks[i - 1]] })),
+      lastRun,
+      lastSuccessAt: runs.filter((r) => r.state === 'success').at(-1)?.endedAt ?? null,
+      activeRunId: runs.find((r) => r.state === 'queued' || r.state === 'running')?.id ?? null,
       nextRunAt: new Date(Date.now() + 60_000).toISOString(),
-      lastSuccessAt: runs.filter((r) => r.state === 'success').at(-1)?.finishedAt ?? null,
     };
   }
 
   async listDags(): Promise<DagSummary[]> {
-    return DAGS.map((d) => this.summary(d.dagId));
+    return DAGS.map((d) => this.summary(d.id));
   }
 
-  async listRuns(dagId: string, limit: number) {
+  async listRuns(dagId: string, limit: number, filter: RunFilter = {}): Promise<RunWithTasks[]> {
     this.dag(dagId);
+    const offset = filter.offset ?? 0;
     return this.runs
-      .filter((r) => r.dagId === dagId)
+      .filter((r) => r.dagId === dagId && (!filter.state || r.state === filter.state))
+      .filter((r) => !filter.trigger || r.trigger === filter.trigger)
       .reverse()
-      .slice(0, limit);
+      .slice(offset, offset + limit)
+      .map((r) => ({ ...r, tasks: r.tasks.map(({ logs: _logs, ...t }) => t) }));
   }
 
-  async getRun(runId: string) {
-    return this.runs.find((r) => r.runId === runId);
+  async getRun(runId: number) {
+    return this.runs.find((r) => r.id === runId);
   }
 
   async setPaused(dagId: string, paused: boolean) {
@@ -65,25 +86,39 @@ export class MemoryDagService implements DagService {
     return this.summary(dagId);
   }
 
-  async trigger(dagId: string) {
+  private task(taskId: string): TaskInstanceView {
+    return {
+      id: ++this.trySeq,
+      taskId,
+      tryNumber: 1,
+      state: 'queued',
+      queuedAt: new Date().toISOString(),
+      startedAt: null,
+      endedAt: null,
+      durationMs: null,
+      worker: null,
+      error: null,
+      result: null,
+      logs: [],
+    };
+  }
+
+  async trigger(dagId: string, params?: Record<string, unknown>) {
     const dag = this.dag(dagId);
     const now = new Date().toISOString();
     const run: RunDetail = {
-      runId: String(++this.seq),
+      id: ++this.seq,
       dagId,
       state: 'queued',
       trigger: 'manual',
-      queuedAt: now,
+      plannedAt: now,
+      createdAt: now,
       startedAt: null,
-      finishedAt: null,
+      endedAt: null,
       durationMs: null,
-      tasks: dag.tasks.map((taskId) => ({
-        taskId,
-        state: 'queued',
-        startedAt: null,
-        finishedAt: null,
-        logs: [],
-      })),
+      note: null,
+      params: params ?? null,
+      tasks: dag.tasks.map((t) => this.task(t)),
     };
     this.runs.push(run);
     this.later(() => {
@@ -92,21 +127,41 @@ export class MemoryDagService implements DagService {
       for (const t of run.tasks) {
         t.state = 'running';
         t.startedAt = run.startedAt;
-        t.logs.push({ at: run.startedAt, level: 'info', message: `${t.taskId} started` });
+        t.logs?.push(line(`${t.taskId} started`));
       }
       this.later(() => {
         const end = new Date().toISOString();
         for (const t of run.tasks) {
           t.state = 'success';
-          t.finishedAt = end;
-          t.logs.push({ at: end, level: 'info', message: `${t.taskId} finished: 42 rows` });
+          t.endedAt = end;
+          t.logs?.push(line(`${t.taskId} finished: 42 rows`));
         }
         run.state = 'success';
-        run.finishedAt = end;
+        run.endedAt = end;
         run.durationMs = Date.parse(end) - Date.parse(run.startedAt ?? end);
       });
     });
-    return { runId: run.runId };
+    return { outcome: 'created' as const, runId: run.id };
+  }
+
+  private run(runId: number): RunDetail {
+    const run = this.runs.find((r) => r.id === runId);
+    if (!run) throw new NotFoundError(`no DAG run ${runId}`);
+    return run;
+  }
+
+  /** Clearing reruns the tasks at once (success); marking sets the state. Enough for the HTTP contract tests. */
+  async clear(runId: number, options: { tasks?: string[] }) {
+    const run = this.run(runId);
+    const tasks = options.tasks ?? run.tasks.map((t) => t.taskId);
+    for (const t of run.tasks) if (tasks.includes(t.taskId)) t.state = 'success';
+    return { runId, dagId: run.dagId, tasks };
+  }
+
+  async mark(runId: number, taskId: string, state: 'success' | 'failed') {
+    const run = this.run(runId);
+    for (const t of run.tasks) if (t.taskId === taskId) t.state = state;
+    return { runId, dagId: run.dagId, tasks: [taskId] };
   }
 
   private later(fn: () => void): void {

@@ -1,6 +1,8 @@
 // DAGs and their runs (the Airflow UI's data): list, run history, one run with task logs, pause/unpause/trigger.
 import type { FastifyInstance } from 'fastify';
 import { NotFoundError } from '../../errors.js';
+import type { RunFilter } from '../deps.js';
+import { createRunResult, dagSummary, runDetail, runIdSchema, runWithTasks } from '../schemas.js';
 import type { RouteContext } from './context.js';
 
 const dagParams = {
@@ -9,40 +11,74 @@ const dagParams = {
   properties: { id: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,100}$' } },
 } as const;
 
-export function dagRoutes(app: FastifyInstance, { deps, authenticated }: RouteContext): void {
-  app.get('/api/dags', { preHandler: authenticated }, async () => ({ dags: await deps.dags.listDags() }));
-
-  app.get<{ Params: { id: string }; Querystring: { limit: number } }>(
-    '/api/dags/:id/runs',
+export function dagRoutes(app: FastifyInstance, { deps, authenticated, operator }: RouteContext): void {
+  app.get(
+    '/api/dags',
     {
-      preHandler: authenticated,
+      onRequest: authenticated,
       schema: {
-        params: dagParams,
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: { limit: { type: 'integer', minimum: 1, maximum: 500, default: 25 } },
+        summary: 'Every DAG with its schedule, paused flag, last and next run',
+        response: {
+          200: {
+            type: 'object',
+            required: ['dags'],
+            properties: { dags: { type: 'array', items: dagSummary } },
+          },
         },
       },
     },
-    async (request) => ({ runs: await deps.dags.listRuns(request.params.id, request.query.limit) }),
+    async () => ({ dags: await deps.dags.listDags() }),
   );
 
-  app.get<{ Params: { id: string } }>(
-    '/api/runs/:id',
+  app.get<{ Params: { id: string }; Querystring: { limit: number } & RunFilter }>(
+    '/api/dags/:id/runs',
     {
-      preHandler: authenticated,
+      onRequest: authenticated,
       schema: {
-        params: {
+        summary: 'Runs of a DAG, newest first, with the latest try of each task',
+        params: dagParams,
+        response: {
+          200: {
+            type: 'object',
+            required: ['runs'],
+            properties: { runs: { type: 'array', items: runWithTasks } },
+          },
+        },
+        querystring: {
           type: 'object',
-          required: ['id'],
-          properties: { id: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,200}$' } },
+          additionalProperties: false,
+          properties: {
+            limit: { type: 'integer', minimum: 1, maximum: 500, default: 25 },
+            offset: { type: 'integer', minimum: 0, maximum: 1_000_000, default: 0 },
+            state: { type: 'string', enum: ['queued', 'running', 'success', 'failed', 'skipped'] },
+            trigger: { type: 'string', enum: ['schedule', 'manual', 'event'] },
+          },
         },
       },
     },
     async (request) => {
+      const { limit, ...filter } = request.query;
+      return { runs: await deps.dags.listRuns(request.params.id, limit, filter) };
+    },
+  );
+
+  app.get<{ Params: { id: number } }>(
+    '/api/runs/:id',
+    {
+      onRequest: authenticated,
+      schema: {
+        summary: 'One run with every task try and its log lines',
+        params: {
+          type: 'object',
+          required: ['id'],
+          properties: { id: runIdSchema },
+        },
+        response: { 200: runDetail },
+      },
+    },
+    async (request) => {
       const run = await deps.dags.getRun(request.params.id);
-      if (!run) throw new NotFoundError(`no DAG run ${JSON.stringify(request.params.id)}`);
+      if (!run) throw new NotFoundError(`no DAG run ${request.params.id}`);
       return run;
     },
   );
@@ -50,14 +86,44 @@ export function dagRoutes(app: FastifyInstance, { deps, authenticated }: RouteCo
   for (const action of ['pause', 'unpause'] as const) {
     app.post<{ Params: { id: string } }>(
       `/api/dags/:id/${action}`,
-      { preHandler: authenticated, schema: { params: dagParams } },
+      {
+        onRequest: operator,
+        schema: {
+          summary: action === 'pause' ? 'Pause a DAG (an active run finishes)' : 'Unpause a DAG',
+          params: dagParams,
+          response: { 200: { type: 'object', required: ['dag'], properties: { dag: dagSummary } } },
+        },
+      },
       async (request) => ({ dag: await deps.dags.setPaused(request.params.id, action === 'pause') }),
     );
   }
 
-  app.post<{ Params: { id: string } }>(
+  app.post<{ Params: { id: string }; Body: { params?: Record<string, unknown> } | undefined }>(
     '/api/dags/:id/trigger',
-    { preHandler: authenticated, schema: { params: dagParams } },
-    async (request, reply) => reply.code(202).send(await deps.dags.trigger(request.params.id)),
+    {
+      onRequest: operator,
+      schema: {
+        summary: 'Start a manual run now (skipped when a run is active), optionally with parameters',
+        params: dagParams,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            params: {
+              type: 'object',
+              maxProperties: 20,
+              description:
+                'what the tasks see, e.g. { "force": true } retrains ml_training_dag on unchanged data',
+            },
+          },
+        },
+        response: { 202: createRunResult },
+      },
+    },
+    async (request, reply) => {
+      const params = request.body?.params;
+      if (params) request.auditDetail = { params };
+      return reply.code(202).send(await deps.dags.trigger(request.params.id, params));
+    },
   );
 }

@@ -2,14 +2,88 @@
 import type { FastifyInstance } from 'fastify';
 import { summarize, type AggregateFilters } from '../aggregates.js';
 import { NotFoundError } from '../../errors.js';
+import { aggregateSummary, fileRetryAnswer, ingestionLedger } from '../schemas.js';
+import type { ReprocessRequest } from '../deps.js';
 import type { RouteContext } from './context.js';
 
-export function dataRoutes(app: FastifyInstance, { deps, authenticated }: RouteContext): void {
+const INCREMENTAL_DAG = 'incremental_processing_dag';
+const names = {
+  type: 'array',
+  minItems: 1,
+  maxItems: 1000,
+  items: { type: 'string', minLength: 1, maxLength: 500 },
+};
+const reprocessAnswer = {
+  type: 'object',
+  required: ['files', 'cells', 'cacheKeys', 'applied'],
+  properties: {
+    files: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['path', 'batch', 'status', 'badRows'],
+        properties: {
+          path: { type: 'string' },
+          batch: { type: 'string' },
+          status: { type: 'string', enum: ['same', 'changed', 'missing'] },
+          badRows: { type: 'integer' },
+        },
+      },
+    },
+    cells: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['day_of_week', 'hour_of_day', 'category', 'before', 'after'],
+        properties: {
+          day_of_week: { type: 'integer' },
+          hour_of_day: { type: 'integer' },
+          category: { type: 'string' },
+          before: { type: 'number' },
+          after: { type: 'number' },
+        },
+      },
+    },
+    cacheKeys: { type: ['integer', 'null'] },
+    applied: { type: 'boolean' },
+    run: { type: 'object', description: 'the incremental run started to read the files again (apply only)' },
+  },
+} as const;
+
+export function dataRoutes(app: FastifyInstance, { deps, authenticated, operator }: RouteContext): void {
+  app.post<{ Body: ReprocessRequest & { apply?: boolean } }>(
+    '/api/ingestion/reprocess',
+    {
+      onRequest: operator,
+      config: { audit: 'ingestion.reprocess' },
+      schema: {
+        summary:
+          'Re-read committed batches or files: a dry run lists the cells and cache keys that would change; apply ' +
+          'makes the next incremental run (started at once) read them again',
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { batches: names, files: names, apply: { type: 'boolean', default: false } },
+        },
+        response: { 200: reprocessAnswer },
+      },
+    },
+    async (request) => {
+      const { apply = false, ...chosen } = request.body;
+      const plan = await deps.ingestion.reprocess(chosen, apply);
+      request.auditDetail = { apply, ...chosen, cells: plan.cells.length, cacheKeys: plan.cacheKeys };
+      if (!plan.applied) return plan;
+      return { ...plan, run: await deps.dags.trigger(INCREMENTAL_DAG) };
+    },
+  );
+
   app.get<{ Querystring: AggregateFilters }>(
     '/api/aggregates',
     {
-      preHandler: authenticated,
+      onRequest: authenticated,
       schema: {
+        summary: 'Items by day × hour (heatmap), top categories and matching rows of the current aggregate',
+        response: { 200: aggregateSummary },
         querystring: {
           type: 'object',
           additionalProperties: false,
@@ -29,21 +103,34 @@ export function dataRoutes(app: FastifyInstance, { deps, authenticated }: RouteC
     },
   );
 
-  app.get('/api/ingestion', { preHandler: authenticated }, async () => deps.ingestion.ledger());
+  app.get(
+    '/api/ingestion',
+    {
+      onRequest: authenticated,
+      schema: {
+        summary: 'The ingestion ledger: batches, files, runs, pending files, Redis tracking',
+        response: { 200: ingestionLedger },
+      },
+    },
+    async () => deps.ingestion.ledger(),
+  );
 
   // A rejected or duplicate file is read again by the next incremental run (its content may be fine now,
   // or the operator wants a second look after changing a setting).
   app.post<{ Body: { path: string } }>(
     '/api/ingestion/files/retry',
     {
-      preHandler: authenticated,
+      onRequest: operator,
+      config: { audit: 'ingestion.files.retry' },
       schema: {
+        summary: 'Read a rejected or duplicate file again in the next incremental run',
         body: {
           type: 'object',
           additionalProperties: false,
           required: ['path'],
           properties: { path: { type: 'string', minLength: 1, maxLength: 4096 } },
         },
+        response: { 200: fileRetryAnswer },
       },
     },
     async (request) => {

@@ -1,6 +1,7 @@
 // Prediction reads: one cell (GET) or many (POST …/batch), answered by the cache → model predictor.
 import type { FastifyInstance } from 'fastify';
 import type { PredictionCell } from '../deps.js';
+import { batchAnswer, predictionAnswer } from '../schemas.js';
 import type { RouteContext } from './context.js';
 
 const cellProperties = {
@@ -18,9 +19,11 @@ export function predictionRoutes(
   app.get<{ Params: PredictionCell }>(
     '/api/predictions/:day/:hour/:category',
     {
-      preHandler: predictionReads,
+      onRequest: predictionReads,
       schema: {
+        summary: 'Predicted items for one (day, hour, category) cell: Redis cache first, the model on a miss',
         params: { type: 'object', required: ['day', 'hour', 'category'], properties: cellProperties },
+        response: { 200: predictionAnswer },
       },
     },
     async (request) => {
@@ -34,8 +37,12 @@ export function predictionRoutes(
   app.post<{ Body: { cells: PredictionCell[] } }>(
     '/api/predictions/batch',
     {
-      preHandler: predictionReads,
+      onRequest: predictionReads,
+      // A POST only because a list of cells does not fit a URL: it changes nothing, so it is not audited.
+      config: { audit: false },
       schema: {
+        summary: 'Predictions for up to 1000 cells; a failed cell does not fail the others',
+        response: { 200: batchAnswer },
         body: {
           type: 'object',
           required: ['cells'],
@@ -65,7 +72,16 @@ export function predictionRoutes(
     },
   );
 
-  app.get('/api/categories', { preHandler: predictionReads }, async () => ({
+  const categoriesAnswer = {
+    type: 'object',
+    required: ['categories'],
+    properties: { categories: { type: 'array', items: { type: 'string' } } },
+  } as const;
+  const categoriesSchema = {
+    summary: 'Category names of the current model',
+    response: { 200: categoriesAnswer },
+  };
+  app.get('/api/categories', { onRequest: predictionReads, schema: categoriesSchema }, async () => ({
     categories: await deps.predictions.categories(),
   }));
 }

@@ -1,23 +1,48 @@
 // Models, cache statistics, health and Prometheus metrics.
-import type { FastifyInstance } from 'fastify';
+// /readyz tells anyone whether the API is ready, and only a logged-in caller why not (error texts name hosts);
+// /metrics needs ORDERFLOW_METRICS_TOKEN (or a login) when that is set.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { toError } from '../../errors.js';
+import { sameSecret } from '../auth.js';
+import { sendError } from '../http-errors.js';
 import type { ApiMetrics } from '../metrics.js';
+import { cacheStatsAnswer, modelsAnswer, readyAnswer } from '../schemas.js';
 import type { RouteContext } from './context.js';
 
-export function statusRoutes(app: FastifyInstance, { deps, metrics, authenticated }: RouteContext): void {
-  app.get('/api/models', { preHandler: authenticated }, async () => {
+export function statusRoutes(
+  app: FastifyInstance,
+  { deps, metrics, authenticated, metricsToken, identify }: RouteContext,
+): void {
+  // While the store is down nobody can be identified: the answer is then the anonymous one.
+  const loggedIn = async (request: FastifyRequest): Promise<boolean> =>
+    (await identify(request).catch(() => undefined)) !== undefined;
+
+  const modelsSchema = { summary: 'Model versions with every candidate', response: { 200: modelsAnswer } };
+  app.get('/api/models', { onRequest: authenticated, schema: modelsSchema }, async () => {
     const versions = await deps.models.versions();
     return { current: versions.find((v) => v.current)?.version ?? null, versions };
   });
 
-  app.get('/api/cache/stats', { preHandler: authenticated }, async () => {
+  const cacheSchema = {
+    summary: 'Prediction cache: keys, hits, versions, age, lookup latency',
+    response: { 200: cacheStatsAnswer },
+  };
+  app.get('/api/cache/stats', { onRequest: authenticated, schema: cacheSchema }, async () => {
     const stats = await deps.cache.stats();
     return { ...stats, served: await servedLatency(metrics) };
   });
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  const healthSchema = {
+    summary: 'The process is up',
+    response: { 200: { type: 'object', properties: { status: { type: 'string' } } } },
+  };
+  app.get('/healthz', { schema: healthSchema }, async () => ({ status: 'ok' }));
 
-  app.get('/readyz', async (_request, reply) => {
+  const readySchema = {
+    summary: 'Redis and the metadata store answer (details for a logged-in caller only)',
+    response: { 200: readyAnswer, 503: readyAnswer },
+  };
+  app.get('/readyz', { schema: readySchema }, async (request, reply) => {
     const check = async (fn: () => Promise<void>): Promise<{ ok: boolean; error?: string }> => {
       try {
         await fn();
@@ -28,14 +53,23 @@ export function statusRoutes(app: FastifyInstance, { deps, metrics, authenticate
     };
     const [redis, store] = await Promise.all([check(deps.health.redis), check(deps.health.store)]);
     const ready = redis.ok && store.ok;
-    // Which Redis is primary and the last failover, when the server knows (not while Redis is unreachable).
+    const status = ready ? 'ready' : 'unavailable';
+    // Details (error texts, which Redis is primary, the last failover) only for a logged-in caller.
     const topology = redis.ok ? await deps.health.redisTopology?.().catch(() => undefined) : undefined;
-    return reply
-      .code(ready ? 200 : 503)
-      .send({ status: ready ? 'ready' : 'unavailable', redis: { ...redis, ...topology }, store });
+    const body = (await loggedIn(request)) ? { status, redis: { ...redis, ...topology }, store } : { status };
+    return reply.code(ready ? 200 : 503).send(body);
   });
 
-  app.get('/metrics', async (_request, reply) => {
+  const metricsSchema = {
+    summary: 'Prometheus metrics (needs ORDERFLOW_METRICS_TOKEN as a bearer token when that is set)',
+    response: { 200: { type: 'string', description: 'Prometheus text format' } },
+  };
+  app.get('/metrics', { schema: metricsSchema }, async (request, reply) => {
+    if (metricsToken !== undefined) {
+      const token = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1];
+      if (!sameSecret(token, metricsToken) && !(await loggedIn(request)))
+        return sendError(reply, 401, 'UNAUTHORIZED', 'send Authorization: Bearer <ORDERFLOW_METRICS_TOKEN>');
+    }
     reply.header('content-type', metrics.registry.contentType);
     return metrics.registry.metrics();
   });
