@@ -365,6 +365,14 @@ test('browser › the data section lists a rejected file with its reason, and it
     assert.equal(await row.getAttribute('data-path'), '1/garbage.csv');
     assert.match(await row.innerText(), /missing required columns order_id/);
     await shot('data-rejected');
+    // The long reason wraps: no horizontal overflow at 390 px either.
+    await page.setViewportSize({ width: 390, height: 844 });
+    const { scroll, inner } = (await page.evaluate(
+      '({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth })',
+    )) as { scroll: number; inner: number };
+    await shot('data-rejected-390');
+    await page.setViewportSize({ width: 1440, height: 900 });
+    assert.ok(scroll <= inner, `scrollWidth ${scroll} > ${inner}`);
     await row.locator('button:has-text("retry")').click();
     await page.waitForSelector('text=will be read again by the next incremental run');
     assert.equal((await new Ledger(db).skippedFiles()).length, 0, 'the verdict is forgotten');
