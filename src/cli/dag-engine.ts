@@ -1,5 +1,6 @@
 // What the DAG commands run, imported lazily by dag-commands.ts so other commands start fast.
 export { startPipelineProcess } from '../ops/pipeline-process.js';
+export { audited } from './audited.js';
 export { connectRedis } from '../redis.js';
 export { FILE_TRIGGERED_DAG } from '../orchestration/pipeline-dags.js';
 export { openPipelineRuntime } from '../orchestration/pipeline-runtime.js';

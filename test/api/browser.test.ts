@@ -294,6 +294,10 @@ test('browser › the data, models, cache and predict sections work', async () =
   await page.click('#predict-form button');
   await page.waitForSelector('#prediction-value');
   assert.ok(Number((await page.locator('#prediction-value').innerText()).replace(/,/g, '')) > 0);
+  // The interactive API docs render under the same CSP as the dashboard.
+  await page.goto(`${h.url}/docs/`);
+  await page.waitForSelector('.swagger-ui .opblock-tag >> nth=2');
+  await shot('docs-1440-light', false);
   await page.goto(`${h.url}/#/audit`);
   await page.waitForSelector('#audit td:has-text("dags.trigger")');
   await page.waitForSelector('#audit td:has-text("tasks.mark")');
