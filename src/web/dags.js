@@ -8,7 +8,7 @@ import { $, clearRendered, el, fmtDuration, renderIfChanged, timeEl, toast } fro
 import { dagGraph } from './graph.js';
 import { go, href } from './router.js';
 import { canOperate, triggerForm } from './dag-actions.js';
-import { refreshRun } from './run-panel.js';
+import { pill, refreshRun } from './run-panel.js';
 
 const LIST_RUNS = 25;
 const PAGE = 100;
@@ -25,8 +25,6 @@ const LEGEND = [
 
 let route = { dagId: null, runId: null, taskId: null, state: '', trigger: '', page: 0 };
 const cards = new Map();
-
-import { pill } from './run-panel.js';
 
 function legend() {
   return el(
