@@ -178,7 +178,9 @@ export function registerDagCommands(program: Command, context: ContextFactory): 
       .action(async (dagId: string) => {
         const ctx = context();
         await withRuntime(ctx, async (rt) =>
-          paused ? (await engine()).pauseDag(rt, dagId) : (await engine()).unpauseDag(rt, dagId),
+          (await engine()).audited(rt.db, `dags.${name}`, dagId, async () =>
+            paused ? (await engine()).pauseDag(rt, dagId) : (await engine()).unpauseDag(rt, dagId),
+          ),
         );
         ctx.out(`${dagId}: ${paused ? 'paused' : 'unpaused'}`);
       });
@@ -197,7 +199,15 @@ export function registerDagCommands(program: Command, context: ContextFactory): 
     .action(async (dagId: string, flags: { json: boolean; param: Record<string, unknown> }) => {
       const ctx = context();
       const params = Object.keys(flags.param).length > 0 ? flags.param : undefined;
-      const result = await withRuntime(ctx, async (rt) => (await engine()).triggerDag(rt, dagId, params));
+      const result = await withRuntime(ctx, async (rt) =>
+        (await engine()).audited(
+          rt.db,
+          'dags.trigger',
+          dagId,
+          async () => (await engine()).triggerDag(rt, dagId, params),
+          () => (params ? { params } : null),
+        ),
+      );
       if (flags.json) ctx.out(JSON.stringify(result));
       else if (result.outcome === 'created') ctx.out(`${dagId}: run ${result.runId} queued`);
       else if (result.outcome === 'skipped')

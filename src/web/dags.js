@@ -5,10 +5,10 @@
 // Each part is re-rendered only when its data changed (renderIfChanged), so an open log keeps its place.
 import { api, session } from './api.js';
 import { $, clearRendered, el, fmtDuration, renderIfChanged, timeEl, toast } from './dom.js';
-import { gantt } from './gantt.js';
 import { dagGraph } from './graph.js';
 import { go, href } from './router.js';
-import { canOperate, runActions, taskActions, triggerForm } from './dag-actions.js';
+import { canOperate, triggerForm } from './dag-actions.js';
+import { pill, refreshRun } from './run-panel.js';
 
 const LIST_RUNS = 25;
 const PAGE = 100;
@@ -25,8 +25,6 @@ const LEGEND = [
 
 let route = { dagId: null, runId: null, taskId: null, state: '', trigger: '', page: 0 };
 const cards = new Map();
-
-const pill = (state) => el('span', { class: `pill state-${state}` }, state.replace(/_/g, ' '));
 
 function legend() {
   return el(
@@ -324,111 +322,6 @@ async function renderDetail() {
   ]);
 }
 
-function logLine(l) {
-  return el(
-    'div',
-    { class: `log log-${l.level}` },
-    el('span', { class: 'log-time', title: `${l.time} UTC` }, new Date(l.time).toLocaleTimeString()),
-    el('span', { class: 'log-level' }, l.level),
-    el('span', {}, l.message),
-  );
-}
-
-function taskBlock(run, taskId, tries) {
-  const latest = tries.at(-1);
-  const open = route.taskId === taskId;
-  const details = el(
-    'details',
-    { class: 'task', open, dataset: { taskId } },
-    el(
-      'summary',
-      {},
-      pill(latest.state),
-      ` ${taskId}`,
-      tries.length > 1 ? el('span', { class: 'muted' }, ` (${tries.length} tries)`) : '',
-      el('span', { class: 'muted small' }, ` ${fmtDuration(durationOf(latest))}`),
-    ),
-    taskActions(run, taskId, latest, refreshRun),
-    tries.map((t) =>
-      el(
-        'div',
-        { class: 'try' },
-        tries.length > 1 ? el('div', { class: 'muted small' }, `try ${t.tryNumber} · ${t.state}`) : null,
-        t.error ? el('div', { class: 'error' }, t.error) : null,
-        t.state === 'cleared'
-          ? el('div', { class: 'muted small' }, 'cleared: the task runs again in the next try')
-          : el(
-              'div',
-              { class: 'logs', dataset: { taskId } },
-              t.logs.length ? t.logs.map(logLine) : el('div', { class: 'muted' }, 'no log lines'),
-            ),
-      ),
-    ),
-  );
-  details.addEventListener('toggle', () => {
-    if (details.open && route.taskId !== taskId) openRun(run.dagId, run.id, taskId);
-    if (!details.open && route.taskId === taskId) openRun(run.dagId, run.id);
-  });
-  return details;
-}
-
-function durationOf(t) {
-  if (!t.startedAt) return null;
-  return (t.endedAt ? Date.parse(t.endedAt) : Date.now()) - Date.parse(t.startedAt);
-}
-
-async function refreshRun() {
-  const panel = $('#run-detail');
-  if (!route.runId) {
-    panel.hidden = true;
-    return;
-  }
-  let run;
-  try {
-    run = await api(`/api/runs/${encodeURIComponent(route.runId)}`);
-  } catch (error) {
-    if (error.status !== 404) throw error;
-    panel.hidden = false;
-    renderIfChanged(panel, { missing: route.runId }, () => el('p', {}, `No run ${route.runId}.`));
-    return;
-  }
-  panel.hidden = false;
-  // Follow a running task's log: stay at the bottom if the reader was there, else keep their place.
-  const log = panel.querySelector(`details[open] .logs`);
-  const atBottom = !log || log.scrollTop + log.clientHeight >= log.scrollHeight - 4;
-  const scrollTop = log?.scrollTop ?? 0;
-  const byTask = new Map();
-  for (const t of run.tasks) byTask.set(t.taskId, [...(byTask.get(t.taskId) ?? []), t]);
-  const changed = renderIfChanged(panel, { run, task: route.taskId, role: session.role }, () => [
-    el(
-      'div',
-      { class: 'run-head' },
-      el('h2', {}, `${run.dagId} · run ${run.id} `, pill(run.state)),
-      el(
-        'span',
-        { class: 'muted' },
-        `${run.trigger} · started `,
-        timeEl(run.startedAt, { dateToo: true }),
-        ` · ${run.durationMs !== null ? fmtDuration(run.durationMs) : 'running'}`,
-        run.params ? ` · params ${JSON.stringify(run.params)}` : '',
-      ),
-      runActions(run, refreshRun),
-      el(
-        'a',
-        { class: 'button ghost close', href: href(['dags', run.dagId], currentQuery()), title: 'close' },
-        '✕',
-      ),
-    ),
-    el('h3', { class: 'small muted' }, 'Gantt'),
-    gantt(run.tasks.filter((t) => t.state !== 'cleared')),
-    [...byTask].map(([taskId, tries]) => taskBlock(run, taskId, tries)),
-  ]);
-  if (changed) {
-    const next = panel.querySelector(`details[open] .logs`);
-    if (next) next.scrollTop = atBottom ? next.scrollHeight : scrollTop;
-  }
-}
-
 export const dagsSection = {
   /** parts: [dag?, 'runs', run?, 'tasks', task?]; query: state, trigger, page. */
   route(parts, query) {
@@ -449,6 +342,11 @@ export const dagsSection = {
   },
   async refresh() {
     await (route.dagId ? renderDetail() : renderList());
-    await refreshRun();
+    await refreshRun({
+      runId: route.runId,
+      taskId: route.taskId,
+      openRun,
+      closeHref: (dagId) => href(['dags', dagId], currentQuery()),
+    });
   },
 };

@@ -1,7 +1,7 @@
 // Data: a heatmap of items by day × hour (an HTML table with coloured cells), the top categories (chart.js bars)
 // and the ingestion ledger (processed days and files, pending files, quarantined rows).
 import { api } from './api.js';
-import { $, el, fmtNumber, replace, table, tile, timeEl, toast } from './dom.js';
+import { $, el, fmtNumber, replaceIfChanged, table, tile, timeEl, toast } from './dom.js';
 import { reprocessCard } from './reprocess.js';
 import { go } from './router.js';
 
@@ -128,8 +128,9 @@ function fileIssues(ledger) {
 
 function ledgerView(ledger) {
   const rejected = ledger.skippedFiles.filter((f) => f.status === 'rejected');
-  replace(
+  replaceIfChanged(
     $('#ledger-tiles'),
+    ledger,
     tile(
       'processed days',
       fmtNumber(ledger.processedDays.length),
@@ -165,8 +166,9 @@ function ledgerView(ledger) {
       ledger.trackingAgrees === false ? 'warn' : '',
     ),
   );
-  replace(
+  replaceIfChanged(
     $('#ledger'),
+    { ledger, opened },
     table(
       ['batch', 'files', 'orders', 'items', 'quarantined rows', 'committed'],
       [...ledger.batches]
@@ -233,8 +235,9 @@ export const dataSection = {
   },
   async refresh() {
     const [agg, ledger] = await Promise.all([api('/api/aggregates?top=12'), api('/api/ingestion')]);
-    replace(
+    replaceIfChanged(
       $('#heatmap'),
+      agg,
       agg.file
         ? heatmap(agg.heatmap)
         : el('p', { class: 'muted' }, 'no aggregate yet: run `orderflow aggregate` or the incremental DAG'),

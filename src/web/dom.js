@@ -139,3 +139,8 @@ export function renderIfChanged(container, data, render) {
   replace(container, render());
   return true;
 }
+
+/** replace() that leaves the container alone when `data` is what it showed last time (see renderIfChanged). */
+export function replaceIfChanged(container, data, ...children) {
+  return renderIfChanged(container, data, () => children);
+}

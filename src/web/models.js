@@ -1,41 +1,23 @@
 // Models: the current model, every candidate's metrics for a version (#/models/<version>), and each version's
 // candidates compared with each other (chart.js). Each version is measured on its own holdout, so RMSEs of two
-// versions are not comparable: the chart shows each candidate's RMSE relative to the best one of the same version,
-// and says in the tooltip what the version was measured on.
+// versions are not comparable: the chart groups the candidates of one version as bars (no line joins versions),
+// and the tooltip says what that version was measured on.
 import { api } from './api.js';
-import { $, el, fmtNumber, relTime, replace, table, tile } from './dom.js';
+import { $, el, fmtNumber, replaceIfChanged, table, tile, timeEl } from './dom.js';
 
 let chart = null;
-const COLORS = ['#0f8b8d', '#ec9a29', '#a8201a', '#143642', '#6c5b7b', '#3f88c5'];
+const COLORS = ['#0f8b8d', '#ec9a29', '#a8201a', '#6c5b7b', '#3f88c5', '#2e9e44'];
 
 function drawRmse(versions) {
   const ordered = [...versions].reverse();
-  const labels = ordered.map((v) => v.version);
+  const labels = ordered.map((v) => `${v.version} (${fmtNumber(v.trainingRows)} rows)`);
   const algorithms = [...new Set(ordered.flatMap((v) => v.candidates.map((c) => c.label)))];
-  const best = ordered.map((v) => Math.min(...v.candidates.map((c) => c.holdout.rmse)));
-  const datasets = [
-    {
-      label: 'chosen model',
-      data: ordered.map((v, i) => v.metrics.holdout.rmse / best[i]),
-      borderColor: '#1d2b36',
-      backgroundColor: '#1d2b36',
-      borderWidth: 3,
-      pointRadius: 5,
-    },
-    ...algorithms.map((label, i) => ({
-      label,
-      data: ordered.map((v, i) => {
-        const rmse = v.candidates.find((c) => c.label === label)?.holdout.rmse;
-        return rmse === undefined ? null : rmse / best[i];
-      }),
-      borderColor: COLORS[i % COLORS.length],
-      backgroundColor: COLORS[i % COLORS.length],
-      borderDash: [4, 3],
-      borderWidth: 1.5,
-      pointRadius: 3,
-      spanGaps: true,
-    })),
-  ];
+  const datasets = algorithms.map((label, i) => ({
+    label,
+    data: ordered.map((v) => v.candidates.find((c) => c.label === label)?.holdout.rmse ?? null),
+    backgroundColor: COLORS[i % COLORS.length],
+    borderRadius: 3,
+  }));
   if (chart) {
     chart.$versions = versions;
     chart.data.labels = labels;
@@ -44,7 +26,7 @@ function drawRmse(versions) {
     return;
   }
   chart = new window.Chart($('#rmse-chart'), {
-    type: 'line',
+    type: 'bar',
     data: { labels, datasets },
     options: {
       maintainAspectRatio: false,
@@ -63,7 +45,11 @@ function drawRmse(versions) {
         },
       },
       scales: {
-        y: { title: { display: true, text: 'RMSE ÷ best of the same version' }, grid: { color: '#8882' } },
+        y: {
+          beginAtZero: true,
+          title: { display: true, text: 'holdout RMSE (each version on its own holdout)' },
+          grid: { color: '#8882' },
+        },
         x: { grid: { display: false } },
       },
     },
@@ -85,8 +71,9 @@ export const modelsSection = {
     $('#candidates-title').textContent = shown
       ? `Candidates of ${shown.version}${shown.current ? ' (current)' : ''} — measured on its own holdout (${fmtNumber(shown.trainingRows)} rows, ${shown.trainingMode})`
       : 'Candidates';
-    replace(
+    replaceIfChanged(
       $('#model-tiles'),
+      versions,
       tile(
         'current model',
         current ? current.version : 'none',
@@ -101,15 +88,16 @@ export const modelsSection = {
       tile('R²', current ? fmtNumber(current.metrics.holdout.r2, 4) : '–'),
       tile(
         'trained',
-        current ? relTime(current.createdAt) : '–',
+        current ? timeEl(current.createdAt, { dateToo: true }) : '–',
         current
           ? `${fmtNumber(current.trainingRows)} rows (${current.trainingMode}), ${current.categoryCount} categories`
           : '',
       ),
       tile('versions', fmtNumber(versions.length)),
     );
-    replace(
+    replaceIfChanged(
       $('#candidates'),
+      shown ?? null,
       table(
         ['model', 'RMSE', 'MAE', 'R²', 'train ms'],
         (shown?.candidates ?? []).map((c) =>

@@ -110,6 +110,9 @@ describe('roles › users, roles and audit', () => {
   });
 
   test('the audit log has who, when, action, target and outcome of each attempt, CLI changes included', async () => {
+    const triggered = await cli('dags', 'trigger', 'redis_cache_dag', '--param', 'force=true', '--json');
+    assert.equal(triggered.code, 0, triggered.stderr);
+    assert.equal((await cli('dags', 'pause', 'redis_cache_dag')).code, 0);
     const { entries } = (await call('GET', '/api/audit?limit=200', undefined, viewer)).body as {
       entries: { actor: string; via: string; action: string; target: string; outcome: string; at: string }[];
     };
@@ -128,6 +131,12 @@ describe('roles › users, roles and audit', () => {
     assert.ok(has({ actor: 'otto', via: 'token', action: 'dags.pause', outcome: 'ok' }));
     assert.ok(has({ actor: 'otto', action: 'users.add', outcome: 'denied' }));
     assert.ok(has({ via: 'cli', action: 'users.add', target: 'vera', outcome: 'ok' }));
+    assert.ok(has({ via: 'cli', action: 'dags.trigger', target: 'redis_cache_dag', outcome: 'ok' }));
+    assert.ok(has({ via: 'cli', action: 'dags.pause', target: 'redis_cache_dag', outcome: 'ok' }));
+    const cliTrigger = entries.find((e) => e.via === 'cli' && e.action === 'dags.trigger') as unknown as {
+      detail: { params: unknown };
+    };
+    assert.deepEqual(cliTrigger.detail.params, { force: true });
     assert.ok(has({ actor: 'vera', via: 'session', action: 'login', outcome: 'ok' }));
     assert.ok(entries.every((e) => !Number.isNaN(Date.parse(e.at))));
     const mine = await call('GET', '/api/audit?actor=otto&limit=5', undefined, admin);

@@ -48,6 +48,7 @@ describe('redis failover (Sentinel)', () => {
   let dir: TempDir;
   let source: TempDir;
   let config: Config;
+  const API_TOKEN = 'failover-test-token-0123456789';
   let vars: Record<string, string>;
   let db: Db;
   let runtime: OrchestrationRuntime | undefined;
@@ -68,6 +69,7 @@ describe('redis failover (Sentinel)', () => {
       ...deployment.env,
       LOG_LEVEL: 'silent',
       ORDERFLOW_ADMIN_PASSWORD: 'failover-test-password',
+      ORDERFLOW_API_TOKEN: API_TOKEN,
     };
     config = loadConfig(vars);
     db = await openStore(config, logger);
@@ -184,7 +186,9 @@ describe('redis failover (Sentinel)', () => {
       await load;
     }
 
-    const ready = (await app.inject('/readyz')).json<{
+    // /readyz gives its details (which Redis is primary) to a logged-in caller or the API token only.
+    const bearer = { authorization: `Bearer ${API_TOKEN}` };
+    const ready = (await app.inject({ url: '/readyz', headers: bearer })).json<{
       redis: { ok: boolean; primary: string; mode: string; lastFailover: { from: string; to: string } };
     }>();
     assert.equal(ready.redis.ok, true);
