@@ -37,6 +37,7 @@ async function registry(db: Db, modelsDir: string): Promise<ModelRegistry> {
 
 interface TrainFlags {
   input?: string;
+  holdout: 'orders' | 'cells';
   nonzeroOnly: boolean;
   split: SplitMethod;
   folds: number;
@@ -80,10 +81,23 @@ export function registerMlCommands(program: Command, context: ContextFactory): v
     )
     .option('--input <file>', 'aggregate CSV (day_of_week,hour_of_day,category,items_count)')
     .option('--nonzero-only', 'train on the aggregate rows alone instead of the full grid with zeros', false)
-    .addOption(new Option('--split <method>', 'holdout split').choices(SPLIT_METHODS).default('random'))
+    .addOption(
+      new Option(
+        '--holdout <what>',
+        'hold out orders (md5(order_id) bucket 0, from the <aggregate>.holdout.json beside each input; cells ' +
+          'when an input has none) or cells',
+      )
+        .choices(['orders', 'cells'])
+        .default('orders'),
+    )
+    .addOption(
+      new Option('--split <method>', 'how cells are held out (with --holdout cells or no order holdout)')
+        .choices(SPLIT_METHODS)
+        .default('random'),
+    )
     .option(
       '--folds <k>',
-      'also run K-fold cross-validation (0 = off)',
+      'also run K-fold cross-validation (0 = off; by order bucket, 2–5, when orders are held out)',
       parseIntegerFlag('--folds', 0, 100),
       0,
     )
@@ -108,6 +122,7 @@ export function registerMlCommands(program: Command, context: ContextFactory): v
           {
             input: flags.input === undefined ? undefined : path.resolve(flags.input),
             nonzeroOnly: flags.nonzeroOnly,
+            holdout: flags.holdout,
             split: flags.split,
             folds: flags.folds,
             seed: flags.seed,
@@ -126,9 +141,13 @@ export function registerMlCommands(program: Command, context: ContextFactory): v
         );
         return;
       }
+      const ev = result.evaluation;
       ctx.out(
         `trained on ${result.trainingRows} rows (${result.trainingMode}) from ${result.inputPath}; ` +
-          `holdout ${result.evaluation.split}: ${result.evaluation.trainRows} train / ${result.evaluation.testRows} test`,
+          (ev.orders
+            ? `held-out orders (bucket 0): ${ev.orders.trainOrders} train / ${ev.orders.heldOrders} test orders, ` +
+              `${ev.testRows} cells; noise floor RMSE ${ev.orders.noiseFloor.toFixed(4)}`
+            : `holdout ${ev.split}: ${ev.trainRows} train / ${ev.testRows} test (${ev.note ?? 'cells'})`),
       );
       for (const line of candidateTable(result.candidates, result.algorithm)) ctx.out(line);
       if (result.decision) ctx.out(result.decision.reason);
