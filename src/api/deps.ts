@@ -1,6 +1,7 @@
 // What the HTTP app needs from the other stages, as narrow interfaces. createApp depends only on these, so the
 // routes are the same whether the stages run in this process (`orderflow up`) or behind another adapter, and a
 // stage that is not available (no model yet, no DAG scheduler) is one adapter away, not a branch in every route.
+import type { Explanation } from '../ml/lineage.js';
 import type { Metrics } from '../ml/metrics.js';
 
 /** One answered prediction cell. */
@@ -10,11 +11,15 @@ export interface PredictionAnswer {
   /** The category's canonical (trained) name. */
   category: string;
   prediction: number;
+  /** 10 %–90 % of the predictive count distribution of the cell (the same as the cached intervals hash). */
+  interval?: { low: number; high: number };
   /** `cache` when Redis answered, `model` when the in-process model did. */
   source: 'cache' | 'model';
   model_version: string;
   /** Why the model answered: key absent, cache of another version, Redis unreachable. */
   miss_reason?: string;
+  /** With `?explain=true`: which model answered and what it was trained on. */
+  explain?: Explanation;
 }
 
 export interface PredictionCell {
@@ -34,6 +39,8 @@ export interface PredictionService {
   predictMany(cells: readonly PredictionCell[]): Promise<BatchOutcome[]>;
   /** Category names of the current model (empty without a model): the dashboard's autocomplete. */
   categories(): Promise<readonly string[]>;
+  /** Lineage of a model version (`?explain=true`): metrics, fingerprint, ledger generation, input files. */
+  explain?(modelVersion: string): Promise<Explanation>;
 }
 
 export type RunState = 'queued' | 'running' | 'success' | 'failed' | 'skipped' | 'upstream_failed';

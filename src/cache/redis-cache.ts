@@ -74,6 +74,15 @@ export class RedisPredictionCache implements PredictionCache {
       );
       if (stale.length > 0) tx.del(stale);
       tx.mset(pairs).del(this.keys.meta).hset(this.keys.meta, fields);
+      tx.del(this.keys.intervals);
+      if (entries.intervals) {
+        const intervals: string[] = new Array<string>(keys.length * 2);
+        for (let i = 0; i < keys.length; i++) {
+          intervals[2 * i] = keys[i];
+          intervals[2 * i + 1] = entries.intervals[i];
+        }
+        tx.hset(this.keys.intervals, ...intervals);
+      }
       tx.publish(this.keys.events, JSON.stringify({ event: 'replace', modelVersion: meta.modelVersion }));
       return { staleKeysDeleted: stale.length };
     });
@@ -109,7 +118,7 @@ export class RedisPredictionCache implements PredictionCache {
     await this.watchedMeta(
       async (old, tx) => {
         const keys = [...cellKeysOf(this.keys, old?.categories ?? []), this.keys.meta];
-        tx.del(keys).del(this.keys.hits, this.keys.misses);
+        tx.del(keys).del(this.keys.hits, this.keys.misses).del(this.keys.intervals);
         tx.publish(this.keys.events, JSON.stringify({ event: 'clear' }));
         return undefined;
       },

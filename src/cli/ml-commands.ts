@@ -5,6 +5,7 @@ import { writeFileAtomic } from '../data/atomic.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import { readArtifact, readCurrentPointer, artifactFile } from '../ml/artifact.js';
 import { answerCell, parseDay, parseHour, resolveCell } from '../ml/cell.js';
+import { explainModel, explanationLines } from '../ml/lineage.js';
 import { candidateTable, formatTable } from '../ml/report.js';
 import { requireCurrentModel, type LoadedModel } from '../ml/predictor.js';
 import type { ModelRegistry } from '../ml/registry.js';
@@ -48,6 +49,7 @@ interface TrainFlags {
 
 interface PredictFlags {
   json: boolean;
+  explain: boolean;
   out?: string;
   cached: boolean;
 }
@@ -251,6 +253,11 @@ export function registerMlCommands(program: Command, context: ContextFactory): v
       'answer from the Redis prediction cache, the model on a miss (prints the source)',
       false,
     )
+    .option(
+      '--explain',
+      'also say which model version answered, its metrics, data fingerprint, ledger generation and input files',
+      false,
+    )
     .action(
       async (day: string, hour: string | undefined, category: string | undefined, flags: PredictFlags) => {
         const ctx = context();
@@ -273,10 +280,19 @@ export function registerMlCommands(program: Command, context: ContextFactory): v
         // Day and hour are checked before the model is loaded: bad usage is reported even without a model.
         parseDay(day);
         parseHour(hour);
-        if (flags.cached) return predictCached(ctx, day, hour, category, flags.json);
+        if (flags.cached) return predictCached(ctx, day, hour, category, flags.json, flags.explain);
         const model = await requireCurrentModel(ctx.config.paths.modelsDir);
         const answer = answerCell(model, resolveCell(model, day, hour, category));
-        ctx.out(flags.json ? JSON.stringify(answer) : `Predicted items: ${answer.prediction.toFixed(2)}`);
+        const explanation = flags.explain ? explainModel(model) : undefined;
+        if (flags.json) {
+          ctx.out(JSON.stringify(explanation ? { ...answer, explain: explanation } : answer));
+          return;
+        }
+        ctx.out(`Predicted items: ${answer.prediction.toFixed(2)}`);
+        if (explanation) {
+          ctx.out(`interval   ${answer.interval!.low}–${answer.interval!.high} items (10 %–90 %)`);
+          for (const line of explanationLines(explanation)) ctx.out(line);
+        }
       },
     );
 }

@@ -7,6 +7,7 @@ import { writeFileAtomic } from '../data/atomic.js';
 import { InputError } from '../errors.js';
 import type { TrainingMode } from './dataset.js';
 import type { PromotionDecision } from './champion.js';
+import type { InputLineage } from './lineage.js';
 import type { CandidateResult, OrderSplitSummary } from './evaluate.js';
 import type { Metrics } from './metrics.js';
 import type { Algorithm, Hyperparameters } from './model.js';
@@ -54,6 +55,8 @@ export interface ModelArtifact {
   dispersion?: number;
   /** Every aggregate the training data was summed from, in order; absent in older artifacts (see inputPath). */
   inputs?: string[];
+  /** Every input's files and ledger generation (lineage.ts); absent in older artifacts. */
+  lineage?: InputLineage[];
   /** How this version compared with the champion when it was trained; absent in older artifacts. */
   decision?: PromotionDecision;
   /** The learner's state (see each learner's `state()`). */

@@ -17,6 +17,7 @@ import { buildTrainingSet, type TrainingMode, type TrainingSet } from './dataset
 import { evaluateCandidates, type CandidateResult, type Evaluation } from './evaluate.js';
 import type { Algorithm, Hyperparameters } from './model.js';
 import { dispersionOf } from './intervals.js';
+import { readLineage } from './lineage.js';
 import { evaluateByOrders, withDispersion } from './order-evaluation.js';
 import { readOrderHoldout } from './order-holdout.js';
 import { loadCurrentModel } from './predictor.js';
@@ -194,6 +195,7 @@ export async function trainModels(
       trainingRows: set.rows.length,
       inputPath: inputs.join(', '),
       inputs,
+      lineage: await readLineage(inputs),
       totalItems: prepared.totalItems,
       ...(ev.orders ? { orders: ev.orders.totalOrders } : {}),
       ...(dispersion !== null ? { dispersion } : {}),

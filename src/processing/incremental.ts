@@ -177,6 +177,10 @@ export async function runIncremental(deps: IncrementalDeps): Promise<Incremental
         holdoutPathFor(config.paths.incrementalCsv),
         evaluation.holdout,
         evaluation.complete,
+        {
+          files: (await ledger.files()).map((f) => f.path),
+          generation,
+        },
       );
       await writeFileAtomic(
         path.join(outputDir, STATE_FILE),
