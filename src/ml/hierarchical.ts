@@ -4,7 +4,8 @@
 //                   over-dispersed (items come in orders) with dispersion φ_V, and the true volumes vary around the
 //                   prior with relative variance τ²; both from the moments (V − m)²/m ≈ φ_V + τ²·m, and the
 //                   estimate is m + w(V − m) with w = τ²m / (τ²m + φ_V);
-//   shares        → share(c | hour) and share(c | day) toward the overall shares, share(c | day, hour) toward
+//   shares        → share(c | hour) toward its three-hour window's (hours are ordered), that toward the overall
+//                   shares; share(c | day) toward the overall shares; share(c | day, hour) toward
 //                   share(c | hour) × share(c | day) / share(c). Per category: its counts across the groups
 //                   deviate from the parent's by a category-specific relative variance τ²_c (moments again), so
 //                   only the categories that really move (breakfast in the morning, drinks at weekend evenings)
@@ -156,11 +157,19 @@ export function fitHierarchical(rows: Rows, params: HierarchicalParams): Hierarc
     );
     phi = Math.max(fit.a, 1);
   }
-  const hourShare = shrinkByCategory(
-    hours,
-    hours.map(() => overall),
+  // Hours have an order: an hour's shares shrink toward those of its three-hour window (h − 1, h, h + 1,
+  // around midnight too), which shrink toward the overall shares.
+  const windows = hours.map((_, h) => {
+    const w = new Float64Array(C);
+    for (const k of [h + HOURS - 1, h, h + 1]) hours[k % HOURS].forEach((v, c) => (w[c] += v));
+    return w;
+  });
+  const windowShare = shrinkByCategory(
+    windows,
+    windows.map(() => overall),
     phi,
   );
+  const hourShare = shrinkByCategory(hours, windowShare, phi);
   const dayShare = shrinkByCategory(
     days,
     days.map(() => overall),
