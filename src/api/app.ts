@@ -15,6 +15,7 @@ import { ApiMetrics } from './metrics.js';
 import type { RouteContext } from './routes/context.js';
 import { dagRoutes } from './routes/dags.js';
 import { dataRoutes } from './routes/data.js';
+import { modelRoutes } from './routes/models.js';
 import { predictionRoutes } from './routes/predictions.js';
 import { statusRoutes } from './routes/status.js';
 import { webRoutes } from './routes/web.js';
@@ -84,6 +85,7 @@ export async function createApp(
   dagRoutes(app, context);
   dataRoutes(app, context);
   statusRoutes(app, context);
+  modelRoutes(app, context);
   await webRoutes(app);
   return app;
 }

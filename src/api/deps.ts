@@ -1,7 +1,10 @@
 // What the HTTP app needs from the other stages, as narrow interfaces. createApp depends only on these, so the
 // routes are the same whether the stages run in this process (`orderflow up`) or behind another adapter, and a
 // stage that is not available (no model yet, no DAG scheduler) is one adapter away, not a branch in every route.
+import type { PromotionDecision } from '../ml/champion.js';
 import type { Explanation } from '../ml/lineage.js';
+import type { PointerMove } from '../ml/promote.js';
+import type { PromotionEvent } from '../ml/promotions.js';
 import type { Metrics } from '../ml/metrics.js';
 
 /** One answered prediction cell. */
@@ -190,11 +193,24 @@ export interface ModelVersionView {
   categoryCount: number;
   metrics: { holdout: Metrics; crossValidation?: Metrics };
   candidates: ModelCandidate[];
+  /** Champion against this version on this version's holdout when it was trained (null: before promotion rules). */
+  decision: PromotionDecision | null;
+  /** Noise floor of its held-out orders (null when cells were held out). */
+  noiseFloor: number | null;
 }
+
+/** A move of the current version, and what the cache refresh after it did (null: Redis unreachable). */
+export type ModelMove = PointerMove & { cache: string | null };
 
 export interface ModelService {
   /** Newest first. */
   versions(): Promise<ModelVersionView[]>;
+  /** Every promotion, rejection, manual promotion and rollback, newest first. */
+  promotions?(): Promise<PromotionEvent[]>;
+  /** NotFoundError for an unknown version. */
+  promote?(version: string): Promise<ModelMove>;
+  /** UsageError when no earlier version was current. */
+  rollback?(): Promise<ModelMove>;
 }
 
 export interface AggregateRow {

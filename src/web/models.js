@@ -2,6 +2,7 @@
 // (chart.js: one line per algorithm, the chosen model's RMSE in bold).
 import { api } from './api.js';
 import { $, el, fmtNumber, relTime, replace, table, tile } from './dom.js';
+import { renderPromotions } from './promotions.js';
 
 let chart = null;
 const COLORS = ['#0f8b8d', '#ec9a29', '#a8201a', '#143642', '#6c5b7b', '#3f88c5'];
@@ -97,5 +98,6 @@ export const modelsSection = {
       ),
     );
     drawRmse(versions);
+    await renderPromotions(versions, () => modelsSection.refresh());
   },
 };
