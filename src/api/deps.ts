@@ -2,6 +2,7 @@
 // routes are the same whether the stages run in this process (`orderflow up`) or behind another adapter, and a
 // stage that is not available (no model yet, no DAG scheduler) is one adapter away, not a branch in every route.
 import type { PromotionDecision } from '../ml/champion.js';
+import type { IncrementScore } from '../ml/increment-accuracy.js';
 import type { Explanation } from '../ml/lineage.js';
 import type { PointerMove } from '../ml/promote.js';
 import type { PromotionEvent } from '../ml/promotions.js';
@@ -211,6 +212,8 @@ export interface ModelService {
   promote?(version: string): Promise<ModelMove>;
   /** UsageError when no earlier version was current. */
   rollback?(): Promise<ModelMove>;
+  /** Each committed increment scored against the model serving when it arrived, oldest first. */
+  increments?(): Promise<IncrementScore[]>;
 }
 
 export interface AggregateRow {

@@ -3,6 +3,7 @@ import { readCurrentPointer } from '../ml/artifact.js';
 import { ModelRegistry } from '../ml/registry.js';
 import type { Db } from '../store/db.js';
 import { OrderflowError } from '../errors.js';
+import { listIncrementScores, type IncrementScore } from '../ml/increment-accuracy.js';
 import { promoteVersion, rollbackVersion } from '../ml/promote.js';
 import { listPromotions, type PromotionEvent } from '../ml/promotions.js';
 import type { ModelMove, ModelService, ModelVersionView } from './deps.js';
@@ -14,6 +15,10 @@ export class RegistryModelService implements ModelService {
     private readonly modelsDir: string,
     private readonly refreshCache: () => Promise<string | null> = () => Promise.resolve(null),
   ) {}
+
+  increments(): Promise<IncrementScore[]> {
+    return listIncrementScores(this.db);
+  }
 
   promotions(): Promise<PromotionEvent[]> {
     return listPromotions(this.db);

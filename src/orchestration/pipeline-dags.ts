@@ -3,8 +3,9 @@
 // them: committed new data starts training at once, a newly registered model version starts the cache refresh.
 // The stages are injected (`PipelineStages`) so tests can slow or fail them while keeping the real DAGs.
 import type { Config } from '../config.js';
-import { InputError } from '../errors.js';
+import { InputError, toError } from '../errors.js';
 import { refreshCache } from '../cache/refresh.js';
+import { scoreNewIncrements } from '../ml/increment-accuracy.js';
 import { trainModels } from '../ml/train.js';
 import { resolveTrainingInputs } from '../ml/training-inputs.js';
 import { runIncremental } from '../processing/incremental.js';
@@ -43,6 +44,19 @@ export function pipelineStages(deps: PipelineDeps): PipelineStages {
     incremental: async (ctx) => {
       const result = await runIncremental({ config, logger: ctx.logger, db, redis });
       ctx.logger.info({ ...result }, `incremental: ${result.status}`);
+      // Before training sees the new data: score each new increment against the model serving now.
+      if (result.status === 'committed') {
+        try {
+          for (const s of await scoreNewIncrements({ db, modelsDir: config.paths.modelsDir }))
+            ctx.logger.info(
+              { ...s },
+              `increment ${s.path}: RMSE ${s.rmse.toFixed(3)}, noise floor ${s.noiseFloor.toFixed(3)}`,
+            );
+        } catch (err) {
+          // The commit stands; unscored increments are scored by the next committing run.
+          ctx.logger.warn({ err: toError(err).message }, 'scoring the new increments failed');
+        }
+      }
       return {
         newDataKey: result.status === 'committed' ? `generation-${result.generation}` : null,
         summary: result,

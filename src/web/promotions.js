@@ -13,7 +13,47 @@ async function move(path, onDone) {
   await onDone();
 }
 
+let incrementChart = null;
+
+/** RMSE of the serving model on each arriving increment, next to that increment's noise floor. */
+async function drawIncrements() {
+  const { increments } = await api('/api/models/increments').catch(() => ({ increments: [] }));
+  const labels = increments.map((i) => `${i.path} (${i.modelVersion})`);
+  const datasets = [
+    {
+      label: 'RMSE of the serving model',
+      data: increments.map((i) => i.rmse),
+      borderColor: '#a8201a',
+      backgroundColor: '#a8201a',
+    },
+    {
+      label: 'noise floor',
+      data: increments.map((i) => i.noiseFloor),
+      borderColor: '#0f8b8d',
+      backgroundColor: '#0f8b8d',
+      borderDash: [4, 3],
+    },
+  ];
+  if (incrementChart) {
+    incrementChart.data.labels = labels;
+    incrementChart.data.datasets = datasets;
+    incrementChart.update('none');
+    return;
+  }
+  incrementChart = new window.Chart($('#increment-chart'), {
+    type: 'line',
+    data: { labels, datasets },
+    options: {
+      maintainAspectRatio: false,
+      animation: false,
+      plugins: { legend: { position: 'bottom', labels: { boxWidth: 12 } } },
+      scales: { y: { title: { display: true, text: 'RMSE per cell' } }, x: { ticks: { display: false } } },
+    },
+  });
+}
+
 export async function renderPromotions(versions, onDone) {
+  await drawIncrements();
   const { events } = await api('/api/models/promotions').catch(() => ({ events: [] }));
   const rows = versions.map((v) => {
     const d = v.decision;

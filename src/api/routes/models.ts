@@ -18,6 +18,12 @@ export function modelRoutes(app: FastifyInstance, { deps, authenticated }: Route
       events: await promotions(),
     }));
   }
+  if (models.increments) {
+    const increments = models.increments.bind(models);
+    app.get('/api/models/increments', { preHandler: authenticated }, async () => ({
+      increments: await increments(),
+    }));
+  }
   if (models.promote) {
     const promote = models.promote.bind(models);
     app.post<{ Params: { version: string } }>(
