@@ -1,6 +1,7 @@
 // A count model built for the day × hour × category grid: items(d, h, c) = volume(d, h) × share(c | d, h), every
 // level shrunk toward the level above by empirical Bayes (how much is estimated from the data, not tuned):
-//   volume(d, h)  → the independence prior day(d) × hour(h) / total. Gamma–Poisson: a cell's count is
+//   volume(d, h)  → the independence prior day(d) × hour(h) / total, the hour margin itself shrunk toward its
+//                   three-hour window. Gamma–Poisson: a cell's count is
 //                   over-dispersed (items come in orders) with dispersion φ_V, and the true volumes vary around the
 //                   prior with relative variance τ²; both from the moments (V − m)²/m ≈ φ_V + τ²·m, and the
 //                   estimate is m + w(V − m) with w = τ²m / (τ²m + φ_V);
@@ -46,6 +47,31 @@ function lineFit(x: readonly number[], r: readonly number[]): { a: number; b: nu
   }
   const b = sxx > 0 ? sxr / sxx : 0;
   return { a: mr - b * mx, b };
+}
+
+/**
+ * The hour margin shrunk toward its three-hour window (hours are ordered; a quiet night hour's few orders say
+ * little on their own): Gamma–Poisson with the volume's dispersion φ_V and a between-hour relative variance τ²
+ * from the moments Σ((H − w)² − φ_V·w) / Σ w²; the total is kept. In place.
+ */
+function smoothHourMargin(hourTotal: number[], phiV: number): void {
+  const n = hourTotal.length;
+  const win = hourTotal.map(
+    (_, h) => (hourTotal[(h + n - 1) % n] + hourTotal[h] + hourTotal[(h + 1) % n]) / 3,
+  );
+  let num = 0;
+  let den = 0;
+  hourTotal.forEach((H, h) => {
+    num += (H - win[h]) ** 2 - phiV * win[h];
+    den += win[h] ** 2;
+  });
+  const tau2 = den > 0 ? Math.max(num / den, 0) : 0;
+  const smoothed = hourTotal.map(
+    (H, h) => win[h] + ((tau2 * win[h]) / (tau2 * win[h] + phiV)) * (H - win[h]),
+  );
+  const before = hourTotal.reduce((a, b) => a + b, 0);
+  const after = smoothed.reduce((a, b) => a + b, 0);
+  smoothed.forEach((v, h) => (hourTotal[h] = after > 0 ? (v * before) / after : v));
 }
 
 /** Pearson X²/(C − 1) of a group's counts against its parent shares. */
@@ -131,6 +157,9 @@ export function fitHierarchical(rows: Rows, params: HierarchicalParams): Hierarc
     used.map((g) => prior[g]),
     used.map((g) => (volume[g] - prior[g]) ** 2 / prior[g]),
   );
+  if (phiV > 0) smoothHourMargin(hourTotal, phiV);
+  for (let g = 0; g < CELLS; g++)
+    prior[g] = total > 0 ? (dayTotal[Math.floor(g / HOURS)] * hourTotal[g % HOURS]) / total : 0;
   const volumeHat = volume.map((v, g) => {
     const m = prior[g];
     if (m <= 0) return v;
