@@ -20,6 +20,17 @@ function drawRmse(versions) {
       borderWidth: 3,
       pointRadius: 5,
     },
+    // A version's RMSE is only meaningful next to the noise floor of the same held-out orders.
+    {
+      label: 'noise floor',
+      data: ordered.map((v) => v.noiseFloor ?? null),
+      borderColor: '#8a9ba8',
+      backgroundColor: '#8a9ba8',
+      borderDash: [2, 2],
+      borderWidth: 2,
+      pointRadius: 0,
+      spanGaps: true,
+    },
     ...algorithms.map((label, i) => ({
       label,
       data: ordered.map((v) => v.candidates.find((c) => c.label === label)?.holdout.rmse ?? null),
