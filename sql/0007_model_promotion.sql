@@ -38,3 +38,15 @@ CREATE TABLE IF NOT EXISTS ingest_holdout_partials (
   items_squared double precision NOT NULL,
   PRIMARY KEY (path, day_of_week, hour_of_day, category)
 );
+
+-- Accuracy on the data that arrives (ml/increment-accuracy.ts): each committed incremental file scored, right after
+-- its commit, against the model that was serving then. Keyed by the file: a file is scored once.
+CREATE TABLE IF NOT EXISTS increment_accuracy (
+  path text PRIMARY KEY,
+  model_version text NOT NULL,
+  orders bigint NOT NULL,
+  cells integer NOT NULL,
+  rmse double precision NOT NULL,
+  noise_floor double precision NOT NULL,
+  scored_at timestamptz NOT NULL DEFAULT now()
+);

@@ -18,6 +18,7 @@ import { fallbackStore } from './rate-limit-store.js';
 import type { RouteContext } from './routes/context.js';
 import { dagRoutes } from './routes/dags.js';
 import { dataRoutes } from './routes/data.js';
+import { modelRoutes } from './routes/models.js';
 import { predictionRoutes } from './routes/predictions.js';
 import { runActionRoutes } from './routes/run-actions.js';
 import { statusRoutes } from './routes/status.js';
@@ -114,6 +115,7 @@ export async function createApp(
   dataRoutes(app, context);
   statusRoutes(app, context);
   userRoutes(app, context);
+  modelRoutes(app, context);
   await webRoutes(app);
   return app;
 }

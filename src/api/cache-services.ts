@@ -12,6 +12,8 @@ import type {
   PredictionCell,
   PredictionService,
 } from './deps.js';
+import { explainModel, type Explanation } from '../ml/lineage.js';
+import { loadModelVersion } from '../ml/predictor.js';
 import { outcomeError } from './model-services.js';
 
 type Cached = Awaited<ReturnType<Predictor['predict']>>;
@@ -21,6 +23,7 @@ const toAnswer = (p: Cached): PredictionAnswer => ({
   hour_of_day: p.hour_of_day,
   category: p.category,
   prediction: p.prediction,
+  ...(p.interval ? { interval: p.interval } : {}),
   source: p.source,
   model_version: p.model_version,
   ...(p.miss_reason ? { miss_reason: p.miss_reason } : {}),
@@ -42,6 +45,15 @@ export class CachedPredictionService implements PredictionService {
 
   async categories(): Promise<readonly string[]> {
     return (await this.predictor.models.current())?.categories ?? [];
+  }
+
+  async explain(modelVersion: string): Promise<Explanation> {
+    const current = await this.predictor.models.current();
+    const model =
+      current?.version === modelVersion
+        ? current
+        : await loadModelVersion(this.predictor.models.modelsDir, modelVersion);
+    return explainModel(model);
   }
 }
 

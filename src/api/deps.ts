@@ -3,6 +3,11 @@
 // stage that is not available (no model yet, no DAG scheduler) is one adapter away, not a branch in every route.
 import type { WaitingFile } from '../processing/file-changes.js';
 import type { SkippedFile } from '../processing/ledger.js';
+import type { PromotionDecision } from '../ml/champion.js';
+import type { IncrementScore } from '../ml/increment-accuracy.js';
+import type { Explanation } from '../ml/lineage.js';
+import type { PointerMove } from '../ml/promote.js';
+import type { PromotionEvent } from '../ml/promotions.js';
 import type { Metrics } from '../ml/metrics.js';
 import type { RedisTopology } from '../redis-topology.js';
 import type { CacheStats } from '../cache/stats.js';
@@ -21,11 +26,15 @@ export interface PredictionAnswer {
   /** The category's canonical (trained) name. */
   category: string;
   prediction: number;
+  /** 10 %–90 % of the predictive count distribution of the cell (the same as the cached intervals hash). */
+  interval?: { low: number; high: number };
   /** `cache` when Redis answered, `model` when the in-process model did. */
   source: 'cache' | 'model';
   model_version: string;
   /** Why the model answered: key absent, cache of another version, Redis unreachable. */
   miss_reason?: string;
+  /** With `?explain=true`: which model answered and what it was trained on. */
+  explain?: Explanation;
 }
 
 export interface PredictionCell {
@@ -45,6 +54,8 @@ export interface PredictionService {
   predictMany(cells: readonly PredictionCell[]): Promise<BatchOutcome[]>;
   /** Category names of the current model (empty without a model): the dashboard's autocomplete. */
   categories(): Promise<readonly string[]>;
+  /** Lineage of a model version (`?explain=true`): metrics, fingerprint, ledger generation, input files. */
+  explain?(modelVersion: string): Promise<Explanation>;
 }
 
 /**
@@ -186,11 +197,26 @@ export interface ModelVersionView {
   categoryCount: number;
   metrics: { holdout: Metrics; crossValidation?: Metrics };
   candidates: ModelCandidate[];
+  /** Champion against this version on this version's holdout when it was trained (null: before promotion rules). */
+  decision: PromotionDecision | null;
+  /** Noise floor of its held-out orders (null when cells were held out). */
+  noiseFloor: number | null;
 }
+
+/** A move of the current version, and what the cache refresh after it did (null: Redis unreachable). */
+export type ModelMove = PointerMove & { cache: string | null };
 
 export interface ModelService {
   /** Newest first. */
   versions(): Promise<ModelVersionView[]>;
+  /** Every promotion, rejection, manual promotion and rollback, newest first. */
+  promotions?(): Promise<PromotionEvent[]>;
+  /** NotFoundError for an unknown version. */
+  promote?(version: string): Promise<ModelMove>;
+  /** UsageError when no earlier version was current. */
+  rollback?(): Promise<ModelMove>;
+  /** Each committed increment scored against the model serving when it arrived, oldest first. */
+  increments?(): Promise<IncrementScore[]>;
 }
 
 export interface AggregateRow {

@@ -3,7 +3,7 @@
 // scrape time, so they are right even when the scheduler runs in another process. One Registry per app: several
 // apps in one process (tests) do not share counters.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { DagService, HealthChecks, IngestionService } from './deps.js';
+import type { DagService, HealthChecks, IngestionService, ModelService } from './deps.js';
 import { registerRedisMetrics } from './redis-metrics.js';
 
 export class ApiMetrics {
@@ -13,7 +13,7 @@ export class ApiMetrics {
   readonly cacheMisses: Counter;
 
   constructor(
-    sources: { dags: DagService; ingestion: IngestionService; health?: HealthChecks },
+    sources: { dags: DagService; ingestion: IngestionService; health?: HealthChecks; models?: ModelService },
     options: { processMetrics?: boolean } = {},
   ) {
     const registers = [this.registry];
@@ -85,6 +85,18 @@ export class ApiMetrics {
         if (!ledger) return;
         ingested.set({ kind: 'accepted' }, ledger.totals.orders);
         ingested.set({ kind: 'quarantined' }, ledger.totals.quarantinedRows);
+      },
+    });
+    const increment = new Gauge({
+      name: 'orderflow_increment_rmse',
+      help: 'RMSE of the serving model on the latest committed increment (kind="rmse") and that increment\'s noise floor (kind="noise_floor").',
+      labelNames: ['kind'],
+      registers,
+      collect: async () => {
+        const latest = (await sources.models?.increments?.().catch(() => undefined))?.at(-1);
+        if (!latest) return;
+        increment.set({ kind: 'rmse' }, latest.rmse);
+        increment.set({ kind: 'noise_floor' }, latest.noiseFloor);
       },
     });
   }

@@ -3,13 +3,36 @@ import { readCurrentPointer } from '../ml/artifact.js';
 import { ModelRegistry } from '../ml/registry.js';
 import type { Db } from '../store/db.js';
 import { OrderflowError } from '../errors.js';
-import type { ModelService, ModelVersionView } from './deps.js';
+import { listIncrementScores, type IncrementScore } from '../ml/increment-accuracy.js';
+import { promoteVersion, rollbackVersion } from '../ml/promote.js';
+import { listPromotions, type PromotionEvent } from '../ml/promotions.js';
+import type { ModelMove, ModelService, ModelVersionView } from './deps.js';
 
 export class RegistryModelService implements ModelService {
+  /** `refreshCache` runs after a promotion or rollback and says what it did (null: it could not). */
   constructor(
     private readonly db: Db,
     private readonly modelsDir: string,
+    private readonly refreshCache: () => Promise<string | null> = () => Promise.resolve(null),
   ) {}
+
+  increments(): Promise<IncrementScore[]> {
+    return listIncrementScores(this.db);
+  }
+
+  promotions(): Promise<PromotionEvent[]> {
+    return listPromotions(this.db);
+  }
+
+  async promote(version: string): Promise<ModelMove> {
+    const move = await promoteVersion({ db: this.db, modelsDir: this.modelsDir }, version);
+    return { ...move, cache: await this.refreshCache() };
+  }
+
+  async rollback(): Promise<ModelMove> {
+    const move = await rollbackVersion({ db: this.db, modelsDir: this.modelsDir });
+    return { ...move, cache: await this.refreshCache() };
+  }
 
   async versions(): Promise<ModelVersionView[]> {
     const [records, pointer] = await Promise.all([
@@ -26,6 +49,8 @@ export class RegistryModelService implements ModelService {
       categoryCount: r.categoryCount,
       metrics: r.metrics,
       candidates: r.candidates,
+      decision: r.decision ?? null,
+      noiseFloor: r.evaluation.orders?.noiseFloor ?? null,
     }));
   }
 }

@@ -14,6 +14,8 @@ import { CsvAggregateSource } from './aggregates.js';
 import { DbAuthStore, ensureAdmin, ADMIN_USER } from './auth-store.js';
 import type { AppDeps, CacheStatsService, DagService, IngestionService, PredictionService } from './deps.js';
 import { Predictor } from '../cache/predictor.js';
+import { refreshCache } from '../cache/refresh.js';
+import { toError } from '../errors.js';
 import { DagRegistry } from '../orchestration/dag.js';
 import { pipelineDags, pipelineStages } from '../orchestration/pipeline-dags.js';
 import { createRuntime, type OrchestrationRuntime } from '../orchestration/runtime.js';
@@ -119,7 +121,15 @@ export async function startServer(
       dags,
       ingestion: built.ingestion ?? new LedgerIngestionService(config, db, redis),
       cache: built.cache ?? new RedisCacheStatsService(config, redis),
-      models: new RegistryModelService(db, config.paths.modelsDir),
+      models: new RegistryModelService(db, config.paths.modelsDir, () =>
+        refreshCache({ config, logger, redis }).then(
+          (r) => r.status,
+          (err: unknown) => (
+            logger.warn({ err: toError(err).message }, 'cache refresh after a model move failed'),
+            null
+          ),
+        ),
+      ),
       aggregates: new CsvAggregateSource(config.paths),
       health: {
         redis: async () => void (await redis.ping()),

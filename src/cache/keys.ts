@@ -12,6 +12,8 @@ export interface CacheKeys {
   meta: string;
   hits: string;
   misses: string;
+  /** Hash: cell key → "low,high", the 10–90 % interval cached next to each point value (same transaction). */
+  intervals: string;
   /** Pub/sub channel: a message is published in the same transaction as every replace and clear. */
   events: string;
   /** SET NX PX lock held while a refresh writes (at most one refresh at a time). */
@@ -24,6 +26,7 @@ export function cacheKeys(config: KeyConfig): CacheKeys {
     meta: redisKey(config, 'orderflow:cache:meta'),
     hits: redisKey(config, 'orderflow:cache:hits'),
     misses: redisKey(config, 'orderflow:cache:misses'),
+    intervals: redisKey(config, 'orderflow:cache:intervals'),
     refreshLock: redisKey(config, 'orderflow:cache:refresh-lock'),
     events: redisKey(config, 'orderflow:cache:events'),
     cell: (day, hour, category) => redisKey(config, `${day}:${hour}:${category}`),

@@ -13,7 +13,7 @@
 import type { Config } from '../config.js';
 import { LockedError, toError, UsageError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { CellPrediction } from '../ml/cell.js';
+import { intervalFor, type CellPrediction } from '../ml/cell.js';
 import type { LoadedModel } from '../ml/predictor.js';
 import { DAYS, HOURS } from '../ml/rows.js';
 import { connectRedis, createRedis, type Redis, type RedisConfig } from '../redis.js';
@@ -147,6 +147,7 @@ export class Predictor {
       out = { ...base, prediction: model.predict(day, hour, c), source: 'model', miss_reason: missReason };
       this.afterMiss(missReason, lookup.result, model);
     }
+    out.interval = intervalFor(model, out.prediction);
     this.options.onLookup?.({
       cells: 1,
       hits: out.source === 'cache' ? 1 : 0,
@@ -198,13 +199,15 @@ export class Predictor {
         };
         if (value !== null) {
           hits++;
-          out[r.i] = { ...base, prediction: value, source: 'cache' };
+          out[r.i] = { ...base, prediction: value, interval: intervalFor(model, value), source: 'cache' };
         } else {
           const missReason = this.missReason(result, model);
           firstMiss ??= { reason: missReason, result };
+          const prediction = model.predict(day, hour, r.c);
           out[r.i] = {
             ...base,
-            prediction: model.predict(day, hour, r.c),
+            prediction,
+            interval: intervalFor(model, prediction),
             source: 'model',
             miss_reason: missReason,
           };

@@ -81,6 +81,15 @@ export class RedisPredictionCache implements PredictionCache {
       );
       if (stale.length > 0) tx.del(stale);
       tx.mset(pairs).del(this.keys.meta).hset(this.keys.meta, fields);
+      tx.del(this.keys.intervals);
+      if (entries.intervals) {
+        const intervals: string[] = new Array<string>(keys.length * 2);
+        for (let i = 0; i < keys.length; i++) {
+          intervals[2 * i] = keys[i];
+          intervals[2 * i + 1] = entries.intervals[i];
+        }
+        tx.hset(this.keys.intervals, ...intervals);
+      }
       return { staleKeysDeleted: stale.length };
     });
     const replicasAcknowledged = await this.waitForReplica();
@@ -137,7 +146,7 @@ export class RedisPredictionCache implements PredictionCache {
     await this.watchedMeta(
       async (old, tx) => {
         const keys = [...cellKeysOf(this.keys, old?.categories ?? []), this.keys.meta];
-        tx.del(keys).del(this.keys.hits, this.keys.misses);
+        tx.del(keys).del(this.keys.hits, this.keys.misses).del(this.keys.intervals);
         tx.publish(this.keys.events, JSON.stringify({ event: 'clear' }));
         return undefined;
       },

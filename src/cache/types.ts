@@ -31,6 +31,8 @@ export interface CacheEntries {
   /** Cell keys in grid order, aligned with `values`. */
   keys: string[];
   values: Float64Array | number[];
+  /** "low,high" per key (10–90 % of the predictive count distribution); written to the intervals hash. */
+  intervals?: string[];
 }
 
 export interface ReplaceResult {

@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import type { CacheStats } from '../cache/stats.js';
 import { parseDay, parseHour } from '../ml/cell.js';
+import { explainModel, explanationLines } from '../ml/lineage.js';
 import type { Redis } from '../redis.js';
 import { describeRedisTarget } from '../redis-options.js';
 import type { CommandContext } from './context.js';
@@ -54,6 +55,7 @@ export async function predictCached(
   hour: string,
   category: string,
   json: boolean,
+  explain = false,
 ): Promise<void> {
   const d = parseDay(day);
   const h = parseHour(hour);
@@ -69,11 +71,13 @@ export async function predictCached(
     if (answer.miss_reason === 'unavailable') {
       ctx.err(`warning: Redis at ${describeRedisTarget(ctx.config)} is unreachable; answered from the model`);
     }
+    const explanation = explain ? explainModel(await predictor.models.require()) : undefined;
     ctx.out(
       json
-        ? JSON.stringify(answer)
+        ? JSON.stringify(explanation ? { ...answer, explain: explanation } : answer)
         : `Predicted items: ${answer.prediction.toFixed(2)} (source: ${answer.source})`,
     );
+    if (explanation && !json) for (const line of explanationLines(explanation)) ctx.out(line);
     const rewarm = await predictor.idle();
     // Other warnings (a failed rewarm) once the rewarm has ended.
     if (answer.miss_reason !== 'unavailable') for (const w of warnings) ctx.err(w);

@@ -5,6 +5,7 @@ import { writeFileAtomic } from '../data/atomic.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import { readArtifact, readCurrentPointer, artifactFile } from '../ml/artifact.js';
 import { answerCell, parseDay, parseHour, resolveCell } from '../ml/cell.js';
+import { explainModel, explanationLines } from '../ml/lineage.js';
 import { candidateTable, formatTable } from '../ml/report.js';
 import { requireCurrentModel, type LoadedModel } from '../ml/predictor.js';
 import type { ModelRegistry } from '../ml/registry.js';
@@ -37,6 +38,7 @@ async function registry(db: Db, modelsDir: string): Promise<ModelRegistry> {
 
 interface TrainFlags {
   input?: string;
+  holdout: 'orders' | 'cells';
   nonzeroOnly: boolean;
   split: SplitMethod;
   folds: number;
@@ -47,6 +49,7 @@ interface TrainFlags {
 
 interface PredictFlags {
   json: boolean;
+  explain: boolean;
   out?: string;
   cached: boolean;
 }
@@ -80,10 +83,23 @@ export function registerMlCommands(program: Command, context: ContextFactory): v
     )
     .option('--input <file>', 'aggregate CSV (day_of_week,hour_of_day,category,items_count)')
     .option('--nonzero-only', 'train on the aggregate rows alone instead of the full grid with zeros', false)
-    .addOption(new Option('--split <method>', 'holdout split').choices(SPLIT_METHODS).default('random'))
+    .addOption(
+      new Option(
+        '--holdout <what>',
+        'hold out orders (md5(order_id) bucket 0, from the <aggregate>.holdout.json beside each input; cells ' +
+          'when an input has none) or cells',
+      )
+        .choices(['orders', 'cells'])
+        .default('orders'),
+    )
+    .addOption(
+      new Option('--split <method>', 'how cells are held out (with --holdout cells or no order holdout)')
+        .choices(SPLIT_METHODS)
+        .default('random'),
+    )
     .option(
       '--folds <k>',
-      'also run K-fold cross-validation (0 = off)',
+      'also run K-fold cross-validation (0 = off; by order bucket, 2–5, when orders are held out)',
       parseIntegerFlag('--folds', 0, 100),
       0,
     )
@@ -108,6 +124,7 @@ export function registerMlCommands(program: Command, context: ContextFactory): v
           {
             input: flags.input === undefined ? undefined : path.resolve(flags.input),
             nonzeroOnly: flags.nonzeroOnly,
+            holdout: flags.holdout,
             split: flags.split,
             folds: flags.folds,
             seed: flags.seed,
@@ -126,9 +143,13 @@ export function registerMlCommands(program: Command, context: ContextFactory): v
         );
         return;
       }
+      const ev = result.evaluation;
       ctx.out(
         `trained on ${result.trainingRows} rows (${result.trainingMode}) from ${result.inputPath}; ` +
-          `holdout ${result.evaluation.split}: ${result.evaluation.trainRows} train / ${result.evaluation.testRows} test`,
+          (ev.orders
+            ? `held-out orders (bucket 0): ${ev.orders.trainOrders} train / ${ev.orders.heldOrders} test orders, ` +
+              `${ev.testRows} cells; noise floor RMSE ${ev.orders.noiseFloor.toFixed(4)}`
+            : `holdout ${ev.split}: ${ev.trainRows} train / ${ev.testRows} test (${ev.note ?? 'cells'})`),
       );
       for (const line of candidateTable(result.candidates, result.algorithm)) ctx.out(line);
       if (result.decision) ctx.out(result.decision.reason);
@@ -232,6 +253,11 @@ export function registerMlCommands(program: Command, context: ContextFactory): v
       'answer from the Redis prediction cache, the model on a miss (prints the source)',
       false,
     )
+    .option(
+      '--explain',
+      'also say which model version answered, its metrics, data fingerprint, ledger generation and input files',
+      false,
+    )
     .action(
       async (day: string, hour: string | undefined, category: string | undefined, flags: PredictFlags) => {
         const ctx = context();
@@ -254,10 +280,19 @@ export function registerMlCommands(program: Command, context: ContextFactory): v
         // Day and hour are checked before the model is loaded: bad usage is reported even without a model.
         parseDay(day);
         parseHour(hour);
-        if (flags.cached) return predictCached(ctx, day, hour, category, flags.json);
+        if (flags.cached) return predictCached(ctx, day, hour, category, flags.json, flags.explain);
         const model = await requireCurrentModel(ctx.config.paths.modelsDir);
         const answer = answerCell(model, resolveCell(model, day, hour, category));
-        ctx.out(flags.json ? JSON.stringify(answer) : `Predicted items: ${answer.prediction.toFixed(2)}`);
+        const explanation = flags.explain ? explainModel(model) : undefined;
+        if (flags.json) {
+          ctx.out(JSON.stringify(explanation ? { ...answer, explain: explanation } : answer));
+          return;
+        }
+        ctx.out(`Predicted items: ${answer.prediction.toFixed(2)}`);
+        if (explanation) {
+          ctx.out(`interval   ${answer.interval!.low}–${answer.interval!.high} items (10 %–90 %)`);
+          for (const line of explanationLines(explanation)) ctx.out(line);
+        }
       },
     );
 }

@@ -7,7 +7,8 @@ import { writeFileAtomic } from '../data/atomic.js';
 import { InputError } from '../errors.js';
 import type { TrainingMode } from './dataset.js';
 import type { PromotionDecision } from './champion.js';
-import type { CandidateResult } from './evaluate.js';
+import type { InputLineage } from './lineage.js';
+import type { CandidateResult, OrderSplitSummary } from './evaluate.js';
 import type { Metrics } from './metrics.js';
 import type { Algorithm, Hyperparameters } from './model.js';
 import type { SplitMethod } from './split.js';
@@ -17,6 +18,12 @@ export const ARTIFACT_FORMAT_VERSION = 1;
 export const POINTER_FILE = 'current.json';
 
 export interface EvaluationSummary {
+  /** `orders`: judged on held-out orders (bucket 0); `cells`: on held-out cells (`split`). Absent: cells. */
+  method?: 'orders' | 'cells';
+  /** With `orders`: the order split and the noise floor. */
+  orders?: OrderSplitSummary;
+  /** Why this method was used (e.g. why orders could not be held out). */
+  note?: string;
   split: SplitMethod;
   folds: number;
   seed: number;
@@ -42,8 +49,14 @@ export interface ModelArtifact {
   evaluation: EvaluationSummary;
   /** Total items of the training data (what the per-cell predictions add up to); absent in older artifacts. */
   totalItems?: number;
+  /** Orders in the training data, when the inputs carry an order holdout; absent otherwise. */
+  orders?: number;
+  /** φ = Σ squared per-order counts / Σ items of the training data: intervals use variance φ × prediction. */
+  dispersion?: number;
   /** Every aggregate the training data was summed from, in order; absent in older artifacts (see inputPath). */
   inputs?: string[];
+  /** Every input's files and ledger generation (lineage.ts); absent in older artifacts. */
+  lineage?: InputLineage[];
   /** How this version compared with the champion when it was trained; absent in older artifacts. */
   decision?: PromotionDecision;
   /** The learner's state (see each learner's `state()`). */

@@ -1,6 +1,7 @@
 // One prediction request: validating and resolving a (day, hour, category) cell from user text, then answering it.
 // Kept apart so another answerer (e.g. the Redis cache behind `predict --cached`) can reuse `resolveCell`.
 import { UsageError } from '../errors.js';
+import { intervalOf, type Interval } from './intervals.js';
 import type { LoadedModel } from './predictor.js';
 import { DAYS, HOURS } from './rows.js';
 
@@ -17,9 +18,15 @@ export interface CellPrediction {
   hour_of_day: number;
   category: string;
   prediction: number;
+  /** 10 %–90 % of the predictive count distribution (intervals.ts), from the point value and the model's φ. */
+  interval?: Interval;
   model_version: string;
   algorithm: string;
 }
+
+/** The interval of a point value answered for `model` (a pure function: cache, API and CLI agree). */
+export const intervalFor = (model: LoadedModel, prediction: number): Interval =>
+  intervalOf(prediction, model.artifact.dispersion ?? 1);
 
 function parseBounded(text: string, what: string, max: number): number {
   const t = text.trim();
@@ -42,11 +49,13 @@ export function resolveCell(model: LoadedModel, day: string, hour: string, categ
 }
 
 export function answerCell(model: LoadedModel, cell: Cell): CellPrediction {
+  const prediction = model.predict(cell.day, cell.hour, cell.categoryIndex);
   return {
     day_of_week: cell.day,
     hour_of_day: cell.hour,
     category: cell.category,
-    prediction: model.predict(cell.day, cell.hour, cell.categoryIndex),
+    prediction,
+    interval: intervalFor(model, prediction),
     model_version: model.version,
     algorithm: model.algorithm,
   };

@@ -1,10 +1,10 @@
 // Champion against challenger on the same held-out data: the rule that makes promotion never regress.
 // A trained challenger is scored on its own holdout; the champion (the current model) is re-scored on exactly
 // those held-out cells. The two were trained on different amounts of data, and a prediction means items per cell
-// over all the data a model was trained on, so the champion's predictions are first scaled by the ratio of the
-// challenger's data volume (total items) to the champion's. The challenger becomes current only if its RMSE is
+// over all the data a model was trained on, so the champion's predictions are first scaled to the held-out data:
+// by held-out orders / the champion's orders (order holdout), or by items (cell holdout, older artifacts). The challenger becomes current only if its RMSE is
 // strictly lower; a tie keeps the champion (a new version must earn its place).
-import { regressionMetrics, type Metrics } from './metrics.js';
+import { poissonDeviance, regressionMetrics, type Metrics } from './metrics.js';
 import type { LoadedModel } from './predictor.js';
 import { normalizeCategory } from './predictor.js';
 import type { Rows } from './rows.js';
@@ -18,7 +18,7 @@ export interface PromotionDecision {
   challengerHoldout: Metrics;
   /** The champion re-scored on the same held-out cells (null without a champion). */
   championHoldout: Metrics | null;
-  /** Factor applied to the champion's predictions: challenger's total items / champion's (null without one). */
+  /** Factor applied to the champion's predictions (see championScale; null without a champion). */
   scale: number | null;
   /** One line saying why, for logs, the registry and the dashboard. */
   reason: string;
@@ -39,6 +39,23 @@ export function championTotal(champion: LoadedModel): number {
 }
 
 /**
+ * What the held-out data amounts to: its orders (order holdout; null for a cell holdout) and its items. The
+ * champion's predictions are scaled by held-out orders / the champion's training orders when both are known,
+ * else by items / the champion's training items.
+ */
+export interface HeldOutVolume {
+  orders: number | null;
+  items: number;
+}
+
+export function championScale(champion: LoadedModel, volume: HeldOutVolume): number {
+  const orders = champion.artifact.orders;
+  if (volume.orders !== null && typeof orders === 'number' && orders > 0) return volume.orders / orders;
+  const base = championTotal(champion);
+  return base > 0 ? volume.items / base : 1;
+}
+
+/**
  * The champion's metrics on the challenger's held-out rows. `categories` are the challenger's names; a category
  * the champion never saw is predicted 0 by it (as serving would fail to answer it at all).
  */
@@ -46,18 +63,20 @@ export function rescoreChampion(
   champion: LoadedModel,
   test: Rows,
   categories: readonly string[],
-  challengerTotal: number,
+  volume: HeldOutVolume,
 ): { metrics: Metrics; scale: number } {
   const known = new Map(champion.categories.map((c, i) => [normalizeCategory(c), i]));
   const mapped = categories.map((c) => known.get(normalizeCategory(c)) ?? -1);
-  const base = championTotal(champion);
-  const scale = base > 0 ? challengerTotal / base : 1;
+  const scale = championScale(champion, volume);
   const predicted = new Float64Array(test.length);
   for (let i = 0; i < test.length; i++) {
     const k = mapped[test.cat[i]];
     predicted[i] = k < 0 ? 0 : champion.predict(test.day[i], test.hour[i], k) * scale;
   }
-  return { metrics: regressionMetrics(test.y, predicted), scale };
+  return {
+    metrics: { ...regressionMetrics(test.y, predicted), deviance: poissonDeviance(test.y, predicted) },
+    scale,
+  };
 }
 
 export function decidePromotion(input: {
@@ -65,7 +84,7 @@ export function decidePromotion(input: {
   champion: LoadedModel | null;
   test: Rows;
   categories: readonly string[];
-  challengerTotal: number;
+  volume: HeldOutVolume;
   /** Promote whatever the comparison says (operator override, `train --force`). @defaultValue false */
   force?: boolean;
 }): PromotionDecision {
@@ -80,7 +99,7 @@ export function decidePromotion(input: {
       reason: 'first model: nothing to compare with',
     };
   }
-  const { metrics, scale } = rescoreChampion(champion, input.test, input.categories, input.challengerTotal);
+  const { metrics, scale } = rescoreChampion(champion, input.test, input.categories, input.volume);
   const wins = challengerHoldout.rmse < metrics.rmse;
   const score = `holdout RMSE ${challengerHoldout.rmse.toFixed(4)} vs champion ${champion.version} ${metrics.rmse.toFixed(4)}`;
   let reason: string;

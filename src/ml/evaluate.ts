@@ -30,6 +30,20 @@ export interface CandidateResult {
   crossValidation?: Metrics;
   /** Milliseconds to train on the holdout's training rows. */
   trainMs: number;
+  /** Holdout RMSE minus the noise floor (order-holdout evaluation only). */
+  floorDistance?: number;
+}
+
+/** How an order-holdout evaluation split the data (see order-evaluation.ts). */
+export interface OrderSplitSummary {
+  /** Orders in the held-out bucket, in the training buckets, in all. */
+  heldOrders: number;
+  trainOrders: number;
+  totalOrders: number;
+  /** heldOrders / trainOrders: the factor from a model's training scale to the held-out orders. */
+  scale: number;
+  /** RMSE a model knowing every cell's true rate would still make on the held-out orders. */
+  noiseFloor: number;
 }
 
 export interface Evaluation {
@@ -41,6 +55,10 @@ export interface Evaluation {
   testRows: number;
   /** The held-out rows, for re-scoring another model (the champion) on exactly the same data. */
   test: Rows;
+  /** Present when models were judged on held-out orders rather than held-out cells. */
+  orders?: OrderSplitSummary;
+  /** The chosen candidate's predictions on `test`, at the held-out scale (order holdout only). */
+  testPredictions?: Float64Array;
 }
 
 export function predictRows(model: Regressor, rows: Rows): Float64Array {

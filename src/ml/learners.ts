@@ -2,6 +2,7 @@
 import { decisionTreeLearner, randomForestLearner } from './forest.js';
 import { linearLearner } from './linear.js';
 import type { Algorithm, Learner } from './model.js';
+import { hierarchicalLearner } from './hierarchical.js';
 import { poissonLearner } from './poisson.js';
 
 export const LEARNERS: readonly Learner[] = [
@@ -9,6 +10,7 @@ export const LEARNERS: readonly Learner[] = [
   decisionTreeLearner as unknown as Learner,
   linearLearner as unknown as Learner,
   poissonLearner as unknown as Learner,
+  hierarchicalLearner as unknown as Learner,
 ];
 
 export function learnerFor(algorithm: string): Learner | undefined {

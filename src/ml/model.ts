@@ -1,7 +1,8 @@
 // What every learner produces and how learners are described, trained and restored from an artifact.
 import type { Rows } from './rows.js';
 
-export type Algorithm = 'random_forest' | 'decision_tree' | 'linear_regression' | 'poisson_glm';
+export type Algorithm =
+  'random_forest' | 'decision_tree' | 'linear_regression' | 'poisson_glm' | 'hierarchical_poisson';
 
 /** Hyperparameters as stored in the registry and artifact (plain JSON values). */
 export type Hyperparameters = Record<string, number | string | boolean>;

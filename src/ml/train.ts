@@ -5,11 +5,21 @@
 // regresses on the data it is judged on, and `models rollback` can undo a promotion.
 import type { DataPaths } from '../config.js';
 import type { Db } from '../store/db.js';
-import { artifactFile, readArtifact, readCurrentPointer, setCurrentPointer } from './artifact.js';
+import {
+  artifactFile,
+  readArtifact,
+  readCurrentPointer,
+  setCurrentPointer,
+  type EvaluationSummary,
+} from './artifact.js';
 import { decidePromotion, totalOf, type PromotionDecision } from './champion.js';
 import { buildTrainingSet, type TrainingMode, type TrainingSet } from './dataset.js';
-import { evaluateCandidates, type CandidateResult } from './evaluate.js';
+import { evaluateCandidates, type CandidateResult, type Evaluation } from './evaluate.js';
 import type { Algorithm, Hyperparameters } from './model.js';
+import { dispersionOf } from './intervals.js';
+import { readLineage } from './lineage.js';
+import { evaluateByOrders, withDispersion } from './order-evaluation.js';
+import { readOrderHoldout } from './order-holdout.js';
 import { loadCurrentModel } from './predictor.js';
 import { PROMOTION_LOCK_KEY, recordPromotion } from './promotions.js';
 import { ModelRegistry, type ModelVersionRecord } from './registry.js';
@@ -21,7 +31,12 @@ export interface TrainOptions {
   input?: string;
   /** Train on the aggregate rows alone instead of the full grid with zeros. @defaultValue false */
   nonzeroOnly?: boolean;
-  /** @defaultValue 'random' */
+  /**
+   * `orders`: judge candidates on held-out orders when every input carries an order holdout (else on cells, and
+   * the evaluation says why); `cells`: always hold out cells (`split`). @defaultValue 'orders'
+   */
+  holdout?: 'orders' | 'cells';
+  /** How cells are held out when they are. @defaultValue 'random' */
   split?: SplitMethod;
   /** K-fold cross-validation on top of the holdout; 0 = off. @defaultValue 0 */
   folds?: number;
@@ -58,7 +73,7 @@ export interface TrainResult {
   /** This training's candidates (for `unchanged`: those of the current model's training). */
   candidates: CandidateResult[];
   artifactPath: string;
-  evaluation: { split: SplitMethod; folds: number; seed: number; trainRows: number; testRows: number };
+  evaluation: EvaluationSummary;
   /** The comparison with the champion (absent for `unchanged`). */
   decision?: PromotionDecision;
   /** With `unchanged`: the version already trained on this data. */
@@ -134,14 +149,29 @@ export async function trainModels(
     seed: options.seed ?? 42,
     hyperparameters: options.hyperparameters,
   };
-  const ev = evaluateCandidates(set, evaluationOptions);
-  const evaluation = {
+  const byOrders =
+    (options.holdout ?? 'orders') === 'orders'
+      ? await readOrderHoldout(inputs, set)
+      : { holdout: null, reason: 'cells held out (--holdout cells)' };
+  const dispersion = byOrders.holdout ? dispersionOf(byOrders.holdout) : null;
+  const ev: Evaluation = byOrders.holdout
+    ? evaluateByOrders(set, byOrders.holdout, withDispersion(evaluationOptions, dispersion!))
+    : evaluateCandidates(set, evaluationOptions);
+  const evaluation: EvaluationSummary = {
+    method: ev.orders ? 'orders' : 'cells',
+    ...(ev.orders ? { orders: ev.orders } : {}),
+    note: byOrders.reason,
     split: evaluationOptions.split,
     folds: evaluationOptions.folds,
     seed: evaluationOptions.seed,
     trainRows: ev.trainRows,
     testRows: ev.testRows,
   };
+  let heldItems = 0;
+  for (let i = 0; i < ev.test.length; i++) heldItems += ev.test.y[i];
+  const volume = ev.orders
+    ? { orders: ev.orders.heldOrders, items: heldItems }
+    : { orders: null, items: prepared.totalItems };
   return db.transaction(async (tx) => {
     // One promotion at a time: the champion read here is still current when the pointer moves.
     await tx.query('SELECT pg_advisory_xact_lock($1)', [PROMOTION_LOCK_KEY]);
@@ -151,7 +181,7 @@ export async function trainModels(
       champion,
       test: ev.test,
       categories: set.categories,
-      challengerTotal: prepared.totalItems,
+      volume,
       force: options.force,
     });
     const { artifact, file } = await new ModelRegistry(tx, modelsDir).register({
@@ -165,7 +195,10 @@ export async function trainModels(
       trainingRows: set.rows.length,
       inputPath: inputs.join(', '),
       inputs,
+      lineage: await readLineage(inputs),
       totalItems: prepared.totalItems,
+      ...(ev.orders ? { orders: ev.orders.totalOrders } : {}),
+      ...(dispersion !== null ? { dispersion } : {}),
       metrics: { holdout: ev.best.holdout, crossValidation: ev.best.crossValidation },
       candidates: ev.candidates,
       evaluation,

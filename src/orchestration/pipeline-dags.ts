@@ -4,8 +4,9 @@
 // The stages are injected (`PipelineStages`) so tests can slow or fail them while keeping the real DAGs.
 import { UnrecoverableError } from 'bullmq';
 import type { Config } from '../config.js';
-import { InputError } from '../errors.js';
+import { InputError, toError } from '../errors.js';
 import { refreshCache } from '../cache/refresh.js';
+import { scoreNewIncrements } from '../ml/increment-accuracy.js';
 import { trainModels } from '../ml/train.js';
 import { resolveTrainingInputs } from '../ml/training-inputs.js';
 import { runIncremental } from '../processing/incremental.js';
@@ -50,6 +51,19 @@ export function pipelineStages(deps: PipelineDeps): PipelineStages {
       if (rejected.length > 0) ctx.logger.warn({ files: rejected }, `${rejected.length} file(s) rejected`);
       if (duplicates.length > 0)
         ctx.logger.warn({ files: duplicates }, `${duplicates.length} duplicate file(s) not counted`);
+      // Before training sees the new data: score each new increment against the model serving now.
+      if (result.status === 'committed') {
+        try {
+          for (const s of await scoreNewIncrements({ db, modelsDir: config.paths.modelsDir }))
+            ctx.logger.info(
+              { ...s },
+              `increment ${s.path}: RMSE ${s.rmse.toFixed(3)}, noise floor ${s.noiseFloor.toFixed(3)}`,
+            );
+        } catch (err) {
+          // The commit stands; unscored increments are scored by the next committing run.
+          ctx.logger.warn({ err: toError(err).message }, 'scoring the new increments failed');
+        }
+      }
       return {
         newDataKey: result.status === 'committed' ? `generation-${result.generation}` : null,
         summary: result,

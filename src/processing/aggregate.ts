@@ -65,7 +65,7 @@ export async function aggregateOrders(options: AggregateOptions): Promise<Aggreg
     const cells = sumCells(parts.map((p) => p.cells));
     await writeAggregateOutputs(engine, cells, options.csvPath, options.parquetDir);
     const holdout = sumHoldouts(parts.map((p) => p.holdout));
-    await writeHoldoutFile(holdoutPathFor(options.csvPath), holdout, true);
+    await writeHoldoutFile(holdoutPathFor(options.csvPath), holdout, true, { files: options.files });
     const quarantined: string[] = [];
     for (const part of parts) {
       const written = await writeQuarantine(options.quarantineDir, options.dataDir, part.file, part.badRows);

@@ -28,11 +28,21 @@ export interface HoldoutPartial {
 export const HOLDOUT_FORMAT = 'orderflow-holdout';
 export const HOLDOUT_RULE = 'bucket = md5(order_id as written)[0] mod 5; bucket 0 held out';
 
+/** Where the aggregate's data came from: its input files, and for the incremental output the ledger generation. */
+export interface HoldoutSources {
+  /** Input files (batch: as given to aggregate; incremental: paths relative to incremental/raw). */
+  files: string[];
+  /** The ledger generation the incremental output shows (absent for the batch aggregate). */
+  generation?: number;
+}
+
 export interface HoldoutFile extends HoldoutPartial {
   format: typeof HOLDOUT_FORMAT;
   rule: string;
   /** False when some of the aggregate's input was committed without evaluation partials (before 0007). */
   complete: boolean;
+  /** Lineage of the aggregate (absent in files written before it was recorded). */
+  sources?: HoldoutSources;
 }
 
 export const emptyHoldout = (): HoldoutPartial => ({
@@ -86,8 +96,9 @@ export async function writeHoldoutFile(
   file: string,
   partial: HoldoutPartial,
   complete: boolean,
+  sources: HoldoutSources,
 ): Promise<void> {
-  const body: HoldoutFile = { format: HOLDOUT_FORMAT, rule: HOLDOUT_RULE, complete, ...partial };
+  const body: HoldoutFile = { format: HOLDOUT_FORMAT, rule: HOLDOUT_RULE, complete, sources, ...partial };
   await writeFileAtomic(file, JSON.stringify(body));
 }
 

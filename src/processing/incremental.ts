@@ -139,6 +139,10 @@ async function rebuildOutputIfBehind(
     holdoutPathFor(config.paths.incrementalCsv),
     evaluation.holdout,
     evaluation.complete,
+    {
+      files: (await ledger.files()).map((f) => f.path),
+      generation,
+    },
   );
   await writeFileAtomic(
     path.join(outputDir, STATE_FILE),

@@ -4,6 +4,7 @@
 // and the tooltip says what that version was measured on.
 import { api } from './api.js';
 import { $, el, fmtNumber, replaceIfChanged, table, tile, timeEl } from './dom.js';
+import { renderPromotions } from './promotions.js';
 
 let chart = null;
 const COLORS = ['#0f8b8d', '#ec9a29', '#a8201a', '#6c5b7b', '#3f88c5', '#2e9e44'];
@@ -12,12 +13,21 @@ function drawRmse(versions) {
   const ordered = [...versions].reverse();
   const labels = ordered.map((v) => `${v.version} (${fmtNumber(v.trainingRows)} rows)`);
   const algorithms = [...new Set(ordered.flatMap((v) => v.candidates.map((c) => c.label)))];
-  const datasets = algorithms.map((label, i) => ({
-    label,
-    data: ordered.map((v) => v.candidates.find((c) => c.label === label)?.holdout.rmse ?? null),
-    backgroundColor: COLORS[i % COLORS.length],
-    borderRadius: 3,
-  }));
+  const datasets = [
+    ...algorithms.map((label, i) => ({
+      label,
+      data: ordered.map((v) => v.candidates.find((c) => c.label === label)?.holdout.rmse ?? null),
+      backgroundColor: COLORS[i % COLORS.length],
+      borderRadius: 3,
+    })),
+    // A version's RMSE means something only next to the noise floor of the same held-out orders.
+    {
+      label: 'noise floor (same holdout)',
+      data: ordered.map((v) => v.noiseFloor ?? null),
+      backgroundColor: '#8a9ba8',
+      borderRadius: 3,
+    },
+  ];
   if (chart) {
     chart.$versions = versions;
     chart.data.labels = labels;
@@ -115,5 +125,6 @@ export const modelsSection = {
       ),
     );
     drawRmse(versions);
+    await renderPromotions(versions, () => modelsSection.refresh());
   },
 };

@@ -45,6 +45,13 @@ async function onSubmit(event) {
       ),
       el('div', { class: 'prediction-value', id: 'prediction-value' }, fmtNumber(p.prediction, 2)),
       el('div', { class: 'muted' }, 'predicted items'),
+      p.interval
+        ? el(
+            'div',
+            { class: 'muted', id: 'prediction-interval' },
+            `80 % interval: ${p.interval.low} – ${p.interval.high} items (10 %–90 % of the predictive distribution)`,
+          )
+        : null,
       el(
         'div',
         { class: 'prediction-meta' },

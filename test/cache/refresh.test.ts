@@ -60,8 +60,11 @@ describe('cache refresh', () => {
     assert.equal(r.staleKeysDeleted, 168);
     assert.equal(await redis.exists('0:9:milk'), 0);
     assert.equal(await redis.exists('0:9:yogurt'), 1);
-    // Only cell keys and the meta hash: 2 × 168 + 1.
-    assert.equal(await redis.dbsize(), 337);
+    // Only cell keys, the meta hash and the intervals hash: 2 × 168 + 2; the intervals follow the cells.
+    assert.equal(await redis.dbsize(), 338);
+    assert.equal(await redis.hlen('orderflow:cache:intervals'), 2 * 168);
+    assert.equal(await redis.hexists('orderflow:cache:intervals', '0:9:milk'), 0);
+    assert.match((await redis.hget('orderflow:cache:intervals', '0:9:yogurt')) ?? '', /^\d+,\d+$/);
   });
 
   test('atomicity › a reader during repeated refreshes of two models only ever sees complete versions', async () => {

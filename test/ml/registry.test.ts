@@ -66,7 +66,7 @@ for (const backend of backends) {
       const record = await new ModelRegistry(db, config.paths.modelsDir).get('v1');
       assert.ok(record);
       assert.equal(record.algorithm, result.algorithm);
-      assert.equal(record.candidates.length, 4);
+      assert.equal(record.candidates.length, 5);
       assert.equal(record.fingerprint, result.fingerprint);
       assert.equal(record.trainingMode, 'grid');
       assert.equal(record.artifactPath, path.join(config.paths.modelsDir, 'v1.json'));

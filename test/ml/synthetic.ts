@@ -14,7 +14,7 @@ export function categoryNames(count: number): string[] {
   );
 }
 
-function poisson(rng: Rng, lambda: number): number {
+export function poisson(rng: Rng, lambda: number): number {
   if (lambda > 30) {
     // Normal approximation, good enough for large rates.
     const u = Math.max(rng.next(), 1e-12);

@@ -16,7 +16,7 @@ export function predictionRoutes(
   app: FastifyInstance,
   { deps, metrics, predictionReads }: RouteContext,
 ): void {
-  app.get<{ Params: PredictionCell }>(
+  app.get<{ Params: PredictionCell; Querystring: { explain?: boolean } }>(
     '/api/predictions/:day/:hour/:category',
     {
       onRequest: predictionReads,
@@ -24,12 +24,15 @@ export function predictionRoutes(
         summary: 'Predicted items for one (day, hour, category) cell: Redis cache first, the model on a miss',
         params: { type: 'object', required: ['day', 'hour', 'category'], properties: cellProperties },
         response: { 200: predictionAnswer },
+        querystring: { type: 'object', properties: { explain: { type: 'boolean' } } },
       },
     },
     async (request) => {
       const started = performance.now();
       const answer = await deps.predictions.predict(request.params);
       metrics.observePrediction(answer.source, (performance.now() - started) / 1000);
+      if (request.query.explain && deps.predictions.explain)
+        return { ...answer, explain: await deps.predictions.explain(answer.model_version) };
       return answer;
     },
   );

@@ -1,0 +1,115 @@
+// Prediction intervals: 10 %–90 % of the predictive count distribution of a cell. A cell's count is a sum over
+// orders of each order's count in it (compound Poisson), so its variance is φ × its mean with
+// φ = E[x²] / E[x] = Σ squared per-order counts / Σ items — read straight off the aggregation's sums of squares
+// (holdout.ts), pooled over all cells. The distribution is then Poisson (φ ≤ 1) or negative binomial with that
+// mean and variance; above a mean of 50 its normal approximation. The interval is a pure function of the point
+// value and φ, so the cache, the API and the CLI all give the same one for the same model.
+import type { Evaluation } from './evaluate.js';
+import type { OrderHoldout } from './order-holdout.js';
+
+export const INTERVAL_LEVELS = [0.1, 0.9] as const;
+/** Standard normal quantile at 0.9. */
+const Z90 = 1.2815515655446004;
+
+export interface Interval {
+  low: number;
+  high: number;
+}
+
+/** φ of the data: Σ squares / Σ items over every cell (1, i.e. Poisson, without data). */
+export function dispersionOf(holdout: Pick<OrderHoldout, 'squares' | 'bucketItems'>): number {
+  let squares = 0;
+  let items = 0;
+  for (let g = 0; g < holdout.squares.length; g++) squares += holdout.squares[g];
+  for (const bucket of holdout.bucketItems) for (let g = 0; g < bucket.length; g++) items += bucket[g];
+  return items > 0 ? Math.max(squares / items, 1) : 1;
+}
+
+/** Smallest k with P(Y ≤ k) ≥ q for Y with mean μ and variance φμ (q is one of the interval's levels). */
+export function countQuantile(mu: number, phi: number, q: (typeof INTERVAL_LEVELS)[number]): number {
+  if (!(mu > 0)) return 0;
+  if (mu > 50) {
+    const z = q < 0.5 ? -Z90 : Z90;
+    return Math.max(0, Math.round(mu + z * Math.sqrt(phi * mu)));
+  }
+  // P(0), then P(k+1) = P(k) · (k + r)/(k + 1) · (1 − p): negative binomial with r = μ/(φ − 1), p = 1/φ;
+  // Poisson (the limit φ → 1) when φ is at most 1 + 1e-9.
+  const poisson = phi <= 1 + 1e-9;
+  const r = poisson ? 0 : mu / (phi - 1);
+  const keep = poisson ? 0 : 1 - 1 / phi;
+  let p = poisson ? Math.exp(-mu) : Math.pow(1 / phi, r);
+  let cdf = p;
+  let k = 0;
+  while (cdf < q && k < 100_000) {
+    p = poisson ? (p * mu) / (k + 1) : (p * (k + r) * keep) / (k + 1);
+    k++;
+    cdf += p;
+  }
+  return k;
+}
+
+/** P(low ≤ Y ≤ high) for the same distribution (its normal approximation's 0.8 above a mean of 50). */
+export function intervalMass(mu: number, phi: number, { low, high }: Interval): number {
+  if (!(mu > 0)) return 1;
+  if (mu > 50) return INTERVAL_LEVELS[1] - INTERVAL_LEVELS[0];
+  const poisson = phi <= 1 + 1e-9;
+  const r = poisson ? 0 : mu / (phi - 1);
+  const keep = poisson ? 0 : 1 - 1 / phi;
+  let p = poisson ? Math.exp(-mu) : Math.pow(1 / phi, r);
+  let mass = low === 0 ? p : 0;
+  for (let k = 0; k < high; k++) {
+    p = poisson ? (p * mu) / (k + 1) : (p * (k + r) * keep) / (k + 1);
+    if (k + 1 >= low) mass += p;
+  }
+  return mass;
+}
+
+export function intervalOf(mu: number, phi: number): Interval {
+  return {
+    low: countQuantile(mu, phi, INTERVAL_LEVELS[0]),
+    high: countQuantile(mu, phi, INTERVAL_LEVELS[1]),
+  };
+}
+
+/**
+ * Share of held-out cells whose held-out count falls inside the best candidate's interval (its prediction scaled
+ * to the held-out orders): over all cells, and over the cells with at least one held-out item.
+ */
+export interface Coverage {
+  /** Share of all held-out cells inside their interval. */
+  all: number;
+  /** Share of the cells with at least one held-out item. */
+  nonzero: number;
+  /**
+   * What a calibrated model would show over all cells: the mean probability its own distribution puts inside the
+   * interval (counts are discrete, so with small means a 10–90 % interval holds more than 80 %).
+   */
+  expected: number;
+}
+
+export function intervalCoverage(ev: Evaluation, holdout: OrderHoldout): Coverage {
+  const predicted = ev.testPredictions;
+  if (!predicted) return { all: Number.NaN, nonzero: Number.NaN, expected: Number.NaN };
+  const phi = dispersionOf(holdout);
+  let expected = 0;
+  let inside = 0;
+  let nonzero = 0;
+  let insideNonzero = 0;
+  for (let i = 0; i < ev.test.length; i++) {
+    const y = ev.test.y[i];
+    const interval = intervalOf(predicted[i], phi);
+    const { low, high } = interval;
+    expected += intervalMass(predicted[i], phi, interval);
+    const hit = y >= low && y <= high;
+    if (hit) inside++;
+    if (y > 0) {
+      nonzero++;
+      if (hit) insideNonzero++;
+    }
+  }
+  return {
+    all: inside / ev.test.length,
+    nonzero: nonzero > 0 ? insideNonzero / nonzero : Number.NaN,
+    expected: expected / ev.test.length,
+  };
+}
