@@ -18,6 +18,7 @@ import { dataRoutes } from './routes/data.js';
 import { predictionRoutes } from './routes/predictions.js';
 import { statusRoutes } from './routes/status.js';
 import { webRoutes } from './routes/web.js';
+import { DebugRequestLog } from './request-log.js';
 
 export interface AppOptions {
   /** Fastify's logger option: a pino instance or false. @defaultValue false */
@@ -51,7 +52,11 @@ export async function createApp(
   // Unknown fields are rejected, not silently dropped (Fastify's default removes them).
   const base = { bodyLimit: 1 << 20, ajv: { customOptions: { removeAdditional: false } } } as const;
   const app = options.logger
-    ? Fastify({ ...base, loggerInstance: options.logger })
+    ? Fastify({
+        ...base,
+        loggerInstance: options.logger,
+        logController: new DebugRequestLog(),
+      })
     : Fastify({ ...base, logger: false });
   installErrorHandler(app);
   // A callback hook, not an async one: this runs on every request, including the hot prediction path.

@@ -6,6 +6,7 @@ import type { RunSummary as OrchestrationRun } from '../orchestration/queries.js
 import { triesOfRuns } from '../orchestration/run-store.js';
 import type { OrchestrationRuntime } from '../orchestration/runtime.js';
 import type { DagService, DagSummary, RunDetail, RunSummary, TaskSummary } from './deps.js';
+import { logFields } from '../orchestration/log-fields.js';
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
@@ -85,7 +86,12 @@ export class OrchestrationDagService implements DagService {
           finishedAt: t.endedAt,
           attempts: t.tryNumber,
           error: t.error,
-          logs: (t.logs ?? []).map((l) => ({ at: l.time, level: l.level, message: l.message })),
+          logs: (t.logs ?? []).map((l) => ({
+            at: l.time,
+            level: l.level,
+            message: l.message,
+            fields: logFields(l.line),
+          })),
         })),
       };
     } catch (error) {

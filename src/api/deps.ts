@@ -63,6 +63,8 @@ export interface TaskLog {
   at: string;
   level: string;
   message: string;
+  /** What the task logged beside the message: files and counts, the DAG triggered and why, metrics… */
+  fields?: Record<string, unknown>;
 }
 
 export interface RunDetail extends RunSummary {

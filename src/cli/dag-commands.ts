@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { formatTable } from '../ml/report.js';
+import { formatFields, logFields } from '../orchestration/log-fields.js';
 import type { RunSummary } from '../orchestration/queries.js';
 import type { OrchestrationRuntime } from '../orchestration/runtime.js';
 import type { Closable } from '../orchestration/signals.js';
@@ -232,8 +233,12 @@ export function registerDagCommands(program: Command, context: ContextFactory): 
           `── ${t.taskId} try ${t.tryNumber}: ${t.state}${t.worker ? ` on ${t.worker}` : ''} (${duration(t.durationMs)})`,
         );
         if (t.error) ctx.out(`   error: ${t.error}`);
-        for (const l of t.logs ?? [])
-          ctx.out(`   ${when(l.time)} ${l.level.toUpperCase().padEnd(5)} ${l.message}`);
+        for (const l of t.logs ?? []) {
+          const fields = formatFields(logFields(l.line));
+          ctx.out(
+            `   ${when(l.time)} ${l.level.toUpperCase().padEnd(5)} ${l.message}${fields ? `  ${fields}` : ''}`,
+          );
+        }
       }
     });
 }

@@ -1,6 +1,6 @@
 // The training stage behind `orderflow train`: pick the aggregate, build the training rows, skip when the data
 // is unchanged, evaluate every candidate, register the best as a new version, then move the current pointer.
-import { access } from 'node:fs/promises';
+import { access, open } from 'node:fs/promises';
 import type { DataPaths } from '../config.js';
 import { InputError } from '../errors.js';
 import type { Db } from '../store/db.js';
@@ -51,6 +51,19 @@ export interface TrainResult {
   totalMs: number;
 }
 
+/** Whether a CSV exists and has a line after its header (only its first 64 KiB are read). */
+async function hasDataRows(file: string): Promise<boolean> {
+  const handle = await open(file, 'r').catch(() => undefined);
+  if (!handle) return false;
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(65_536), 0, 65_536, 0);
+    const lines = buffer.subarray(0, bytesRead).toString('utf8').split('\n');
+    return lines.slice(1).some((line) => line.trim() !== '');
+  } finally {
+    await handle.close();
+  }
+}
+
 const exists = (file: string): Promise<boolean> =>
   access(file).then(
     () => true,
@@ -63,10 +76,12 @@ export async function resolveTrainingInput(paths: DataPaths, explicit?: string):
     if (!(await exists(explicit))) throw new InputError(`--input ${explicit}: no such file`);
     return explicit;
   }
+  // The incremental output exists (header only) before the first day arrives: the full aggregate is then the
+  // data to train on, not "no data rows".
   for (const candidate of [paths.incrementalCsv, paths.processedCsv])
-    if (await exists(candidate)) return candidate;
+    if (await hasDataRows(candidate)) return candidate;
   throw new InputError(
-    `no aggregate to train on: neither ${paths.incrementalCsv} nor ${paths.processedCsv} exists; ` +
+    `no aggregate to train on yet: neither ${paths.incrementalCsv} nor ${paths.processedCsv} has data rows; ` +
       'run `orderflow aggregate` (or the incremental stage) first, or pass --input AGGREGATE.csv',
   );
 }

@@ -41,7 +41,9 @@ export function pipelineStages(deps: PipelineDeps): PipelineStages {
   return {
     incremental: async (ctx) => {
       const result = await runIncremental({ config, logger: ctx.logger, db, redis });
-      ctx.logger.info({ ...result }, `incremental: ${result.status}`);
+      // Every 4 s: said at info only when something was committed (always kept in the task's log).
+      const level = result.status === 'committed' ? 'info' : 'debug';
+      ctx.logger[level]({ ...result }, `incremental: ${result.status}`);
       return {
         newDataKey: result.status === 'committed' ? `generation-${result.generation}` : null,
         summary: result,
@@ -52,12 +54,13 @@ export function pipelineStages(deps: PipelineDeps): PipelineStages {
         await resolveTrainingInput(config.paths);
       } catch (err) {
         if (!(err instanceof InputError)) throw err;
-        ctx.logger.warn(err.message);
+        // Expected until the first data is aggregated: not a warning.
+        ctx.logger.info(err.message);
         return { newVersion: null, summary: { status: 'no-input' } };
       }
       const result = await trainModels({ db, paths: config.paths });
       const { candidates: _candidates, ...summary } = result;
-      ctx.logger.info(
+      ctx.logger[result.status === 'trained' ? 'info' : 'debug'](
         { status: result.status, version: result.version, algorithm: result.algorithm },
         `training: ${result.status}`,
       );
@@ -65,7 +68,10 @@ export function pipelineStages(deps: PipelineDeps): PipelineStages {
     },
     refreshCache: async (ctx) => {
       const result = await refreshCache({ config, logger: ctx.logger, redis });
-      ctx.logger.info({ ...result }, `cache refresh: ${result.status}`);
+      ctx.logger[result.status === 'refreshed' ? 'info' : 'debug'](
+        { ...result },
+        `cache refresh: ${result.status}`,
+      );
       return { summary: result };
     },
   };

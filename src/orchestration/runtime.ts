@@ -3,6 +3,7 @@
 import { Queue } from 'bullmq';
 import type { Config } from '../config.js';
 import { quitRedis, settlesWithin } from '../ops/bounded.js';
+import { outageLog, reportOutage } from '../ops/outage-log.js';
 import type { Logger } from '../log.js';
 import { createRedis, redisKey, type Redis } from '../redis.js';
 import type { Db } from '../store/db.js';
@@ -83,12 +84,20 @@ export interface RuntimeDeps {
 export function createRuntime(deps: RuntimeDeps): OrchestrationRuntime {
   const { config } = deps;
   const prefix = redisKey(config, 'bull');
-  const connection = (): Redis => createRedis(config, { forBullmq: true });
+  // Every BullMQ connection reports to the process's Redis outage log: one line when Redis goes away, one
+  // when it is back, instead of one per connection and retry.
+  const redisOutage = outageLog('Redis', deps.logger);
+  const connection = (): Redis => {
+    const redis = createRedis(config, { forBullmq: true });
+    redis.on('error', (err: Error) => redisOutage.failure(err));
+    redis.on('ready', () => redisOutage.recovered());
+    return redis;
+  };
   const shared = connection();
   const tasks = new Queue<TaskJobData>(TASK_QUEUE, { connection: shared, prefix });
   const ticks = new Queue<TickJobData>(TICK_QUEUE, { connection: shared, prefix });
-  tasks.on('error', (err) => deps.logger.warn({ err }, 'task queue error'));
-  ticks.on('error', (err) => deps.logger.warn({ err }, 'tick queue error'));
+  tasks.on('error', (err) => reportOutage(err, deps.logger) || deps.logger.warn({ err }, 'task queue error'));
+  ticks.on('error', (err) => reportOutage(err, deps.logger) || deps.logger.warn({ err }, 'tick queue error'));
   let closing: Promise<void> | undefined;
   return {
     config,

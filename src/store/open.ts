@@ -8,6 +8,7 @@ import type { Logger } from '../log.js';
 import type { Db } from './db.js';
 import { openEmbedded } from './embedded.js';
 import { migrate } from './migrate.js';
+import { outageLog } from '../ops/outage-log.js';
 import { PgDb } from './pg-db.js';
 import type { ScriptDb } from './script-db.js';
 import { pgTypes } from './types.js';
@@ -56,7 +57,7 @@ export async function openStore(config: Config, logger: Logger, options: OpenSto
 async function openPostgres(url: string, logger: Logger, poolSize: number): Promise<ScriptDb> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize, types: pgTypes });
   // An idle client losing its connection must not crash the process; the next query reconnects.
-  pool.on('error', (error) => logger.warn({ err: error }, 'PostgreSQL connection lost'));
+  pool.on('error', (error) => outageLog('PostgreSQL', logger).failure(error));
   try {
     await pool.query('SELECT 1');
   } catch (error) {

@@ -129,7 +129,17 @@ function logLine(l) {
     el('span', { class: 'log-time' }, l.at.slice(11, 23)),
     el('span', { class: 'log-level' }, l.level),
     el('span', {}, l.message),
+    ...(l.fields && Object.keys(l.fields).length
+      ? [el('span', { class: 'log-fields' }, formatFields(l.fields))]
+      : []),
   );
+}
+
+/** The line's details as `key=value`, arrays and objects as compact JSON. */
+function formatFields(fields) {
+  return Object.entries(fields)
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join(' ');
 }
 
 async function openRun(runId, focusTask) {
