@@ -3,7 +3,7 @@
 // process and replays day folders arriving every few seconds so the three DAGs visibly work. Ctrl-C stops
 // everything; a second start resumes (delivered folders are skipped, the ledger remembers what was counted).
 import path from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { toError } from '../errors.js';
 import type { RedisHandle } from '../ops/local-redis.js';
 import { redactUrl } from '../ops/redact.js';
@@ -19,7 +19,11 @@ export function registerStartCommand(program: Command, context: ContextFactory):
     .description(
       'Run everything: sample data, scheduler, worker, API/dashboard, and simulated day arrivals (npm start)',
     )
-    .option('--every <duration>', 'pause between simulated day folders', parseDurationFlag('--every'), 5000)
+    .addOption(
+      new Option('--every <duration>', 'pause between simulated day folders, with its unit (500ms, 5s, 2m)')
+        .argParser(parseDurationFlag('--every'))
+        .default(5000, '5s'),
+    )
     .option(
       '--orders <n>',
       'size of the sample dataset made on first start',
