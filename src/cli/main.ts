@@ -11,6 +11,7 @@ import {
   type CommandIo,
   type GlobalOptions,
 } from './context.js';
+import { registerAdminCommands } from './admin-commands.js';
 import { registerCacheCommands } from './cache-commands.js';
 import { registerDagCommands } from './dag-commands.js';
 import { registerDataCommands } from './data-commands.js';
@@ -50,6 +51,7 @@ export function buildProgram(io: CommandIo = processIo): Command {
   registerServeCommand(program, context);
   registerCacheCommands(program, context);
   registerDagCommands(program, context);
+  registerAdminCommands(program, context);
   return program;
 }
 
