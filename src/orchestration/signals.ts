@@ -16,8 +16,6 @@ export interface RunUntilSignalOptions {
   signals?: readonly NodeJS.Signals[];
   /** @defaultValue SHUTDOWN_BUDGET_MS */
   budgetMs?: number;
-  /** Resolves instead of waiting for a signal (a fatal condition, e.g. the store's owner went away). */
-  stop?: Promise<string>;
 }
 
 export async function runUntilSignal(
@@ -33,7 +31,6 @@ export async function runUntilSignal(
       process.once(s, on);
       waiting.push(() => process.removeListener(s, on));
     }
-    void options.stop?.then(resolve);
   });
   for (const remove of waiting) remove();
   logger.info({ reason }, 'shutting down');

@@ -22,25 +22,29 @@ export class PgDb implements ScriptDb {
   readonly kind: 'postgres' | 'pglite';
   #closing: Promise<void> | undefined;
 
-  /** @param server what the pool talks to, for messages ("PostgreSQL at …", "the orderflow process …") */
+  /**
+   * @param server what the pool talks to, for messages ("PostgreSQL at …", "the orderflow process …")
+   * @param health told of every lost connection and every statement that got through (the outage log)
+   */
   constructor(
     private readonly pool: pg.Pool,
     kind: 'postgres' | 'pglite',
     private readonly server: string,
+    private readonly health?: ConnectionHealth,
   ) {
     this.kind = kind;
   }
 
   query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<R[]> {
-    return guard(this.server, () => runQuery<R>(this.pool, sql, params));
+    return guard(this.server, () => runQuery<R>(this.pool, sql, params), this.health);
   }
 
   async execScript(sql: string): Promise<void> {
-    await guard(this.server, () => this.pool.query(sql));
+    await guard(this.server, () => this.pool.query(sql), this.health);
   }
 
   async transaction<T>(fn: (tx: ScriptDb) => Promise<T>): Promise<T> {
-    const client = await guard(this.server, () => this.pool.connect());
+    const client = await guard(this.server, () => this.pool.connect(), this.health);
     let broken: Error | undefined;
     // A checked-out client has no listener of the pool's: a server that ends the connection meanwhile
     // (pg_terminate_backend, a restart) emits 'error' on it, which would crash the process. The statement
@@ -118,15 +122,27 @@ async function runQuery<R>(target: Queryable, sql: string, params?: readonly unk
   return result.rows as R[];
 }
 
-async function guard<T>(server: string, fn: () => Promise<T>): Promise<T> {
+/** Who hears about the server's reachability: a lost connection, and any statement that got through. */
+export interface ConnectionHealth {
+  failure(err: unknown): void;
+  recovered(): void;
+}
+
+async function guard<T>(server: string, fn: () => Promise<T>, health?: ConnectionHealth): Promise<T> {
   try {
-    return await fn();
+    const result = await fn();
+    health?.recovered();
+    return result;
   } catch (error) {
-    throw isConnectionLoss(error)
-      ? new UnavailableError(`lost the connection to ${server}: ${(error as Error).message}`, {
-          cause: error,
-        })
-      : error;
+    if (!isConnectionLoss(error)) {
+      health?.recovered(); // an SQL error: the server answered
+      throw error;
+    }
+    const lost = new UnavailableError(`lost the connection to ${server}: ${(error as Error).message}`, {
+      cause: error,
+    });
+    health?.failure(lost);
+    throw lost;
   }
 }
 

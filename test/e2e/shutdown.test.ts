@@ -157,4 +157,27 @@ describe('bounded shutdown', () => {
       await data.remove();
     }
   });
+
+  test('shutdown › when the process serving the embedded store dies, a worker using it exits 1 saying so (no loop)', async () => {
+    const data = await tempDir();
+    const embedded = { ...env, DATA_DIR: data.path, DATABASE_URL: '', PORT: String(await freePort()) };
+    try {
+      const owner = spawnCli(['up', '--no-http'], embedded);
+      running.push(owner);
+      await owner.waitForLine(/orderflow up: scheduler and worker running/);
+      const worker = spawnCli(['worker'], embedded);
+      running.push(worker);
+      await worker.waitForLine(/worker running/);
+      await owner.stop('SIGKILL');
+      const killed = Date.now();
+      const code = await worker.exited;
+      const ms = Date.now() - killed;
+      console.log(`# worker: exit ${ms} ms after the store's owner was killed`);
+      assert.equal(code, 1, worker.output());
+      assert.match(worker.output(), /the orderflow process serving the embedded metadata store has exited/);
+      assert.ok(ms < EXIT_WITHIN_MS, worker.output());
+    } finally {
+      await data.remove();
+    }
+  });
 });
