@@ -70,8 +70,11 @@ export function registerDagCommands(program: Command, context: ContextFactory): 
         await rt.close();
         throw err;
       }
-      ctx.err(`scheduler running (DAGs: ${rt.registry.ids().join(', ')}); Ctrl-C to stop`);
-      await (await engine()).runUntilSignal(handles, ctx.logger);
+      await (
+        await engine()
+      ).runUntilSignal(handles, ctx.logger, {
+        ready: () => ctx.err(`scheduler running (DAGs: ${rt.registry.ids().join(', ')}); Ctrl-C to stop`),
+      });
     });
 
   program
@@ -89,8 +92,11 @@ export function registerDagCommands(program: Command, context: ContextFactory): 
         await rt.close();
         throw err;
       }
-      ctx.err(`worker running (concurrency ${flags.concurrency}); Ctrl-C to stop`);
-      await (await engine()).runUntilSignal(handles, ctx.logger);
+      await (
+        await engine()
+      ).runUntilSignal(handles, ctx.logger, {
+        ready: () => ctx.err(`worker running (concurrency ${flags.concurrency}); Ctrl-C to stop`),
+      });
     });
 
   program
@@ -114,10 +120,14 @@ export function registerDagCommands(program: Command, context: ContextFactory): 
         });
         if (pipeline.server) lock.setUrl(pipeline.server.url);
         const api = pipeline.server ? `; API and dashboard on ${pipeline.server.url}` : '';
-        ctx.err(
-          `orderflow up: scheduler and worker running (DAGs: ${pipeline.runtime.registry.ids().join(', ')})${api}; Ctrl-C to stop`,
-        );
-        await (await engine()).runUntilSignal(pipeline.handles, ctx.logger);
+        await (
+          await engine()
+        ).runUntilSignal(pipeline.handles, ctx.logger, {
+          ready: () =>
+            ctx.err(
+              `orderflow up: scheduler and worker running (DAGs: ${pipeline.runtime.registry.ids().join(', ')})${api}; Ctrl-C to stop`,
+            ),
+        });
       } finally {
         lock.release();
       }

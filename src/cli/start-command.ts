@@ -65,12 +65,7 @@ export function registerStartCommand(program: Command, context: ContextFactory):
           http: true,
           announce: ctx.out,
         });
-        uninstall();
         lock.setUrl(pipeline.server!.url);
-        ctx.out(
-          `dashboard: ${pipeline.server!.url}/  (user "admin"; password: ORDERFLOW_ADMIN_PASSWORD, the one printed above on first start, or \`orderflow admin reset-password\`)`,
-        );
-        ctx.out(`DAGs: ${pipeline.runtime.registry.ids().join(', ')} — Ctrl-C to stop`);
         if (flags.simulate) {
           simulation = s
             .simulateArrival({
@@ -84,7 +79,16 @@ export function registerStartCommand(program: Command, context: ContextFactory):
         }
         // Closed in reverse: the arrivals stop first, then the scheduler, worker, server and runtime.
         const stopArrivals = { close: async () => (arrivals.abort(), await simulation, undefined) };
-        await s.runUntilSignal([...pipeline.handles, stopArrivals], ctx.logger);
+        await s.runUntilSignal([...pipeline.handles, stopArrivals], ctx.logger, {
+          // From here a signal means a clean shutdown (its handlers are in place: no moment without one).
+          ready: () => {
+            uninstall();
+            ctx.out(
+              `dashboard: ${pipeline.server!.url}/  (user "admin"; password: ORDERFLOW_ADMIN_PASSWORD, the one printed above on first start, or \`orderflow admin reset-password\`)`,
+            );
+            ctx.out(`DAGs: ${pipeline.runtime.registry.ids().join(', ')} — Ctrl-C to stop`);
+          },
+        });
         ctx.out('stopped cleanly');
       } finally {
         uninstall();

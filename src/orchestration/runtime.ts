@@ -16,11 +16,11 @@ export const TASK_QUEUE = 'orderflow-dag-tasks';
 export interface EngineSettings {
   /**
    * How long a worker's lock on a task job lasts without renewal (BullMQ lockDuration; renewed every half of
-   * it). With stalledIntervalMs it bounds how soon a killed worker's task is retried: at most the sum, 13 s.
-   * @defaultValue 10000
+   * it). With stalledIntervalMs it bounds how soon a killed worker's task is retried: about the sum, 10 s
+   * (a task must not block its worker's event loop this long, or it is taken for dead). @defaultValue 8000
    */
   lockDurationMs: number;
-  /** How often workers look for jobs whose worker died (BullMQ stalledInterval). @defaultValue 3000 */
+  /** How often workers look for jobs whose worker died (BullMQ stalledInterval). @defaultValue 2000 */
   stalledIntervalMs: number;
   /** Times a task job may stall (its worker died) and be re-run before it fails. @defaultValue 2 */
   maxStalledCount: number;
@@ -38,8 +38,8 @@ export interface EngineSettings {
 }
 
 export const DEFAULT_SETTINGS: EngineSettings = {
-  lockDurationMs: 10_000,
-  stalledIntervalMs: 3_000,
+  lockDurationMs: 8_000,
+  stalledIntervalMs: 2_000,
   maxStalledCount: 2,
   sweepIntervalMs: 5_000,
   watchIntervalMs: 200,

@@ -16,6 +16,11 @@ export interface RunUntilSignalOptions {
   signals?: readonly NodeJS.Signals[];
   /** @defaultValue SHUTDOWN_BUDGET_MS */
   budgetMs?: number;
+  /**
+   * Called once the signal handlers are installed: say "running" here, since a SIGTERM that comes before the
+   * handlers kills the process without any shutdown.
+   */
+  ready?: () => void;
 }
 
 export async function runUntilSignal(
@@ -31,6 +36,7 @@ export async function runUntilSignal(
       process.once(s, on);
       waiting.push(() => process.removeListener(s, on));
     }
+    options.ready?.();
   });
   for (const remove of waiting) remove();
   logger.info({ reason }, 'shutting down');

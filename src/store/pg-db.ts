@@ -44,13 +44,12 @@ export class PgDb implements ScriptDb {
   }
 
   async transaction<T>(fn: (tx: ScriptDb) => Promise<T>): Promise<T> {
-    const client = await guard(this.server, () => this.pool.connect(), this.health);
     let broken: Error | undefined;
     // A checked-out client has no listener of the pool's: a server that ends the connection meanwhile
     // (pg_terminate_backend, a restart) emits 'error' on it, which would crash the process. The statement
     // in flight fails on its own; the client is destroyed on release.
     const onError = (error: Error): void => void (broken ??= error);
-    client.on('error', onError);
+    const client = await guard(this.server, () => this.#checkOut(onError), this.health);
     try {
       const tx = new PgTxDb(client, this.kind, this.server);
       await tx.execScript('BEGIN');
@@ -70,6 +69,21 @@ export class PgDb implements ScriptDb {
       // A broken client is being destroyed and may still report errors: it keeps the listener.
       if (!broken) client.removeListener('error', onError);
     }
+  }
+
+  /**
+   * pool.connect() with `onError` attached in its callback, not after an await: the pool may hand over a client
+   * while still parsing that client's socket data, and a FATAL message right behind (pg_terminate_backend)
+   * would be emitted before any promise continuation could add a listener.
+   */
+  #checkOut(onError: (error: Error) => void): Promise<pg.PoolClient> {
+    return new Promise((resolve, reject) => {
+      this.pool.connect((err, client) => {
+        if (err || !client) return reject(err ?? new Error('the pool returned no client'));
+        client.on('error', onError);
+        resolve(client);
+      });
+    });
   }
 
   close(): Promise<void> {

@@ -110,7 +110,7 @@ describe('bounded shutdown', () => {
     assert.ok(s.ms < EXIT_WITHIN_MS, `scheduler took ${s.ms} ms:\n${scheduler.output()}`);
     assert.ok(w.ms < EXIT_WITHIN_MS, `worker took ${w.ms} ms:\n${worker.output()}`);
     assert.notEqual(s.code, null, scheduler.output());
-    assert.notEqual(w.code, null, worker.output());
+    assert.notEqual(w.code, null, `${worker.child.signalCode} ${worker.output()}`);
     await pgProxy.open();
   });
 
