@@ -101,6 +101,11 @@ export const ENV_VARIABLES = {
     default: undefined,
     doc: 'pino log level; default info on a TTY, warn otherwise.',
   },
+  LOG_FORMAT: {
+    schema: z.enum(['pretty', 'json']).optional(),
+    default: undefined,
+    doc: 'Log lines as readable text (pretty) or JSON; default pretty on a TTY, json otherwise.',
+  },
   ORDERFLOW_ADMIN_PASSWORD: {
     schema: z.string().min(8, 'at least 8 characters').optional(),
     default: undefined,
@@ -221,6 +226,7 @@ export interface Config {
   port: number;
   host: string;
   logLevel: string;
+  logFormat: 'pretty' | 'json';
   adminPassword: string | undefined;
   apiToken: string | undefined;
   publicPredictions: boolean;
@@ -341,6 +347,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     port: read('PORT') as number,
     host: read('HOST') as string,
     logLevel: (read('LOG_LEVEL') as string | undefined) ?? (interactive ? 'info' : 'warn'),
+    logFormat: (read('LOG_FORMAT') as 'pretty' | 'json' | undefined) ?? (interactive ? 'pretty' : 'json'),
     adminPassword: read('ORDERFLOW_ADMIN_PASSWORD') as string | undefined,
     apiToken: read('ORDERFLOW_API_TOKEN') as string | undefined,
     publicPredictions: read('ORDERFLOW_PUBLIC_PREDICTIONS') as boolean,

@@ -24,6 +24,7 @@ import { runActionRoutes } from './routes/run-actions.js';
 import { statusRoutes } from './routes/status.js';
 import { userRoutes } from './routes/users.js';
 import { webRoutes } from './routes/web.js';
+import { DebugRequestLog } from './request-log.js';
 
 export interface AppOptions {
   /** Fastify's logger option: a pino instance or false. @defaultValue false */
@@ -72,7 +73,11 @@ export async function createApp(
     trustProxy: trustProxyOption(config.trustProxy ?? false),
   } as const;
   const app = options.logger
-    ? Fastify({ ...base, loggerInstance: options.logger })
+    ? Fastify({
+        ...base,
+        loggerInstance: options.logger,
+        logController: new DebugRequestLog(),
+      })
     : Fastify({ ...base, logger: false });
   installErrorHandler(app);
   await installOpenApi(app);

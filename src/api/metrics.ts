@@ -3,8 +3,57 @@
 // scrape time, so they are right even when the scheduler runs in another process. One Registry per app: several
 // apps in one process (tests) do not share counters.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { DagService, HealthChecks, IngestionService, ModelService } from './deps.js';
+import type {
+  CacheStats,
+  CacheStatsService,
+  DagService,
+  DagSummary,
+  HealthChecks,
+  IngestionLedger,
+  IngestionService,
+  ModelService,
+  RunSummary,
+} from './deps.js';
 import { registerRedisMetrics } from './redis-metrics.js';
+
+interface MetricSources {
+  dags: DagService;
+  ingestion: IngestionService;
+  cache?: CacheStatsService;
+  health?: HealthChecks;
+  models?: ModelService;
+}
+
+interface Snapshot {
+  at: number;
+  dags: { dag: DagSummary; history: RunSummary[] }[];
+  ledger: IngestionLedger | undefined;
+  cache: CacheStats | undefined;
+}
+
+/** One read of the services per scrape: calls within a second share it. A failing service reads as empty. */
+function scrapeSnapshot(sources: MetricSources): () => Promise<Snapshot> {
+  let last: { at: number; value: Promise<Snapshot> } | undefined;
+  const read = async (at: number): Promise<Snapshot> => {
+    const dags = await sources.dags.listDags().catch(() => [] as DagSummary[]);
+    const histories = await Promise.all(
+      dags.map(async (dag) => ({
+        dag,
+        history: await sources.dags.listRuns(dag.id, 200).catch(() => []),
+      })),
+    );
+    const [ledger, cache] = await Promise.all([
+      sources.ingestion.ledger().catch(() => undefined),
+      sources.cache?.stats().catch(() => undefined),
+    ]);
+    return { at, dags: histories, ledger, cache };
+  };
+  return () => {
+    const now = Date.now();
+    if (!last || now - last.at > 1000) last = { at: now, value: read(now) };
+    return last.value;
+  };
+}
 
 export class ApiMetrics {
   readonly registry = new Registry();
@@ -12,10 +61,7 @@ export class ApiMetrics {
   readonly cacheHits: Counter;
   readonly cacheMisses: Counter;
 
-  constructor(
-    sources: { dags: DagService; ingestion: IngestionService; health?: HealthChecks; models?: ModelService },
-    options: { processMetrics?: boolean } = {},
-  ) {
+  constructor(sources: MetricSources, options: { processMetrics?: boolean } = {}) {
     const registers = [this.registry];
     if (options.processMetrics ?? true)
       collectDefaultMetrics({ register: this.registry, prefix: 'orderflow_' });
@@ -38,6 +84,9 @@ export class ApiMetrics {
       registers,
     });
 
+    // All DAG and ingestion figures of one scrape come from one read of the services (prom-client collects
+    // the metrics of a scrape concurrently: gauges filled by another gauge's collect() were read empty).
+    const snapshot = scrapeSnapshot(sources);
     const runs = new Gauge({
       name: 'orderflow_dag_runs',
       help: 'DAG runs in the retained history, by DAG and state.',
@@ -45,35 +94,44 @@ export class ApiMetrics {
       registers,
       collect: async () => {
         runs.reset();
-        lastDuration.reset();
-        successAge.reset();
-        const dags = await sources.dags.listDags().catch(() => []);
-        const now = Date.now();
-        for (const dag of dags) {
-          const history = await sources.dags.listRuns(dag.id, 200).catch(() => []);
+        for (const { dag, history } of (await snapshot()).dags) {
           const counts = new Map<string, number>();
           for (const r of history) counts.set(r.state, (counts.get(r.state) ?? 0) + 1);
           for (const [state, n] of counts) runs.set({ dag: dag.id, state }, n);
-          const finished = history.find((r) => r.durationMs !== null && r.endedAt !== null);
-          if (finished?.durationMs != null) {
-            lastDuration.set({ dag: dag.id, state: finished.state }, finished.durationMs / 1000);
-          }
-          if (dag.lastSuccessAt)
-            successAge.set({ dag: dag.id }, (now - Date.parse(dag.lastSuccessAt)) / 1000);
         }
       },
     });
-    const lastDuration = new Gauge({
+    // Each finished run is observed once, at the first scrape that sees it (runs may finish in other processes).
+    const observed = new Map<string, number>();
+    const duration = new Histogram({
       name: 'orderflow_dag_run_duration_seconds',
-      help: 'Duration of the latest finished run of each DAG, labelled with its final state.',
+      help: 'Durations of finished DAG runs, by DAG and final state.',
       labelNames: ['dag', 'state'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
       registers,
+      collect: async () => {
+        for (const { dag, history } of (await snapshot()).dags) {
+          const seen = observed.get(dag.id) ?? 0;
+          for (const r of history) {
+            if (r.id <= seen || r.durationMs === null || r.endedAt === null) continue;
+            duration.observe({ dag: dag.id, state: r.state }, r.durationMs / 1000);
+          }
+          const newest = Math.max(seen, ...history.map((r) => (r.endedAt === null ? 0 : r.id)));
+          observed.set(dag.id, newest);
+        }
+      },
     });
     const successAge = new Gauge({
       name: 'orderflow_dag_last_success_age_seconds',
-      help: 'Seconds since the last successful run of each DAG finished.',
+      help: 'Seconds since the last successful run of each DAG finished (absent before its first success).',
       labelNames: ['dag'],
       registers,
+      collect: async () => {
+        successAge.reset();
+        const { dags, at } = await snapshot();
+        for (const { dag } of dags)
+          if (dag.lastSuccessAt) successAge.set({ dag: dag.id }, (at - Date.parse(dag.lastSuccessAt)) / 1000);
+      },
     });
     const ingested = new Gauge({
       name: 'orderflow_rows_ingested',
@@ -81,10 +139,53 @@ export class ApiMetrics {
       labelNames: ['kind'],
       registers,
       collect: async () => {
-        const ledger = await sources.ingestion.ledger().catch(() => undefined);
+        const { ledger } = await snapshot();
         if (!ledger) return;
         ingested.set({ kind: 'accepted' }, ledger.totals.orders);
         ingested.set({ kind: 'quarantined' }, ledger.totals.quarantinedRows);
+      },
+    });
+    const files = new Gauge({
+      name: 'orderflow_ingest_files',
+      help:
+        'Files of the landing area: pending (arrived, not yet committed), committed, rejected (cannot be read ' +
+        'as orders: see orderflow status), duplicate (content committed under another path) and ' +
+        'with_quarantined_rows (committed, some rows quarantined).',
+      labelNames: ['state'],
+      registers,
+      collect: async () => {
+        const { ledger } = await snapshot();
+        if (!ledger) return;
+        const skipped = (status: string) => ledger.skippedFiles.filter((f) => f.status === status).length;
+        files.set({ state: 'pending' }, ledger.pendingFiles.length);
+        files.set({ state: 'committed' }, ledger.files.length);
+        files.set({ state: 'rejected' }, skipped('rejected'));
+        files.set({ state: 'duplicate' }, skipped('duplicate'));
+        files.set(
+          { state: 'with_quarantined_rows' },
+          ledger.files.filter((f) => f.quarantinedRows > 0).length,
+        );
+      },
+    });
+    const dataAge = new Gauge({
+      name: 'orderflow_newest_data_age_seconds',
+      help: 'Seconds since the newest file was committed by incremental ingestion (absent before the first).',
+      registers,
+      collect: async () => {
+        dataAge.reset();
+        const { ledger, at } = await snapshot();
+        const newest = Math.max(0, ...(ledger?.files ?? []).map((f) => Date.parse(f.committedAt ?? '') || 0));
+        if (newest > 0) dataAge.set((at - newest) / 1000);
+      },
+    });
+    const cacheCurrent = new Gauge({
+      name: 'orderflow_cache_up_to_date',
+      help: "1 when the Redis cache holds the current model version's predictions, 0 when it is older.",
+      registers,
+      collect: async () => {
+        cacheCurrent.reset();
+        const { cache } = await snapshot();
+        if (cache && cache.currentVersion !== null) cacheCurrent.set(cache.upToDate ? 1 : 0);
       },
     });
     const increment = new Gauge({

@@ -43,7 +43,7 @@ export function createContext(
   const config = loadConfig(env, overrides);
   return {
     config,
-    logger: createLogger(config.logLevel),
+    logger: createLogger(config.logLevel, config.logFormat),
     interactive: Boolean(process.stderr.isTTY),
     out: io.out,
     err: io.err,

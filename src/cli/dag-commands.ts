@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { formatTable } from '../ml/report.js';
+import { formatFields, logFields } from '../orchestration/log-fields.js';
 import type { RunSummary } from '../orchestration/queries.js';
 import type { OrchestrationRuntime } from '../orchestration/runtime.js';
 import type { Closable } from '../orchestration/signals.js';
@@ -83,8 +84,11 @@ export function registerDagCommands(program: Command, context: ContextFactory): 
         await rt.close();
         throw err;
       }
-      ctx.err(`scheduler running (DAGs: ${rt.registry.ids().join(', ')}); Ctrl-C to stop`);
-      await (await engine()).runUntilSignal(handles, ctx.logger);
+      await (
+        await engine()
+      ).runUntilSignal(handles, ctx.logger, {
+        ready: () => ctx.err(`scheduler running (DAGs: ${rt.registry.ids().join(', ')}); Ctrl-C to stop`),
+      });
     });
 
   program
@@ -102,8 +106,11 @@ export function registerDagCommands(program: Command, context: ContextFactory): 
         await rt.close();
         throw err;
       }
-      ctx.err(`worker running (concurrency ${flags.concurrency}); Ctrl-C to stop`);
-      await (await engine()).runUntilSignal(handles, ctx.logger);
+      await (
+        await engine()
+      ).runUntilSignal(handles, ctx.logger, {
+        ready: () => ctx.err(`worker running (concurrency ${flags.concurrency}); Ctrl-C to stop`),
+      });
     });
 
   program
@@ -127,10 +134,14 @@ export function registerDagCommands(program: Command, context: ContextFactory): 
         });
         if (pipeline.server) lock.setUrl(pipeline.server.url);
         const api = pipeline.server ? `; API and dashboard on ${pipeline.server.url}` : '';
-        ctx.err(
-          `orderflow up: scheduler and worker running (DAGs: ${pipeline.runtime.registry.ids().join(', ')})${api}; Ctrl-C to stop`,
-        );
-        await (await engine()).runUntilSignal(pipeline.handles, ctx.logger);
+        await (
+          await engine()
+        ).runUntilSignal(pipeline.handles, ctx.logger, {
+          ready: () =>
+            ctx.err(
+              `orderflow up: scheduler and worker running (DAGs: ${pipeline.runtime.registry.ids().join(', ')})${api}; Ctrl-C to stop`,
+            ),
+        });
       } finally {
         lock.release();
       }
@@ -263,8 +274,12 @@ export function registerDagCommands(program: Command, context: ContextFactory): 
           `── ${t.taskId} try ${t.tryNumber}: ${t.state}${t.worker ? ` on ${t.worker}` : ''} (${duration(t.durationMs)})`,
         );
         if (t.error) ctx.out(`   error: ${t.error}`);
-        for (const l of t.logs ?? [])
-          ctx.out(`   ${when(l.time)} ${l.level.toUpperCase().padEnd(5)} ${l.message}`);
+        for (const l of t.logs ?? []) {
+          const fields = formatFields(logFields(l.line));
+          ctx.out(
+            `   ${when(l.time)} ${l.level.toUpperCase().padEnd(5)} ${l.message}${fields ? `  ${fields}` : ''}`,
+          );
+        }
       }
     });
 }

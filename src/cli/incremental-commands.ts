@@ -1,6 +1,6 @@
 // Commands of the incremental stage: incremental [--watch], simulate-arrival, status.
 import path from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { NotFoundError } from '../errors.js';
 import type { CommandContext } from './context.js';
 import type { ContextFactory } from './main.js';
@@ -117,11 +117,10 @@ export function registerIncrementalCommands(program: Command, context: ContextFa
   program
     .command('simulate-arrival')
     .description('Copy day folders into DATA_DIR/incremental/raw one at a time, as if they arrived over time')
-    .option(
-      '--every <duration>',
-      'pause between folders (e.g. 5s, 500ms)',
-      parseDurationFlag('--every'),
-      5000,
+    .addOption(
+      new Option('--every <duration>', 'pause between folders, with its unit (500ms, 5s, 2m)')
+        .argParser(parseDurationFlag('--every'))
+        .default(5000, '5s'),
     )
     .option('--from <dir>', 'folder of day folders (default DATA_DIR/raw)')
     .action(async (opts: { every: number; from?: string }) => {

@@ -1,5 +1,6 @@
 // The `orderflow` command line: global flags, one sub-command per stage, errors mapped to exit codes.
 // Each command module only parses flags and calls its stage; no logic lives here.
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { exitCodeFor, toError } from '../errors.js';
 import { redactText } from '../ops/redact.js';
@@ -10,6 +11,7 @@ import {
   type CommandIo,
   type GlobalOptions,
 } from './context.js';
+import { registerAdminCommands } from './admin-commands.js';
 import { registerCacheCommands } from './cache-commands.js';
 import { registerDagActionCommands } from './dag-action-commands.js';
 import { registerDagCommands } from './dag-commands.js';
@@ -23,9 +25,18 @@ import { registerUserCommands } from './user-commands.js';
 
 export type ContextFactory = () => CommandContext;
 
+/** The version in package.json (two folders up from both src/cli and dist/cli). */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
 export function buildProgram(io: CommandIo = processIo): Command {
   const program = new Command('orderflow')
     .description('Incremental order aggregation, demand models, a Redis prediction cache and scheduled DAGs.')
+    .version(packageVersion(), '-V, --version', 'print the orderflow version')
     .option('--data-dir <dir>', 'data root (env DATA_DIR, default ./data)')
     .option('--redis-url <url>', 'Redis URL (env REDIS_URL)')
     .option('--database-url <url>', 'PostgreSQL URL for metadata (env DATABASE_URL; unset → embedded PGlite)')
@@ -47,6 +58,7 @@ export function buildProgram(io: CommandIo = processIo): Command {
   registerDagCommands(program, context);
   registerDagActionCommands(program, context);
   registerUserCommands(program, context);
+  registerAdminCommands(program, context);
   return program;
 }
 

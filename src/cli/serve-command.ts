@@ -20,7 +20,10 @@ export function registerServeCommand(program: Command, context: ContextFactory):
         { config: ctx.config, logger: ctx.logger, announce: ctx.err },
         { port: flags.port ?? ctx.config.port },
       );
-      ctx.out(`orderflow API and dashboard on ${server.url}`);
-      await (await serving()).runUntilSignal([server], ctx.logger);
+      await (
+        await serving()
+      ).runUntilSignal([server], ctx.logger, {
+        ready: () => ctx.out(`orderflow API and dashboard on ${server.url}`),
+      });
     });
 }

@@ -4,7 +4,7 @@
 // visibly work and the models train on ever more data. Ctrl-C stops everything; a second start resumes
 // (delivered days are skipped, the ledger remembers what was counted).
 import path from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { toError } from '../errors.js';
 import type { RedisHandle } from '../ops/local-redis.js';
 import { redactUrl } from '../ops/redact.js';
@@ -21,7 +21,11 @@ export function registerStartCommand(program: Command, context: ContextFactory):
       'Run everything: sample data (week 1), scheduler, worker, API/dashboard, and new orders of later weeks ' +
         'arriving one day at a time (npm start)',
     )
-    .option('--every <duration>', 'pause between simulated days', parseDurationFlag('--every'), 5000)
+    .addOption(
+      new Option('--every <duration>', 'pause between simulated days, with its unit (500ms, 5s, 2m)')
+        .argParser(parseDurationFlag('--every'))
+        .default(5000, '5s'),
+    )
     .option(
       '--orders <n>',
       'size of the sample dataset made on first start, and orders per simulated week',
@@ -64,12 +68,7 @@ export function registerStartCommand(program: Command, context: ContextFactory):
           http: true,
           announce: ctx.out,
         });
-        uninstall();
         lock.setUrl(pipeline.server!.url);
-        ctx.out(
-          `dashboard: ${pipeline.server!.url}/  (user "admin"; password: ORDERFLOW_ADMIN_PASSWORD, the one printed above on first start, or \`orderflow admin reset-password\`)`,
-        );
-        ctx.out(`DAGs: ${pipeline.runtime.registry.ids().join(', ')} — Ctrl-C to stop`);
         if (flags.simulate) {
           simulation = s
             .simulateNewOrders({
@@ -85,7 +84,16 @@ export function registerStartCommand(program: Command, context: ContextFactory):
         }
         // Closed in reverse: the arrivals stop first, then the scheduler, worker, server and runtime.
         const stopArrivals = { close: async () => (arrivals.abort(), await simulation, undefined) };
-        await s.runUntilSignal([...pipeline.handles, stopArrivals], ctx.logger);
+        await s.runUntilSignal([...pipeline.handles, stopArrivals], ctx.logger, {
+          // From here a signal means a clean shutdown (its handlers are in place: no moment without one).
+          ready: () => {
+            uninstall();
+            ctx.out(
+              `dashboard: ${pipeline.server!.url}/  (user "admin"; password: ORDERFLOW_ADMIN_PASSWORD, the one printed above on first start, or \`orderflow admin reset-password\`)`,
+            );
+            ctx.out(`DAGs: ${pipeline.runtime.registry.ids().join(', ')} — Ctrl-C to stop`);
+          },
+        });
         ctx.out('stopped cleanly');
       } finally {
         uninstall();

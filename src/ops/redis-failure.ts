@@ -13,22 +13,26 @@ function errorCode(err: Error | undefined): string | undefined {
 
 /** The error thrown when connecting to `url` failed: RedisAuthError for credentials, else UnavailableError. */
 export function redisFailure(url: string, err: Error, lastEvent: Error | undefined): UnavailableError {
-  const message = describe(url, err, lastEvent);
-  const auth = /^Redis at/.test(message);
-  return auth ? new RedisAuthError(message, { cause: err }) : new UnavailableError(message, { cause: err });
-}
-
-function describe(url: string, err: Error, lastEvent: Error | undefined): string {
   const where = `Redis at REDIS_URL=${redactUrl(url)}`;
   const reason = lastEvent ?? err;
   const text = reason.message;
+  const auth = (message: string): RedisAuthError => new RedisAuthError(`${where} ${message}`, { cause: err });
   if (/WRONGPASS|invalid password|invalid username-password/i.test(text))
-    return `${where} refused the credentials in REDIS_URL (${text.trim()}): check the user and password`;
+    return auth(`refused the credentials in REDIS_URL (${text.trim()}): check the user and password`);
   if (/NOAUTH|Authentication required/i.test(text))
-    return `${where} needs a password: put it in REDIS_URL (redis://:password@host:port or redis://user:password@host:port)`;
+    return auth(
+      'needs a password: put it in REDIS_URL (redis://:password@host:port or redis://user:password@host:port)',
+    );
   if (/without any password configured|AUTH.*called without/i.test(text))
-    return `${where} has no password set but REDIS_URL gives one: remove it from REDIS_URL, or set requirepass on the server`;
+    return auth(
+      'has no password set but REDIS_URL gives one: remove it from REDIS_URL, or set requirepass on the server',
+    );
   const code = errorCode(reason);
   const why = code && !text.includes(code) ? `${code}: ${text}` : text;
-  return `cannot reach ${where} (${why}); start redis-server or point REDIS_URL at one`;
+  return new UnavailableError(
+    `cannot reach ${where} (${why}); start redis-server or point REDIS_URL at one`,
+    {
+      cause: err,
+    },
+  );
 }

@@ -44,7 +44,9 @@ export function pipelineStages(deps: PipelineDeps): PipelineStages {
   return {
     incremental: async (ctx) => {
       const result = await runIncremental({ config, logger: ctx.logger, db, redis });
-      ctx.logger.info({ ...result }, `incremental: ${result.status}`);
+      // Every 4 s: said at info only when something was committed (always kept in the task's log).
+      const level = result.status === 'committed' ? 'info' : 'debug';
+      ctx.logger[level]({ ...result }, `incremental: ${result.status}`);
       // A rejected file is a verdict on that file, not a failure of the run: the others committed.
       const rejected = result.skipped.filter((f) => f.status === 'rejected');
       const duplicates = result.skipped.filter((f) => f.status === 'duplicate');
@@ -74,13 +76,14 @@ export function pipelineStages(deps: PipelineDeps): PipelineStages {
         await resolveTrainingInputs(config.paths);
       } catch (err) {
         if (!(err instanceof InputError)) throw err;
-        ctx.logger.warn(err.message);
+        // Expected until the first data is aggregated: not a warning.
+        ctx.logger.info(err.message);
         return { newVersion: null, summary: { status: 'no-input' } };
       }
       // `force`: a manual run asked to retrain although the data did not change.
       const result = await trainModels({ db, paths: config.paths }, { force: ctx.params?.force === true });
       const { candidates: _candidates, ...summary } = result;
-      ctx.logger.info(
+      ctx.logger[result.status === 'trained' ? 'info' : 'debug'](
         { status: result.status, version: result.version, algorithm: result.algorithm },
         `training: ${result.status}${result.decision ? ` (${result.decision.reason})` : ''}`,
       );
@@ -88,7 +91,10 @@ export function pipelineStages(deps: PipelineDeps): PipelineStages {
     },
     refreshCache: async (ctx) => {
       const result = await refreshCache({ config, logger: ctx.logger, redis });
-      ctx.logger.info({ ...result }, `cache refresh: ${result.status}`);
+      ctx.logger[result.status === 'refreshed' ? 'info' : 'debug'](
+        { ...result },
+        `cache refresh: ${result.status}`,
+      );
       return { summary: result };
     },
   };

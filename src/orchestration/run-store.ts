@@ -158,7 +158,7 @@ export async function endRun(
     `UPDATE dag_runs SET state = $2, note = coalesce($3, note), ended_at = now(),
        started_at = coalesce(started_at, now()),
        duration_ms = (extract(epoch FROM now() - coalesce(started_at, now())) * 1000)::integer
-     WHERE id = $1 AND state IN ('queued', 'running') RETURNING id`,
+     WHERE id = $1 AND state IN ('queued', 'running', 'up_for_retry') RETURNING id`,
     [runId, state, note ?? null],
   );
   return rows.length > 0;
@@ -204,7 +204,11 @@ export async function markTryRunning(db: Db, id: number, worker: string): Promis
   );
 }
 
-/** Ends a queued or running try; false when it had already ended. */
+/**
+ * Ends a queued, running or waiting-for-retry try; false when it had already ended. (A retry whose job BullMQ
+ * gave up on, e.g. its attempt failed on a lost database connection before it could start, is failed by the
+ * sweeper from up_for_retry: leaving it there kept its run active, and every later tick skipped, for good.)
+ */
 export async function endTry(
   db: Db,
   id: number,
@@ -214,7 +218,7 @@ export async function endTry(
   const rows = await db.query(
     `UPDATE dag_task_instances SET state = $2, error = $3, result = $4::jsonb, ended_at = now(),
        duration_ms = (extract(epoch FROM now() - coalesce(started_at, now())) * 1000)::integer
-     WHERE id = $1 AND state IN ('queued', 'running') RETURNING id`,
+     WHERE id = $1 AND state IN ('queued', 'running', 'up_for_retry') RETURNING id`,
     [id, state, detail.error ?? null, detail.result === undefined ? null : JSON.stringify(detail.result)],
   );
   return rows.length > 0;

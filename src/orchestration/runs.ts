@@ -65,7 +65,7 @@ export async function createRun(
     const base = { dagId: dag.id, runKey, trigger: request.trigger, plannedAt, params: request.params };
     const runId = await insertRun(rt.db, { ...base, state: 'queued' });
     if (runId !== null) {
-      rt.logger.info({ dagId: dag.id, runId, trigger: request.trigger }, 'DAG run created');
+      rt.logger.debug({ dagId: dag.id, runId, trigger: request.trigger }, 'DAG run created');
       await advanceRun(rt, runId);
       return { outcome: 'created', runId };
     }
@@ -83,7 +83,7 @@ export async function createRun(
     const note = `run ${active.id} was still ${active.state}`;
     const skippedId = await insertRun(rt.db, { ...base, state: 'skipped', note });
     if (skippedId === null) continue;
-    rt.logger.info({ dagId: dag.id, runId: skippedId, activeRunId: active.id }, 'DAG run skipped');
+    rt.logger.debug({ dagId: dag.id, runId: skippedId, activeRunId: active.id }, 'DAG run skipped');
     return { outcome: 'skipped', runId: skippedId, activeRunId: active.id };
   }
   throw new Error(`DAG ${dag.id}: could not create a run (the active run kept changing)`);
@@ -147,7 +147,11 @@ export async function advanceRun(rt: OrchestrationRuntime, runId: number): Promi
   });
   for (const task of toEnqueue) await enqueueTask(rt, { runId, dagId: dagIdOfRun, taskId: task.id }, task);
   if (ended) {
-    rt.logger.info({ dagId: ended.dagId, runId, state: ended.state }, 'DAG run ended');
+    // Runs end every few seconds: a success is detail, a failure is news.
+    rt.logger[ended.state === 'success' ? 'debug' : 'warn'](
+      { dagId: ended.dagId, runId, state: ended.state },
+      'DAG run ended',
+    );
     if (await takePendingEvent(rt.db, ended.dagId)) {
       await createRun(rt, {
         dagId: ended.dagId,

@@ -3,6 +3,7 @@
 import { Queue } from 'bullmq';
 import type { Config } from '../config.js';
 import { quitRedis, settlesWithin } from '../ops/bounded.js';
+import { outageLog, reportOutage } from '../ops/outage-log.js';
 import type { Logger } from '../log.js';
 import { createRedis, redisKey, type Redis } from '../redis.js';
 import type { Db } from '../store/db.js';
@@ -15,11 +16,11 @@ export const TASK_QUEUE = 'orderflow-dag-tasks';
 export interface EngineSettings {
   /**
    * How long a worker's lock on a task job lasts without renewal (BullMQ lockDuration; renewed every half of
-   * it). With stalledIntervalMs it bounds how soon a killed worker's task is retried: at most the sum, 13 s.
-   * @defaultValue 10000
+   * it). With stalledIntervalMs it bounds how soon a killed worker's task is retried: about the sum, 10 s
+   * (a task must not block its worker's event loop this long, or it is taken for dead). @defaultValue 8000
    */
   lockDurationMs: number;
-  /** How often workers look for jobs whose worker died (BullMQ stalledInterval). @defaultValue 3000 */
+  /** How often workers look for jobs whose worker died (BullMQ stalledInterval). @defaultValue 2000 */
   stalledIntervalMs: number;
   /** Times a task job may stall (its worker died) and be re-run before it fails. @defaultValue 2 */
   maxStalledCount: number;
@@ -37,8 +38,8 @@ export interface EngineSettings {
 }
 
 export const DEFAULT_SETTINGS: EngineSettings = {
-  lockDurationMs: 10_000,
-  stalledIntervalMs: 3_000,
+  lockDurationMs: 8_000,
+  stalledIntervalMs: 2_000,
   maxStalledCount: 2,
   sweepIntervalMs: 5_000,
   watchIntervalMs: 200,
@@ -83,12 +84,20 @@ export interface RuntimeDeps {
 export function createRuntime(deps: RuntimeDeps): OrchestrationRuntime {
   const { config } = deps;
   const prefix = redisKey(config, 'bull');
-  const connection = (): Redis => createRedis(config, { forBullmq: true });
+  // Every BullMQ connection reports to the process's Redis outage log: one line when Redis goes away, one
+  // when it is back, instead of one per connection and retry.
+  const redisOutage = outageLog('Redis', deps.logger);
+  const connection = (): Redis => {
+    const redis = createRedis(config, { forBullmq: true });
+    redis.on('error', (err: Error) => redisOutage.failure(err));
+    redis.on('ready', () => redisOutage.recovered());
+    return redis;
+  };
   const shared = connection();
   const tasks = new Queue<TaskJobData>(TASK_QUEUE, { connection: shared, prefix });
   const ticks = new Queue<TickJobData>(TICK_QUEUE, { connection: shared, prefix });
-  tasks.on('error', (err) => deps.logger.warn({ err }, 'task queue error'));
-  ticks.on('error', (err) => deps.logger.warn({ err }, 'tick queue error'));
+  tasks.on('error', (err) => reportOutage(err, deps.logger) || deps.logger.warn({ err }, 'task queue error'));
+  ticks.on('error', (err) => reportOutage(err, deps.logger) || deps.logger.warn({ err }, 'tick queue error'));
   let closing: Promise<void> | undefined;
   return {
     config,

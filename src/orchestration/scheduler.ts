@@ -3,6 +3,7 @@
 // repairs runs whose workers vanished), plus the landed-file trigger. Any number may run; each tick counts once.
 import { Worker } from 'bullmq';
 import { quitRedis, settlesWithin } from '../ops/bounded.js';
+import { outageLog, reportOutage } from '../ops/outage-log.js';
 import type { Schedule } from './dag.js';
 import { startFileTrigger, type FileTrigger } from './file-trigger.js';
 import { createRun, type CreateRunResult } from './runs.js';
@@ -80,6 +81,7 @@ export async function startScheduler(
   options: StartSchedulerOptions = {},
 ): Promise<SchedulerHandle> {
   const log = rt.logger.child({ component: 'scheduler' });
+  const storeOutage = outageLog('PostgreSQL', rt.logger);
   await upsertSchedules(rt);
   const connection = rt.connection();
   const ticks = new Worker<TickJobData>(
@@ -100,13 +102,18 @@ export async function startScheduler(
         plannedAt: new Date(plannedAt),
         ifActive: 'skip',
       });
+      storeOutage.recovered();
       options.onTick?.({ dagId, plannedAt, handledAt, outcome: result.outcome });
       return result;
     },
     { connection, prefix: rt.prefix, concurrency: Math.max(4, rt.registry.ids().length * 2) },
   );
-  ticks.on('error', (err) => log.error({ err }, 'tick worker error (continuing)'));
-  ticks.on('failed', (job, err) => log.error({ dagId: job?.data.dagId, err: err.message }, 'tick failed'));
+  ticks.on('error', (err) => reportOutage(err, log) || log.error({ err }, 'tick worker error (continuing)'));
+  ticks.on(
+    'failed',
+    (job, err) =>
+      reportOutage(err, log) || log.error({ dagId: job?.data.dagId, err: err.message }, 'tick failed'),
+  );
   await ticks.waitUntilReady();
 
   const sweeper = options.sweeper === false ? undefined : startSweeper(rt);
@@ -124,13 +131,21 @@ export async function startScheduler(
       },
     });
   }
+  // One check at a time: while Redis is down the checks queue up, and each would restore (and say so).
+  let checking = false;
   const guard = setInterval(() => {
+    if (checking) return;
+    checking = true;
     restoreMissingSchedules(rt)
       .then((restored) => {
         if (restored.length)
           log.warn({ dags: restored }, 'schedules were missing from Redis (flushed?): restored them');
       })
-      .catch((err: unknown) => log.warn({ err }, 'could not check the schedules in Redis (continuing)'));
+      .catch(
+        (err: unknown) =>
+          reportOutage(err, log) || log.warn({ err }, 'could not check the schedules in Redis (continuing)'),
+      )
+      .finally(() => (checking = false));
   }, options.scheduleGuardMs ?? SCHEDULE_GUARD_MS);
   guard.unref();
   log.info({ dags: rt.registry.ids() }, 'scheduler started');

@@ -16,8 +16,11 @@ export interface RunUntilSignalOptions {
   signals?: readonly NodeJS.Signals[];
   /** @defaultValue SHUTDOWN_BUDGET_MS */
   budgetMs?: number;
-  /** Resolves instead of waiting for a signal (a fatal condition, e.g. the store's owner went away). */
-  stop?: Promise<string>;
+  /**
+   * Called once the signal handlers are installed: say "running" here, since a SIGTERM that comes before the
+   * handlers kills the process without any shutdown.
+   */
+  ready?: () => void;
 }
 
 export async function runUntilSignal(
@@ -33,7 +36,7 @@ export async function runUntilSignal(
       process.once(s, on);
       waiting.push(() => process.removeListener(s, on));
     }
-    void options.stop?.then(resolve);
+    options.ready?.();
   });
   for (const remove of waiting) remove();
   logger.info({ reason }, 'shutting down');

@@ -5,6 +5,7 @@ import { TASK_DEFAULTS } from './dag.js';
 import { deleteRunsBefore, endTry, latestTries, activeRuns } from './run-store.js';
 import { abandonTry, advanceRun, enqueueTask, taskJobId } from './runs.js';
 import type { OrchestrationRuntime } from './runtime.js';
+import { outageLog, reportOutage } from '../ops/outage-log.js';
 
 const RETENTION_EVERY_MS = 3_600_000;
 
@@ -85,9 +86,10 @@ export function startSweeper(rt: OrchestrationRuntime): { close(): Promise<void>
       try {
         const r = await sweep(rt, { retention });
         if (retention) lastRetention = Date.now();
+        outageLog('PostgreSQL', rt.logger).recovered();
         if (r.requeued + r.failed + r.deletedRuns > 0) rt.logger.info(r, 'sweeper repaired runs');
       } catch (err) {
-        rt.logger.error({ err }, 'sweeper failed (will try again)');
+        if (!reportOutage(err, rt.logger)) rt.logger.error({ err }, 'sweeper failed (will try again)');
       } finally {
         busy = false;
       }

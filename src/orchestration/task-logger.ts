@@ -1,7 +1,7 @@
 // A logger per task try whose lines are kept in the metadata store (dag_task_logs), flushed every second and at
 // the end of the try, and also written to the process's standard error at the process's log level.
 import { pino } from 'pino';
-import type { Logger } from '../log.js';
+import { LOG_OPTIONS, writeLineAs, type Logger } from '../log.js';
 import type { Db } from '../store/db.js';
 import { insertLogLines } from './run-store.js';
 
@@ -33,7 +33,7 @@ export function createTaskLogger(
   const labels = pino.levels.labels;
   const capture = {
     write(chunk: string): void {
-      if (forward && processLogger.isLevelEnabled(levelOf(chunk, labels))) process.stderr.write(chunk);
+      if (forward && processLogger.isLevelEnabled(levelOf(chunk, labels))) writeLineAs(processLogger, chunk);
       try {
         const line = JSON.parse(chunk) as Record<string, unknown>;
         pending.push({
@@ -48,7 +48,7 @@ export function createTaskLogger(
     },
   };
   const logger = pino(
-    { name: processLogger.bindings().name ?? 'orderflow', level: 'debug', base: bindings },
+    { name: processLogger.bindings().name ?? 'orderflow', level: 'debug', base: bindings, ...LOG_OPTIONS },
     capture,
   );
   let chain = Promise.resolve();

@@ -5,6 +5,7 @@ import os from 'node:os';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { toError } from '../errors.js';
 import { quitRedis, settlesWithin } from '../ops/bounded.js';
+import { reportOutage } from '../ops/outage-log.js';
 import { TASK_DEFAULTS } from './dag.js';
 import { createRun } from './runs.js';
 import { failTry, startTry, succeedTry } from './runs.js';
@@ -60,7 +61,7 @@ export async function startWorker(
     stalledInterval: rt.settings.stalledIntervalMs,
     maxStalledCount: rt.settings.maxStalledCount,
   });
-  worker.on('error', (err) => log.error({ err }, 'worker error (continuing)'));
+  worker.on('error', (err) => reportOutage(err, log) || log.error({ err }, 'worker error (continuing)'));
   worker.on('failed', (job, err) => log.warn({ jobId: job?.id, err: err.message }, 'task try failed'));
   await worker.waitUntilReady();
   log.info({ concurrency: options.concurrency ?? 1 }, 'worker started');
@@ -115,7 +116,7 @@ async function runTaskJob(
   shutdown.addEventListener('abort', onShutdown);
   let timer: NodeJS.Timeout | undefined;
   try {
-    taskLog.logger.info({ worker: workerName }, 'task started');
+    taskLog.logger.debug({ worker: workerName }, 'task started');
     const result = await Promise.race([
       task.run({
         dagId: data.dagId,
@@ -129,7 +130,8 @@ async function runTaskJob(
         params: started.params,
         triggerDag: async (dagId, key) => {
           const outcome = await createRun(rt, { dagId, trigger: 'event', runKey: key, ifActive: 'defer' });
-          taskLog.logger.info({ dagId, outcome: outcome.outcome }, 'triggered DAG');
+          // The key says why (e.g. generation-7: new data committed); the outcome whether a run was made.
+          taskLog.logger.info({ triggeredDag: dagId, because: key, ...outcome }, `triggered ${dagId}`);
         },
       }),
       new Promise<never>((_, reject) => {
@@ -140,7 +142,7 @@ async function runTaskJob(
         }, timeoutMs);
       }),
     ]);
-    taskLog.logger.info('task succeeded');
+    taskLog.logger.debug('task succeeded');
     await taskLog.close();
     await succeedTry(rt, data, started.tryId, result);
     return result ?? null;

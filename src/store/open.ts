@@ -8,6 +8,7 @@ import type { Logger } from '../log.js';
 import type { Db } from './db.js';
 import { openEmbedded } from './embedded.js';
 import { migrate } from './migrate.js';
+import { outageLog } from '../ops/outage-log.js';
 import { PgDb } from './pg-db.js';
 import type { ScriptDb } from './script-db.js';
 import { pgTypes } from './types.js';
@@ -55,8 +56,11 @@ export async function openStore(config: Config, logger: Logger, options: OpenSto
 
 async function openPostgres(url: string, logger: Logger, poolSize: number): Promise<ScriptDb> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize, types: pgTypes });
-  // An idle client losing its connection must not crash the process; the next query reconnects.
-  pool.on('error', (error) => logger.warn({ err: error }, 'PostgreSQL connection lost'));
+  // An idle client losing its connection must not crash the process; the next query reconnects (and if the
+  // server is really gone, that query's failure starts the outage in the log). Statements' lost connections
+  // and recoveries go to the process's outage log (via PgDb), said once per outage rather than per client.
+  const outage = outageLog('PostgreSQL', logger);
+  pool.on('error', (error) => logger.debug({ err: error }, 'an idle PostgreSQL connection was closed'));
   try {
     await pool.query('SELECT 1');
   } catch (error) {
@@ -68,7 +72,7 @@ async function openPostgres(url: string, logger: Logger, poolSize: number): Prom
       },
     );
   }
-  return new PgDb(pool, 'postgres', `PostgreSQL at DATABASE_URL=${redact(url)}`);
+  return new PgDb(pool, 'postgres', `PostgreSQL at DATABASE_URL=${redact(url)}`, outage);
 }
 
 /** The URL without its password, for messages. */

@@ -22,31 +22,34 @@ export class PgDb implements ScriptDb {
   readonly kind: 'postgres' | 'pglite';
   #closing: Promise<void> | undefined;
 
-  /** @param server what the pool talks to, for messages ("PostgreSQL at …", "the orderflow process …") */
+  /**
+   * @param server what the pool talks to, for messages ("PostgreSQL at …", "the orderflow process …")
+   * @param health told of every lost connection and every statement that got through (the outage log)
+   */
   constructor(
     private readonly pool: pg.Pool,
     kind: 'postgres' | 'pglite',
     private readonly server: string,
+    private readonly health?: ConnectionHealth,
   ) {
     this.kind = kind;
   }
 
   query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<R[]> {
-    return guard(this.server, () => runQuery<R>(this.pool, sql, params));
+    return guard(this.server, () => runQuery<R>(this.pool, sql, params), this.health);
   }
 
   async execScript(sql: string): Promise<void> {
-    await guard(this.server, () => this.pool.query(sql));
+    await guard(this.server, () => this.pool.query(sql), this.health);
   }
 
   async transaction<T>(fn: (tx: ScriptDb) => Promise<T>): Promise<T> {
-    const client = await guard(this.server, () => this.pool.connect());
     let broken: Error | undefined;
     // A checked-out client has no listener of the pool's: a server that ends the connection meanwhile
     // (pg_terminate_backend, a restart) emits 'error' on it, which would crash the process. The statement
     // in flight fails on its own; the client is destroyed on release.
     const onError = (error: Error): void => void (broken ??= error);
-    client.on('error', onError);
+    const client = await guard(this.server, () => this.#checkOut(onError), this.health);
     try {
       const tx = new PgTxDb(client, this.kind, this.server);
       await tx.execScript('BEGIN');
@@ -66,6 +69,21 @@ export class PgDb implements ScriptDb {
       // A broken client is being destroyed and may still report errors: it keeps the listener.
       if (!broken) client.removeListener('error', onError);
     }
+  }
+
+  /**
+   * pool.connect() with `onError` attached in its callback, not after an await: the pool may hand over a client
+   * while still parsing that client's socket data, and a FATAL message right behind (pg_terminate_backend)
+   * would be emitted before any promise continuation could add a listener.
+   */
+  #checkOut(onError: (error: Error) => void): Promise<pg.PoolClient> {
+    return new Promise((resolve, reject) => {
+      this.pool.connect((err, client) => {
+        if (err || !client) return reject(err ?? new Error('the pool returned no client'));
+        client.on('error', onError);
+        resolve(client);
+      });
+    });
   }
 
   close(): Promise<void> {
@@ -118,15 +136,27 @@ async function runQuery<R>(target: Queryable, sql: string, params?: readonly unk
   return result.rows as R[];
 }
 
-async function guard<T>(server: string, fn: () => Promise<T>): Promise<T> {
+/** Who hears about the server's reachability: a lost connection, and any statement that got through. */
+export interface ConnectionHealth {
+  failure(err: unknown): void;
+  recovered(): void;
+}
+
+async function guard<T>(server: string, fn: () => Promise<T>, health?: ConnectionHealth): Promise<T> {
   try {
-    return await fn();
+    const result = await fn();
+    health?.recovered();
+    return result;
   } catch (error) {
-    throw isConnectionLoss(error)
-      ? new UnavailableError(`lost the connection to ${server}: ${(error as Error).message}`, {
-          cause: error,
-        })
-      : error;
+    if (!isConnectionLoss(error)) {
+      health?.recovered(); // an SQL error: the server answered
+      throw error;
+    }
+    const lost = new UnavailableError(`lost the connection to ${server}: ${(error as Error).message}`, {
+      cause: error,
+    });
+    health?.failure(lost);
+    throw lost;
   }
 }
 

@@ -14,6 +14,8 @@ import { alive, freePort, spawnCli, waitFor, listening, type StartedProcess } fr
 
 /** The issue's bound: SIGTERM to exit, in every state. */
 const EXIT_WITHIN_MS = 10_000;
+/** The Redis outage whose log lines are counted (the issue's figure). */
+const OUTAGE_MS = 20_000;
 
 /** Sends SIGTERM and returns how long the process took to exit, and its exit code. */
 async function timeStop(
@@ -63,8 +65,10 @@ describe('bounded shutdown', () => {
     return proc;
   };
 
-  test('shutdown › `up` exits within 10 s of SIGTERM while Redis is down; a second `up` is refused', async () => {
-    const up = spawn(['up']);
+  test('shutdown › `up` logs a 20 s Redis outage in a handful of lines and exits within 10 s of SIGTERM while Redis is down; a second `up` is refused', async () => {
+    // Info level, as on a terminal; JSON lines so they can be counted and read.
+    const up = spawnCli(['up'], { ...env, LOG_LEVEL: 'info', LOG_FORMAT: 'json' });
+    running.push(up);
     await up.waitForLine(/orderflow up: scheduler and worker running/);
     const second = spawn(['up', '--no-http']);
     assert.equal(await second.exited, 1);
@@ -74,7 +78,19 @@ describe('bounded shutdown', () => {
     );
 
     await redis.stop();
-    await waitFor('Redis to be down', async () => !(await listening(redis.port)));
+    const before = up.output().split('\n').length;
+    await up.waitForLine(/Redis unreachable/);
+    // The outage lasts OUTAGE_MS; what `up` says meanwhile is counted.
+    await new Promise<void>((resolve) => setTimeout(resolve, OUTAGE_MS));
+    const during = up
+      .output()
+      .split('\n')
+      .slice(before - 1)
+      .filter(Boolean);
+    console.log(`# up: ${during.length} log lines during a ${OUTAGE_MS / 1000} s Redis outage`);
+    assert.ok(during.length <= 5, `too many lines during the outage:\n${during.join('\n')}`);
+    assert.ok(!during.some((l) => l.includes('"stack"')), 'no stack traces for an unreachable Redis');
+
     const { ms, code } = await timeStop(up);
     console.log(`# up: SIGTERM → exit in ${ms} ms with Redis down`);
     assert.ok(ms < EXIT_WITHIN_MS, `up took ${ms} ms to exit:\n${up.output()}`);
@@ -94,7 +110,7 @@ describe('bounded shutdown', () => {
     assert.ok(s.ms < EXIT_WITHIN_MS, `scheduler took ${s.ms} ms:\n${scheduler.output()}`);
     assert.ok(w.ms < EXIT_WITHIN_MS, `worker took ${w.ms} ms:\n${worker.output()}`);
     assert.notEqual(s.code, null, scheduler.output());
-    assert.notEqual(w.code, null, worker.output());
+    assert.notEqual(w.code, null, `${worker.child.signalCode} ${worker.output()}`);
     await pgProxy.open();
   });
 
@@ -137,6 +153,29 @@ describe('bounded shutdown', () => {
         (await readdir(data.path)).filter((f) => f === 'orderflow.pid'),
         [],
       );
+    } finally {
+      await data.remove();
+    }
+  });
+
+  test('shutdown › when the process serving the embedded store dies, a worker using it exits 1 saying so (no loop)', async () => {
+    const data = await tempDir();
+    const embedded = { ...env, DATA_DIR: data.path, DATABASE_URL: '', PORT: String(await freePort()) };
+    try {
+      const owner = spawnCli(['up', '--no-http'], embedded);
+      running.push(owner);
+      await owner.waitForLine(/orderflow up: scheduler and worker running/);
+      const worker = spawnCli(['worker'], embedded);
+      running.push(worker);
+      await worker.waitForLine(/worker running/);
+      await owner.stop('SIGKILL');
+      const killed = Date.now();
+      const code = await worker.exited;
+      const ms = Date.now() - killed;
+      console.log(`# worker: exit ${ms} ms after the store's owner was killed`);
+      assert.equal(code, 1, worker.output());
+      assert.match(worker.output(), /the orderflow process serving the embedded metadata store has exited/);
+      assert.ok(ms < EXIT_WITHIN_MS, worker.output());
     } finally {
       await data.remove();
     }

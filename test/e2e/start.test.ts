@@ -250,6 +250,20 @@ describe('orderflow start (npm start) end to end', () => {
     const ready = await fetch(`${base}/readyz`);
     assert.equal(ready.status, 200, await ready.clone().text());
 
+    // Metrics that drive alerts: every DAG has run-duration samples and a last-success age; nothing pending.
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    for (const dag of PIPELINE_DAG_IDS) {
+      assert.match(
+        metrics,
+        new RegExp(`^orderflow_dag_run_duration_seconds_count\\{dag="${dag}",state="success"\\} [1-9]`, 'm'),
+      );
+      assert.match(metrics, new RegExp(`^orderflow_dag_last_success_age_seconds\\{dag="${dag}"\\} \\d`, 'm'));
+    }
+    assert.match(metrics, /^orderflow_ingest_files\{state="pending"\} 0$/m);
+    assert.match(metrics, /^orderflow_ingest_files\{state="committed"\} 7$/m);
+    assert.match(metrics, /^orderflow_newest_data_age_seconds \d/m);
+    assert.match(metrics, /^orderflow_cache_up_to_date 1$/m);
+
     // Dashboard: the page loads (its behaviour is covered by test/api/browser.test.ts).
     const page = await fetch(`${base}/`);
     assert.equal(page.status, 200);

@@ -2,7 +2,10 @@
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
+import { CLI } from '../e2e/harness.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir, type TempDir } from '../helpers/tmp.js';
 import { syntheticAggregate, toCsv } from './synthetic.js';
@@ -140,5 +143,19 @@ describe('ml commands', () => {
       prediction: number;
     };
     assert.ok(Math.abs(Number(row.split(',')[3]) - single.prediction) < 1e-4);
+  });
+
+  test('predict all | head -2 › the reader going away ends the command quietly with exit 0 (no EPIPE stack)', async () => {
+    // The built CLI as a real process, its standard output closed after the first lines, as `head -2` does.
+    const child = spawn(process.execPath, [CLI, '--data-dir', dir.path, 'predict', 'all'], {
+      env: { ...process.env, DATABASE_URL: '', LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const [code] = (await once(child, 'exit')) as [number | null];
+    assert.equal(code, 0, stderr);
+    assert.doesNotMatch(stderr, /EPIPE|Error/);
   });
 });
