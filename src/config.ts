@@ -2,6 +2,7 @@
 // Nothing else in the code reads process.env; commands receive this value.
 import path from 'node:path';
 import { z } from 'zod/v3';
+import { parseDuration } from './durations.js';
 import { ConfigError } from './errors.js';
 import { redactText } from './ops/redact.js';
 
@@ -10,14 +11,15 @@ const boolSchema = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
-/** A duration with its unit: `500ms`, `10s`, `2m`; parsed to milliseconds. */
-const durationSchema = z
-  .string()
-  .regex(/^\d+(\.\d+)?(ms|s|m)$/, 'a duration with a unit: 500ms, 10s or 2m')
-  .transform((v) => {
-    const [, amount, unit] = /^([\d.]+)(ms|s|m)$/.exec(v)!;
-    return Math.round(Number(amount) * (unit === 'ms' ? 1 : unit === 's' ? 1000 : 60_000));
-  });
+/** A duration with its unit: `500ms`, `10s`, `2m`; parsed to milliseconds (durations.ts). */
+const durationSchema = z.string().transform((value, ctx) => {
+  const ms = parseDuration(value);
+  if (ms === undefined) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'a duration with a unit: 500ms, 10s or 2m' });
+    return z.NEVER;
+  }
+  return ms;
+});
 
 function validRedisUrl(value: string): boolean {
   try {

@@ -212,7 +212,9 @@ export async function runIncremental(deps: IncrementalDeps): Promise<Incremental
     await hooks.afterLedgerCommit?.();
 
     const outputRebuilt = await rebuildOutputIfBehind(config, db, ledger, engine, generation);
-    if (outputRebuilt && !moved) logger.warn({ generation }, 'output was behind the ledger: rebuilt it');
+    // Worth a warning only when an output existed and lagged (a crash after a commit); a first run writes it.
+    if (outputRebuilt && !moved && generation > 0)
+      logger.warn({ generation }, 'output was behind the ledger: rebuilt it');
     await hooks.afterOutputWrite?.();
 
     const { trackingRebuilt, redisError } = await syncTracking(deps, ledger, moved);

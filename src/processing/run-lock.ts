@@ -44,6 +44,9 @@ function processAlive(pid: number): boolean {
   }
 }
 
+/** Leases this process holds now (by owner id): a row of this pid naming another owner is a leftover. */
+const heldHere = new Set<string>();
+
 const LEASE_INTERVAL = "($3::double precision * interval '1 millisecond')";
 
 export async function acquireRunLock(db: Db, name: string, options: RunLockOptions = {}): Promise<RunLock> {
@@ -66,7 +69,13 @@ export async function acquireRunLock(db: Db, name: string, options: RunLockOptio
       'SELECT owner, host, pid, token FROM run_locks WHERE name = $1',
       [name],
     );
-    if (holder && holder.host === host && !processAlive(holder.pid)) {
+    // A holder on this host that is dead, or is this very process but no longer running that lease (its
+    // release failed on a lost connection), would otherwise block every run until the lease expires.
+    const stale =
+      holder !== undefined &&
+      holder.host === host &&
+      (!processAlive(holder.pid) || (holder.pid === process.pid && !heldHere.has(holder.owner)));
+    if (holder && stale) {
       await db.query('DELETE FROM run_locks WHERE name = $1 AND owner = $2', [name, holder.owner]);
       rows = await take();
     }
@@ -78,6 +87,7 @@ export async function acquireRunLock(db: Db, name: string, options: RunLockOptio
     }
   }
   const token = Number(rows[0].token);
+  heldHere.add(owner);
   let lost: string | undefined;
   const renewSql = `UPDATE run_locks SET expires_at = now() + ${LEASE_INTERVAL}
                     WHERE name = $1 AND owner = $2 AND token = $4 RETURNING token`;
@@ -116,6 +126,7 @@ export async function acquireRunLock(db: Db, name: string, options: RunLockOptio
     },
     async release() {
       clearInterval(renew);
+      heldHere.delete(owner);
       await db.query('DELETE FROM run_locks WHERE name = $1 AND owner = $2', [name, owner]);
     },
   };

@@ -17,6 +17,7 @@ import { DirectoryLanding } from '../../src/processing/landing.js';
 import { runIncremental } from '../../src/processing/incremental.js';
 import { Ledger } from '../../src/processing/ledger.js';
 import { readChanges } from '../../src/processing/read-changes.js';
+import { acquireRunLock } from '../../src/processing/run-lock.js';
 import { ingestionStatus } from '../../src/processing/status.js';
 import type { Db } from '../../src/store/db.js';
 import { openStore } from '../../src/store/open.js';
@@ -281,5 +282,22 @@ describe('ingestion of real feeds', () => {
     const runs = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM ingest_runs');
     assert.equal(runs[0].n, 1, 'only the run that took over committed');
     await assertOutputIs(['1/orders_0.csv', '2/orders_1.csv']);
+  });
+
+  test('a lease whose release failed (lost connection) does not block this process until it expires', async () => {
+    const lostDelete: Db = {
+      kind: db.kind,
+      transaction: (fn) => db.transaction(fn),
+      close: () => db.close(),
+      query: (sql, params) =>
+        sql.startsWith('DELETE')
+          ? Promise.reject(new Error('Connection terminated unexpectedly'))
+          : db.query(sql, params),
+    };
+    const first = await acquireRunLock(lostDelete, 'incremental');
+    await assert.rejects(first.release(), /Connection terminated/);
+    const second = await acquireRunLock(db, 'incremental');
+    assert.ok(second.token > first.token, 'taken over at once, with a newer token');
+    await second.release();
   });
 });
