@@ -2,7 +2,7 @@
 // data (its own holdout), the log of promotions, rejections and rollbacks, and buttons to promote a version or
 // roll back (POST /api/models/:version/promote, /api/models/rollback; the cache follows at once).
 import { api } from './api.js';
-import { $, el, fmtNumber, relTime, replace, table } from './dom.js';
+import { $, el, fmtNumber, replaceIfChanged, table, timeEl } from './dom.js';
 
 async function move(path, onDone) {
   try {
@@ -80,8 +80,10 @@ export async function renderPromotions(versions, onDone) {
       ),
     );
   });
-  replace(
+  // Re-rendered only when the versions or the log changed (the dashboard polls every 2 s).
+  replaceIfChanged(
     $('#promotions'),
+    { versions, events },
     el('button', { class: 'ghost', onclick: () => move('/api/models/rollback', onDone) }, '↶ Roll back'),
     table(
       ['version', 'status', 'RMSE', 'champion', 'champion RMSE (same holdout)', 'noise floor', ''],
@@ -96,7 +98,7 @@ export async function renderPromotions(versions, onDone) {
         el(
           'tr',
           {},
-          el('td', {}, relTime(e.createdAt)),
+          el('td', {}, timeEl(e.createdAt, { dateToo: true })),
           el('td', {}, e.action),
           el('td', {}, e.version),
           el('td', {}, e.previousVersion ?? '–'),

@@ -24,12 +24,12 @@ after(async () => {
 test('admin › reset-password prints a new password that logs in; the old one no longer does', async () => {
   const first = (await ensureAdmin(db, undefined)).generatedPassword!;
   const auth = new DbAuthStore(db);
-  assert.equal(await auth.verifyPassword('admin', first), true);
+  assert.ok(await auth.verifyPassword('admin', first));
 
   const r = await runCli(['admin', 'reset-password'], { DATABASE_URL: database.url });
   assert.equal(r.code, 0, r.stderr);
   const match = /new password for "admin" \(shown once, stored hashed\): (\S+)/.exec(r.stdout);
   assert.ok(match, r.stdout);
-  assert.equal(await auth.verifyPassword('admin', match[1]), true);
-  assert.equal(await auth.verifyPassword('admin', first), false);
+  assert.ok(await auth.verifyPassword('admin', match[1]));
+  assert.equal(await auth.verifyPassword('admin', first), undefined);
 });
