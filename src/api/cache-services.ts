@@ -1,6 +1,7 @@
 // Adapters from the cache stage (src/cache) to the API's interfaces: the cached Predictor (Redis → model) as the
 // PredictionService and `cacheStats` as the CacheStatsService.
 import type { Config } from '../config.js';
+import { RedisPredictionCache } from '../cache/redis-cache.js';
 import { cacheStats } from '../cache/stats.js';
 import type { Predictor } from '../cache/predictor.js';
 import type { Redis } from '../redis.js';
@@ -67,5 +68,9 @@ export class RedisCacheStatsService implements CacheStatsService {
 
   stats(): Promise<CacheStats> {
     return cacheStats({ config: this.config, redis: this.redis }, { samples: this.samples });
+  }
+
+  clear(): Promise<number> {
+    return new RedisPredictionCache(this.redis, this.config).clear();
   }
 }

@@ -1,8 +1,6 @@
 // What the HTTP app needs from the other stages, as narrow interfaces. createApp depends only on these, so the
 // routes are the same whether the stages run in this process (`orderflow up`) or behind another adapter, and a
 // stage that is not available (no model yet, no DAG scheduler) is one adapter away, not a branch in every route.
-import type { WaitingFile } from '../processing/file-changes.js';
-import type { SkippedFile } from '../processing/ledger.js';
 import type { PromotionDecision } from '../ml/champion.js';
 import type { IncrementScore } from '../ml/increment-accuracy.js';
 import type { Explanation } from '../ml/lineage.js';
@@ -112,54 +110,14 @@ export interface DagService {
   ): Promise<InterventionResult>;
 }
 
-/** One batch folder (a "day" of the original pipeline) of the incremental raw folder, as committed. */
-export interface LedgerBatch {
-  batch: string;
-  files: number;
-  orders: number;
-  items: number;
-  quarantinedRows: number;
-  committedAt: string | null;
-}
-
-export interface LedgerFile {
-  path: string;
-  batch: string;
-  sha256: string;
-  orders: number;
-  items: number;
-  quarantinedRows: number;
-  committedAt: string | null;
-}
-
-export interface LedgerRun {
-  id: number;
-  startedAt: string;
-  finishedAt: string;
-  filesAdded: number;
-  filesReplaced: number;
-  filesRemoved: number;
-  orders: number;
-  items: number;
-  quarantinedRows: number;
-}
-
-export interface IngestionLedger {
-  /** The Redis tracking keys processed_days / last_processed_day (empty when Redis is unreachable). */
-  processedDays: string[];
-  lastProcessedDay: string | null;
-  /** Whether Redis tracking agrees with the ledger; null when it could not be read. */
-  trackingAgrees: boolean | null;
-  batches: LedgerBatch[];
-  files: LedgerFile[];
-  /** Newest first. */
-  runs: LedgerRun[];
-  /** Files in the incremental raw folder not yet committed (new, changed, or waiting), each with why. */
-  pendingFiles: WaitingFile[];
-  /** Files read and not counted: rejected (cannot be read as orders) or duplicate, each with why. */
-  skippedFiles: SkippedFile[];
-  totals: { files: number; orders: number; items: number; quarantinedRows: number };
-}
+/** The ingestion ledger in the processing stage's own vocabulary (processing/ledger-view.ts). */
+export type {
+  IngestionLedger,
+  LedgerBatch,
+  LedgerFileView as LedgerFile,
+  LedgerRun,
+} from '../processing/ledger-view.js';
+import type { IngestionLedger } from '../processing/ledger-view.js';
 
 export type { ReprocessPlan, ReprocessRequest } from '../processing/reprocess.js';
 
@@ -176,6 +134,8 @@ export type { CacheStats } from '../cache/stats.js';
 
 export interface CacheStatsService {
   stats(): Promise<CacheStats>;
+  /** Removes every cached prediction (what `orderflow cache clear` does); the model answers until a refresh. */
+  clear?(): Promise<number>;
 }
 
 export interface ModelCandidate {

@@ -3,6 +3,7 @@
 // removes vanished files, records skipped ones and bumps the generation, all in one transaction that first
 // checks the run's lease (fencing): after it, the ledger alone says what the incremental output must be.
 import type { Db } from '../store/db.js';
+import type { LedgerFileView, LedgerRun } from './ledger-view.js';
 import type { BadRow } from '../data/order-rows.js';
 import type { Cell } from './cells.js';
 import type { HoldoutPartial } from './holdout.js';
@@ -329,6 +330,60 @@ export class Ledger {
   /** The sum of all committed partials (maintained by every commit): what the incremental output must contain. */
   async totals(): Promise<Cell[]> {
     return readTotals(this.db);
+  }
+
+  /** Committed files with their counts, by batch and path (the ledger's view for the API). */
+  async committedFiles(): Promise<LedgerFileView[]> {
+    const rows = await this.db.query<{
+      path: string;
+      batch: string;
+      sha256: string;
+      orders: number;
+      items: number;
+      bad_rows: number;
+      committed_at: Date;
+    }>(
+      'SELECT path, batch, sha256, orders, items, bad_rows, committed_at FROM ingest_files ORDER BY batch, path',
+    );
+    return rows.map((f) => ({
+      path: f.path,
+      batch: f.batch,
+      sha256: f.sha256,
+      orders: Number(f.orders),
+      items: Number(f.items),
+      quarantinedRows: Number(f.bad_rows),
+      committedAt: new Date(f.committed_at).toISOString(),
+    }));
+  }
+
+  /** The newest `limit` runs that committed something, newest first. */
+  async recentRuns(limit: number): Promise<LedgerRun[]> {
+    const rows = await this.db.query<{
+      id: number;
+      started_at: Date;
+      finished_at: Date;
+      files_added: number;
+      files_replaced: number;
+      files_removed: number;
+      orders: number;
+      items: number;
+      bad_rows: number;
+    }>(
+      `SELECT id, started_at, finished_at, files_added, files_replaced, files_removed, orders, items, bad_rows
+       FROM ingest_runs ORDER BY id DESC LIMIT $1`,
+      [limit],
+    );
+    return rows.map((r) => ({
+      id: Number(r.id),
+      startedAt: new Date(r.started_at).toISOString(),
+      finishedAt: new Date(r.finished_at).toISOString(),
+      filesAdded: r.files_added,
+      filesReplaced: r.files_replaced,
+      filesRemoved: r.files_removed,
+      orders: Number(r.orders),
+      items: Number(r.items),
+      quarantinedRows: r.bad_rows,
+    }));
   }
 
   /** Batches with at least one committed file: the content of Redis' processed_days. */

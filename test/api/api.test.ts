@@ -1,6 +1,8 @@
 // The HTTP API against a running server with real Redis and PostgreSQL: every endpoint, where auth is needed,
 // and every bad-input case.
 import assert from 'node:assert/strict';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runCli } from '../helpers/cli.js';
@@ -334,6 +336,38 @@ describe('api › data, models and cache', () => {
     assert.deepEqual(Object.keys(fromCli).sort(), Object.keys(fromApi).sort());
     for (const key of ['cachedPredictions', 'cachedVersion', 'currentVersion', 'upToDate', 'lastRefreshAt'])
       assert.deepEqual(fromCli[key], fromApi[key], key);
+  });
+
+  test('`status --json` and GET /api/ingestion speak one vocabulary (pending, rejected and committed files)', async () => {
+    const batch = path.join(h.config.paths.incrementalRawDir, '8');
+    await mkdir(batch, { recursive: true });
+    await writeFile(path.join(batch, 'bad.csv'), 'foo,bar\n1,2\n');
+    const env = {
+      DATA_DIR: h.config.dataDir,
+      REDIS_URL: h.config.redisUrl,
+      DATABASE_URL: h.config.databaseUrl ?? '',
+      LOG_LEVEL: 'silent',
+    };
+    const pending = JSON.parse((await runCli(['status', '--json'], env)).stdout) as Record<string, unknown>;
+    assert.deepEqual(pending.pendingFiles, (await get('/api/ingestion', auth)).body.pendingFiles);
+    assert.deepEqual(pending.pendingFiles, [
+      { path: '8/bad.csv', batch: '8', reason: 'new: the next incremental run reads it' },
+    ]);
+    assert.equal((await runCli(['incremental'], env)).code, 0);
+    const cli = JSON.parse((await runCli(['status', '--json'], env)).stdout) as Record<string, unknown>;
+    const api = (await get('/api/ingestion', auth)).body as Record<string, unknown> & {
+      batches: { batch: string }[];
+      totals: { files: number };
+    };
+    assert.deepEqual(cli.skippedFiles, api.skippedFiles);
+    assert.equal((cli.skippedFiles as { path: string }[])[0].path, '8/bad.csv');
+    assert.deepEqual(cli.pendingFiles, api.pendingFiles);
+    assert.deepEqual(
+      cli.committedBatches,
+      api.batches.map((b) => b.batch),
+    );
+    assert.equal(cli.committedFiles, api.totals.files);
+    await rm(batch, { recursive: true });
   });
 
   test('the dashboard and chart.js are served with security headers', async () => {

@@ -176,6 +176,7 @@ describe('api › OpenAPI', () => {
       ['post', '/api/models/{version}/promote', () => call('POST', '/api/models/v999/promote', {})],
       ['post', '/api/models/rollback', () => call('POST', '/api/models/rollback', {})],
       ['get', '/api/cache/stats', () => call('GET', '/api/cache/stats')],
+      ['post', '/api/cache/clear', () => call('POST', '/api/cache/clear', {})],
       ['get', '/healthz', () => call('GET', '/healthz')],
       ['get', '/readyz', () => call('GET', '/readyz')],
       ['get', '/metrics', () => call('GET', '/metrics')],

@@ -11,7 +11,7 @@ import type { RouteContext } from './context.js';
 
 export function statusRoutes(
   app: FastifyInstance,
-  { deps, metrics, authenticated, metricsToken, identify }: RouteContext,
+  { deps, metrics, authenticated, admin, metricsToken, identify }: RouteContext,
 ): void {
   // While the store is down nobody can be identified: the answer is then the anonymous one.
   const loggedIn = async (request: FastifyRequest): Promise<boolean> =>
@@ -31,6 +31,25 @@ export function statusRoutes(
     const stats = await deps.cache.stats();
     return { ...stats, served: await servedLatency(metrics) };
   });
+
+  const cache = deps.cache;
+  if (cache.clear) {
+    const clear = cache.clear.bind(cache);
+    app.post(
+      '/api/cache/clear',
+      {
+        onRequest: admin,
+        config: { audit: 'cache.clear' },
+        schema: {
+          summary: 'Remove every cached prediction (admin); the model answers until the next refresh',
+          response: {
+            200: { type: 'object', required: ['removed'], properties: { removed: { type: 'integer' } } },
+          },
+        },
+      },
+      async () => ({ removed: await clear() }),
+    );
+  }
 
   const healthSchema = {
     summary: 'The process is up',
