@@ -114,6 +114,24 @@ describe('bounded shutdown', () => {
     await pgProxy.open();
   });
 
+  test('shutdown › `serve` and `incremental --watch` exit within 10 s of SIGTERM while Redis is down', async () => {
+    const serve = spawn(['serve', '--port', String(await freePort())]);
+    const watch = spawn(['incremental', '--watch']);
+    await serve.waitForLine(/orderflow API and dashboard on http/);
+    await watch.waitForLine(/watching /);
+    await redis.stop();
+    try {
+      const [s, w] = await Promise.all([timeStop(serve), timeStop(watch)]);
+      console.log(`# serve: SIGTERM → exit in ${s.ms} ms, incremental --watch: ${w.ms} ms with Redis down`);
+      assert.ok(s.ms < EXIT_WITHIN_MS, `serve took ${s.ms} ms:\n${serve.output()}`);
+      assert.ok(w.ms < EXIT_WITHIN_MS, `incremental --watch took ${w.ms} ms:\n${watch.output()}`);
+      assert.notEqual(s.code, null, serve.output());
+      assert.notEqual(w.code, null, watch.output());
+    } finally {
+      await redis.restart();
+    }
+  });
+
   test("shutdown › Ctrl-C during the first start's data generation leaves no temp file and no redis-server; one left by kill -9 is cleaned up", async () => {
     const data = await tempDir();
     const startEnv = { ...env, DATA_DIR: data.path, REDIS_URL: `redis://127.0.0.1:${await freePort()}` };
