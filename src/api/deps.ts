@@ -1,12 +1,10 @@
 // What the HTTP app needs from the other stages, as narrow interfaces. createApp depends only on these, so the
 // routes are the same whether the stages run in this process (`orderflow up`) or behind another adapter, and a
 // stage that is not available (no model yet, no DAG scheduler) is one adapter away, not a branch in every route.
-import type { PromotionDecision } from '../ml/champion.js';
 import type { IncrementScore } from '../ml/increment-accuracy.js';
 import type { Explanation } from '../ml/lineage.js';
 import type { PointerMove } from '../ml/promote.js';
 import type { PromotionEvent } from '../ml/promotions.js';
-import type { Metrics } from '../ml/metrics.js';
 import type { RedisTopology } from '../redis-topology.js';
 import type { CacheStats } from '../cache/stats.js';
 import type { ReprocessPlan, ReprocessRequest } from '../processing/reprocess.js';
@@ -138,30 +136,9 @@ export interface CacheStatsService {
   clear?(): Promise<number>;
 }
 
-export interface ModelCandidate {
-  algorithm: string;
-  label: string;
-  hyperparameters: Record<string, unknown>;
-  holdout: Metrics;
-  crossValidation?: Metrics;
-  trainMs: number;
-}
-
-export interface ModelVersionView {
-  version: string;
-  algorithm: string;
-  createdAt: string;
-  current: boolean;
-  trainingRows: number;
-  trainingMode: string;
-  categoryCount: number;
-  metrics: { holdout: Metrics; crossValidation?: Metrics };
-  candidates: ModelCandidate[];
-  /** Champion against this version on this version's holdout when it was trained (null: before promotion rules). */
-  decision: PromotionDecision | null;
-  /** Noise floor of its held-out orders (null when cells were held out). */
-  noiseFloor: number | null;
-}
+/** Model versions in the ml stage's own vocabulary (what `orderflow models list --json` prints). */
+export type { ModelCandidate, ModelVersionView } from '../ml/version-view.js';
+import type { ModelVersionView } from '../ml/version-view.js';
 
 /** A move of the current version, and what the cache refresh after it did (null: Redis unreachable). */
 export type ModelMove = PointerMove & { cache: string | null };

@@ -1,6 +1,5 @@
 // The model registry as the API's ModelService (every version with all its candidates, which one is current).
-import { readCurrentPointer } from '../ml/artifact.js';
-import { ModelRegistry } from '../ml/registry.js';
+import { modelVersionViews } from '../ml/version-view.js';
 import type { Db } from '../store/db.js';
 import { OrderflowError } from '../errors.js';
 import { listIncrementScores, type IncrementScore } from '../ml/increment-accuracy.js';
@@ -34,24 +33,8 @@ export class RegistryModelService implements ModelService {
     return { ...move, cache: await this.refreshCache() };
   }
 
-  async versions(): Promise<ModelVersionView[]> {
-    const [records, pointer] = await Promise.all([
-      new ModelRegistry(this.db, this.modelsDir).list(),
-      readCurrentPointer(this.modelsDir),
-    ]);
-    return records.map((r) => ({
-      version: r.version,
-      algorithm: r.algorithm,
-      createdAt: r.createdAt,
-      current: r.version === pointer?.version,
-      trainingRows: r.trainingRows,
-      trainingMode: r.trainingMode,
-      categoryCount: r.categoryCount,
-      metrics: r.metrics,
-      candidates: r.candidates,
-      decision: r.decision ?? null,
-      noiseFloor: r.evaluation.orders?.noiseFloor ?? null,
-    }));
+  versions(): Promise<ModelVersionView[]> {
+    return modelVersionViews(this.db, this.modelsDir);
   }
 }
 

@@ -6,6 +6,7 @@ import { NotFoundError, UsageError } from '../errors.js';
 import { readArtifact, readCurrentPointer, artifactFile } from '../ml/artifact.js';
 import { answerCell, parseDay, parseHour, resolveCell } from '../ml/cell.js';
 import { explainModel, explanationLines } from '../ml/lineage.js';
+import { modelVersionViews } from '../ml/version-view.js';
 import { candidateTable, formatTable } from '../ml/report.js';
 import { requireCurrentModel, type LoadedModel } from '../ml/predictor.js';
 import type { ModelRegistry } from '../ml/registry.js';
@@ -168,14 +169,19 @@ export function registerMlCommands(program: Command, context: ContextFactory): v
     .option('--json', 'print as JSON', false)
     .action(async (flags: { json: boolean }) => {
       const ctx = context();
+      if (flags.json) {
+        // The same view as GET /api/models' versions (ml/version-view.ts).
+        ctx.out(
+          JSON.stringify(
+            await withStore(ctx, async (db) => modelVersionViews(await db(), ctx.config.paths.modelsDir)),
+          ),
+        );
+        return;
+      }
       const records = await withStore(ctx, async (db) =>
         registry(await db(), ctx.config.paths.modelsDir).then((r) => r.list()),
       );
       const current = (await readCurrentPointer(ctx.config.paths.modelsDir))?.version ?? null;
-      if (flags.json) {
-        ctx.out(JSON.stringify(records.map((r) => ({ ...r, current: r.version === current }))));
-        return;
-      }
       if (records.length === 0) {
         ctx.out('no model versions yet: run `orderflow train`');
         return;

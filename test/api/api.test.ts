@@ -370,6 +370,18 @@ describe('api › data, models and cache', () => {
     await rm(batch, { recursive: true });
   });
 
+  test('`models list --json` and GET /api/models speak one vocabulary', async () => {
+    const cli = await runCli(['models', 'list', '--json'], {
+      DATA_DIR: h.config.dataDir,
+      DATABASE_URL: h.config.databaseUrl ?? '',
+      LOG_LEVEL: 'silent',
+    });
+    assert.equal(cli.code, 0, cli.stderr);
+    const fromApi = (await get('/api/models', auth)).body as { versions: unknown[] };
+    assert.ok(fromApi.versions.length >= 1);
+    assert.deepEqual(JSON.parse(cli.stdout), fromApi.versions);
+  });
+
   test('the dashboard and chart.js are served with security headers', async () => {
     const page = await get('/');
     assert.equal(page.status, 200);
