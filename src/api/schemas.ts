@@ -79,6 +79,7 @@ const logLine = obj({
   level: str,
   message: str,
   line: { type: 'object', additionalProperties: true },
+  fields: { type: 'object', additionalProperties: true },
 });
 const taskInstance = obj(
   {

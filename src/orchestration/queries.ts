@@ -24,6 +24,7 @@ import {
 } from './run-store.js';
 import { createRun, type CreateRunResult } from './runs.js';
 import type { OrchestrationRuntime } from './runtime.js';
+import { logFields } from './log-fields.js';
 
 export interface RunSummary {
   id: number;
@@ -63,6 +64,8 @@ export interface LogLine {
   level: string;
   message: string;
   line: Record<string, unknown>;
+  /** What the task logged beside its message (log-fields.ts): files and counts, the DAG triggered, metrics. */
+  fields: Record<string, unknown>;
 }
 
 export interface TaskInstanceView {
@@ -202,7 +205,13 @@ export async function getRun(
     for (const t of tries) {
       t.logs = lines
         .filter((l) => l.task_instance_id === t.id)
-        .map((l) => ({ time: l.logged_at.toISOString(), level: l.level, message: l.message, line: l.line }));
+        .map((l) => ({
+          time: l.logged_at.toISOString(),
+          level: l.level,
+          message: l.message,
+          line: l.line,
+          fields: logFields(l.line),
+        }));
     }
   }
   return { ...runSummary(row), tasks: tries };

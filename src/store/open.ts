@@ -12,6 +12,7 @@ import { outageLog } from '../ops/outage-log.js';
 import { PgDb } from './pg-db.js';
 import type { ScriptDb } from './script-db.js';
 import { pgTypes } from './types.js';
+import { redactUrl } from '../ops/redact.js';
 
 export interface OpenStoreOptions {
   /**
@@ -66,22 +67,11 @@ async function openPostgres(url: string, logger: Logger, poolSize: number): Prom
   } catch (error) {
     await pool.end().catch(() => {});
     throw new UnavailableError(
-      `cannot connect to PostgreSQL at DATABASE_URL=${redact(url)}: ${String(error)}`,
+      `cannot connect to PostgreSQL at DATABASE_URL=${redactUrl(url)}: ${String(error)}`,
       {
         cause: error,
       },
     );
   }
-  return new PgDb(pool, 'postgres', `PostgreSQL at DATABASE_URL=${redact(url)}`, outage);
-}
-
-/** The URL without its password, for messages. */
-export function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparseable URL)';
-  }
+  return new PgDb(pool, 'postgres', `PostgreSQL at DATABASE_URL=${redactUrl(url)}`, outage);
 }

@@ -9,30 +9,11 @@ import { runActions, taskActions } from './dag-actions.js';
 
 export const pill = (state) => el('span', { class: `pill state-${state}` }, state.replace(/_/g, ' '));
 
-/** Keys every stored line has, or that the panel already shows (orchestration/log-fields.ts keeps the same list). */
-const STANDARD_KEYS = new Set([
-  'level',
-  'time',
-  'msg',
-  'name',
-  'pid',
-  'hostname',
-  'dag',
-  'run',
-  'task',
-  'try',
-  'v',
-]);
-
-/** What the task logged beside its message (files and counts, the DAG it triggered, metrics), as `key=value`. */
-function logDetails(line) {
-  const parts = Object.entries(line ?? {})
-    .filter(([key]) => !STANDARD_KEYS.has(key))
-    .map(([key, value]) => {
-      const v =
-        key === 'err' && value && typeof value === 'object' && 'message' in value ? value.message : value;
-      return `${key}=${typeof v === 'string' ? v : JSON.stringify(v)}`;
-    });
+/** What the task logged beside its message (computed by the server: orchestration/log-fields.ts), as `key=value`. */
+function logDetails(fields) {
+  const parts = Object.entries(fields ?? {}).map(
+    ([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`,
+  );
   return parts.length ? el('span', { class: 'log-fields' }, parts.join(' ')) : null;
 }
 
@@ -43,7 +24,7 @@ function logLine(l) {
     el('span', { class: 'log-time', title: `${l.time} UTC` }, new Date(l.time).toLocaleTimeString()),
     el('span', { class: 'log-level' }, l.level),
     el('span', {}, l.message),
-    logDetails(l.line),
+    logDetails(l.fields),
   );
 }
 

@@ -19,7 +19,7 @@ const DAGS = [
 
 const line = (message: string) => {
   const time = new Date().toISOString();
-  return { time, level: 'info', message, line: { msg: message, time } };
+  return { time, level: 'info', message, line: { msg: message, time }, fields: {} };
 };
 
 export class MemoryDagService implements DagService {

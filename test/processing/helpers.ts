@@ -92,3 +92,23 @@ export async function assertMatchesFullAggregation(config: Config, redis?: Redis
     assert.equal(tracking.lastProcessedDay, committed.at(-1) ?? null);
   }
 }
+
+/** The incremental output equals a full `aggregate` of exactly these files (no more, none twice). */
+export async function assertOutputEqualsAggregateOf(
+  config: Config,
+  files: string[],
+  scratch: string,
+): Promise<void> {
+  await aggregateOrders({
+    files,
+    csvPath: path.join(scratch, 'orders.csv'),
+    parquetDir: path.join(scratch, 'parquet'),
+    quarantineDir: path.join(scratch, 'quarantine'),
+    dataDir: scratch,
+    strict: false,
+  });
+  assert.equal(
+    await fs.readFile(config.paths.incrementalCsv, 'utf8'),
+    await fs.readFile(path.join(scratch, 'orders.csv'), 'utf8'),
+  );
+}

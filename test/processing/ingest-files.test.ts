@@ -11,7 +11,6 @@ import { after, afterEach, before, beforeEach, describe, test } from 'node:test'
 import { loadConfig, type Config } from '../../src/config.js';
 import { quarantinePathFor } from '../../src/data/quarantine.js';
 import { createLogger } from '../../src/log.js';
-import { aggregateOrders } from '../../src/processing/aggregate.js';
 import { listArrivedFiles } from '../../src/processing/arrivals.js';
 import { DirectoryLanding } from '../../src/processing/landing.js';
 import { runIncremental } from '../../src/processing/incremental.js';
@@ -23,7 +22,7 @@ import type { Db } from '../../src/store/db.js';
 import { openStore } from '../../src/store/open.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { tempDir, type TempDir } from '../helpers/tmp.js';
-import { makeDaySource } from './helpers.js';
+import { assertOutputEqualsAggregateOf, makeDaySource } from './helpers.js';
 
 const FIXTURE = path.join(import.meta.dirname, 'fixtures', 'paused-incremental.ts');
 const logger = createLogger('silent');
@@ -47,21 +46,8 @@ async function land(relative: string, content: string | Buffer): Promise<void> {
 }
 
 /** The incremental output equals a full aggregate of exactly these landed files. */
-async function assertOutputIs(relatives: string[]): Promise<void> {
-  const check = path.join(config.dataDir, `check-${++n}`);
-  await aggregateOrders({
-    files: relatives.map(landed),
-    csvPath: path.join(check, 'orders.csv'),
-    parquetDir: path.join(check, 'parquet'),
-    quarantineDir: path.join(check, 'quarantine'),
-    dataDir: config.dataDir,
-    strict: false,
-  });
-  assert.equal(
-    await fs.readFile(config.paths.incrementalCsv, 'utf8'),
-    await fs.readFile(path.join(check, 'orders.csv'), 'utf8'),
-  );
-}
+const assertOutputIs = (relatives: string[]) =>
+  assertOutputEqualsAggregateOf(config, relatives.map(landed), path.join(config.dataDir, `check-${++n}`));
 
 before(async () => {
   tmp = await tempDir();

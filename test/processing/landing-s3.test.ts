@@ -7,7 +7,6 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
-import { aggregateOrders } from '../../src/processing/aggregate.js';
 import { runIncremental } from '../../src/processing/incremental.js';
 import { ingestionStatus } from '../../src/processing/status.js';
 import type { Db } from '../../src/store/db.js';
@@ -15,7 +14,7 @@ import { openStore } from '../../src/store/open.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { startS3, type S3Server } from '../helpers/s3.js';
 import { tempDir, type TempDir } from '../helpers/tmp.js';
-import { makeDaySource } from './helpers.js';
+import { assertOutputEqualsAggregateOf, makeDaySource } from './helpers.js';
 
 const logger = createLogger('silent');
 let tmp: TempDir;
@@ -29,21 +28,12 @@ const day = (d: number) => path.join(source, String(d), `orders_${d}.csv`);
 const run = () => runIncremental({ config, logger, db, redis: undefined });
 
 /** The output equals a full aggregate of these local source files. */
-async function assertOutputIs(files: string[]): Promise<void> {
-  const check = path.join(tmp.path, `check-${Math.random().toString(36).slice(2)}`);
-  await aggregateOrders({
+const assertOutputIs = (files: string[]) =>
+  assertOutputEqualsAggregateOf(
+    config,
     files,
-    csvPath: path.join(check, 'orders.csv'),
-    parquetDir: path.join(check, 'parquet'),
-    quarantineDir: path.join(check, 'quarantine'),
-    dataDir: check,
-    strict: false,
-  });
-  assert.equal(
-    await fs.readFile(config.paths.incrementalCsv, 'utf8'),
-    await fs.readFile(path.join(check, 'orders.csv'), 'utf8'),
+    path.join(tmp.path, `check-${Math.random().toString(36).slice(2)}`),
   );
-}
 
 before(async () => {
   tmp = await tempDir();
