@@ -63,6 +63,11 @@ describe('replication and repair', () => {
       await waitFor('the replica to sync', async () =>
         /master_link_status:up/.test(await probe.info('replication')),
       );
+      // The replica may see its link up a moment before the primary lists it as online (what ROLE reports).
+      await waitFor('the primary to list its replica', async () => {
+        const role = (await redis.call('ROLE')) as [string, number, unknown[]];
+        return role[2].length > 0;
+      });
       await writeTestModel(config.paths.modelsDir, 'v2', CATEGORIES, 2);
       const acked = await refreshCache({ config, logger, redis });
       assert.deepEqual([acked.status, acked.replicasAcknowledged], ['refreshed', 1]);
