@@ -11,6 +11,10 @@ import type { RedisTopology } from '../redis-topology.js';
 
 function describeSkips(result: IncrementalResult): string {
   const notes = [
+    ...result.files.map(
+      (f) =>
+        `\n  read ${f.path}: ${f.orders} orders, ${(f.bytes / 1e6).toFixed(1)} MB, ${f.method} path, ${f.durationMs} ms on ${f.worker}`,
+    ),
     ...result.skipped.map((f) => `\n  ${f.status}: ${f.path}: ${f.reason}`),
     ...result.waiting.map((f) => `\n  waiting: ${f.path}: ${f.reason}`),
   ];

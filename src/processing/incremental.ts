@@ -24,7 +24,7 @@ import { holdoutPathFor, writeHoldoutFile } from './holdout.js';
 import { holdoutTotals } from './holdout-ledger.js';
 import { openLanding, type LandingArea } from './landing.js';
 import { Ledger, type FileCommit } from './ledger.js';
-import { readChanges } from './read-changes.js';
+import { readChanges, type FileProcessing } from './read-changes.js';
 import { acquireRunLock } from './run-lock.js';
 import { expectedTracking, readTracking, sameTracking, writeTracking } from './tracking.js';
 
@@ -64,6 +64,8 @@ export interface IncrementalResult {
   waiting: WaitingFile[];
   /** Quarantine files written for the committed files' bad rows. */
   quarantined: string[];
+  /** How each committed file was read: bytes, orders, method, the worker (host:pid), duration. */
+  files: FileProcessing[];
   /** Batches of the files this run committed. */
   batches: string[];
   generation: number;
@@ -231,6 +233,7 @@ export async function runIncremental(deps: IncrementalDeps): Promise<Incremental
       skipped: skipped.map((f) => ({ path: f.path, status: f.status, reason: f.reason })),
       waiting: [...changes.waiting, ...read.waiting],
       quarantined,
+      files: read.processing,
       batches: [...new Set(commits.map((c) => c.batch))],
       generation,
       outputRebuilt,

@@ -3,6 +3,7 @@
 // same content is committed under another path), or a wait (it changed while being read). Input errors
 // are verdicts on one file and never stop the others; anything else (file system, store) is thrown, so
 // the run fails and is retried.
+import os from 'node:os';
 import type { IngestConfig } from '../config.js';
 import { InputError } from '../errors.js';
 import { aggregateFile } from './file-aggregate.js';
@@ -10,8 +11,27 @@ import { statOf, type FileChanges, type FileToRead, type WaitingFile } from './f
 import type { LandingArea } from './landing.js';
 import type { FileCommit, SkippedFile } from './ledger.js';
 
+/** How one file was read: what an operator looks at to see where a run's time went (and on which machine). */
+export interface FileProcessing {
+  path: string;
+  bytes: number;
+  orders: number;
+  items: number;
+  badRows: number;
+  /** `scan` (the one-pass scanner) or `exact` (row by row: the file had something outside the scanner's subset). */
+  method: 'scan' | 'exact';
+  /** host:pid of the process that read it. */
+  worker: string;
+  startedAt: string;
+  durationMs: number;
+}
+
+const WORKER = `${os.hostname()}:${process.pid}`;
+
 export interface ReadOutcome {
   commits: FileCommit[];
+  /** One entry per committed file, in reading order. */
+  processing: FileProcessing[];
   skipped: SkippedFile[];
   waiting: WaitingFile[];
   /** Committed paths whose new content is skipped: their old partial leaves the output. */
@@ -28,7 +48,7 @@ export async function readChanges(
   config: IngestConfig,
   landing: LandingArea,
 ): Promise<ReadOutcome> {
-  const outcome: ReadOutcome = { commits: [], skipped: [], waiting: [], dropped: [] };
+  const outcome: ReadOutcome = { commits: [], processing: [], skipped: [], waiting: [], dropped: [] };
   // Content already counted, by hash: committed files that stay as they are, then this run's commits.
   const rewritten = new Set(changes.toRead.filter((t) => t.replaces).map((t) => t.file.path));
   const leaving = new Set([...changes.removed, ...rewritten]);
@@ -54,6 +74,7 @@ export async function readChanges(
     const local = await landing.materialize(file);
     // Messages name the file as landed (s3://…), not the local copy read.
     const named = (text: string) => text.split(local).join(landing.describe(file.path));
+    const startedAt = new Date();
     let part;
     try {
       part = await aggregateFile(local, { maxLineBytes: config.maxLineBytes });
@@ -72,6 +93,17 @@ export async function readChanges(
       continue;
     }
     counted.set(sha256, file.path);
+    outcome.processing.push({
+      path: file.path,
+      bytes: file.size,
+      orders: part.orders,
+      items: part.itemsIn,
+      badRows: part.badRows.length,
+      method: part.validatedRowByRow ? 'exact' : 'scan',
+      worker: WORKER,
+      startedAt: startedAt.toISOString(),
+      durationMs: Date.now() - startedAt.getTime(),
+    });
     outcome.commits.push({
       path: file.path,
       batch: file.batch,

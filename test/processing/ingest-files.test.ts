@@ -104,6 +104,20 @@ describe('ingestion of real feeds', () => {
     assert.match(reasons['2/dupcol.csv'], /column "order_dow" appears twice/);
     assert.ok(result.skipped.every((f) => f.status === 'rejected'));
     assert.equal(result.badRows, 2, 'the NUL and NBSP rows are bad rows of committed files');
+    // How each committed file was read: the clean day file by the scanner, the ones with bad rows row by row.
+    const read = Object.fromEntries(result.files.map((f) => [f.path, f]));
+    assert.deepEqual(Object.keys(read).sort(), [
+      '1/orders_0.csv',
+      '2/header-only.csv',
+      '2/nbsp.csv',
+      '2/nul.csv',
+    ]);
+    assert.equal(read['1/orders_0.csv'].method, 'scan');
+    assert.equal(read['2/nul.csv'].method, 'exact');
+    assert.equal(read['2/nul.csv'].badRows, 1);
+    assert.equal(read['1/orders_0.csv'].bytes, Buffer.byteLength(day0));
+    assert.match(read['1/orders_0.csv'].worker, new RegExp(`:${process.pid}$`));
+    assert.ok(result.files.every((f) => f.durationMs >= 0 && !Number.isNaN(Date.parse(f.startedAt))));
     await assertOutputIs(['1/orders_0.csv', '2/nul.csv', '2/nbsp.csv']);
     const [headerOnly] = await db.query<{ orders: number }>(
       "SELECT orders FROM ingest_files WHERE path = '2/header-only.csv'",
