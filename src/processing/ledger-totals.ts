@@ -99,6 +99,30 @@ export async function readTotals(db: Db): Promise<Cell[]> {
   }));
 }
 
+/** The partial rows (not the packed partials) of each of `paths`, as cells; an entry for every path. */
+export async function partialRows(db: Db, paths: readonly string[]): Promise<Map<string, Cell[]>> {
+  const rows = await db.query<{
+    path: string;
+    day_of_week: number;
+    hour_of_day: number;
+    category: string;
+    items_count: number;
+  }>(
+    'SELECT path, day_of_week, hour_of_day, category, items_count FROM ingest_partials WHERE path = ANY($1::text[])',
+    [paths],
+  );
+  const byPath = new Map<string, Cell[]>(paths.map((p) => [p, []]));
+  for (const r of rows) {
+    byPath.get(r.path)!.push({
+      day: Number(r.day_of_week),
+      hour: Number(r.hour_of_day),
+      category: r.category,
+      items: Number(r.items_count),
+    });
+  }
+  return byPath;
+}
+
 /**
  * Packs the partial rows of files older than the newest `keep` (by commit) into one row each, a bounded
  * number per call. Returns how many files it packed. Runs inside the fenced commit transaction: a packing
@@ -113,25 +137,7 @@ export async function compactPartials(tx: Db, keep = UNPACKED_FILES): Promise<nu
     );
     if (old.length === 0) return 0;
     const paths = old.map((r) => r.path);
-    const rows = await tx.query<{
-      path: string;
-      day_of_week: number;
-      hour_of_day: number;
-      category: string;
-      items_count: number;
-    }>(
-      'SELECT path, day_of_week, hour_of_day, category, items_count FROM ingest_partials WHERE path = ANY($1::text[])',
-      [paths],
-    );
-    const byPath = new Map<string, Cell[]>(paths.map((p) => [p, []]));
-    for (const r of rows) {
-      byPath.get(r.path)!.push({
-        day: Number(r.day_of_week),
-        hour: Number(r.hour_of_day),
-        category: r.category,
-        items: Number(r.items_count),
-      });
-    }
+    const byPath = await partialRows(tx, paths);
     for (const [path, cells] of byPath) {
       await tx.query('UPDATE ingest_files SET partial_packed = $2 WHERE path = $1', [path, packCells(cells)]);
     }

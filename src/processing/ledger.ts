@@ -11,6 +11,7 @@ import { insertHoldoutPartial } from './holdout-ledger.js';
 import {
   addFile,
   compactPartials,
+  partialRows,
   pruneTotals,
   readTotals,
   subtractFiles,
@@ -169,32 +170,13 @@ export class Ledger {
 
   /** The committed partial aggregate of each of `paths` (a reprocess compares a fresh read with it). */
   async partials(paths: readonly string[]): Promise<Map<string, Cell[]>> {
-    const rows = await this.db.query<{
-      path: string;
-      day_of_week: number;
-      hour_of_day: number;
-      category: string;
-      items_count: number;
-    }>(
-      `SELECT path, day_of_week, hour_of_day, category, items_count FROM ingest_partials
-       WHERE path = ANY($1::text[])`,
-      [paths],
-    );
+    const byPath = await partialRows(this.db, paths);
     // Older files' partials are packed (ledger-totals.ts).
     const packed = await this.db.query<{ path: string; partial_packed: Uint8Array }>(
       'SELECT path, partial_packed FROM ingest_files WHERE path = ANY($1::text[]) AND partial_packed IS NOT NULL',
       [paths],
     );
-    const byPath = new Map<string, Cell[]>(paths.map((p) => [p, []]));
     for (const r of packed) byPath.set(r.path, unpackCells(r.partial_packed));
-    for (const r of rows) {
-      byPath.get(r.path)?.push({
-        day: Number(r.day_of_week),
-        hour: Number(r.hour_of_day),
-        category: r.category,
-        items: Number(r.items_count),
-      });
-    }
     return byPath;
   }
 
