@@ -152,6 +152,20 @@ export const ENV_VARIABLES = {
     default: String(1 << 20),
     doc: 'A line longer than this many bytes is quarantined as too long (memory stays bounded).',
   },
+  ORDERFLOW_RANGE_BYTES: {
+    schema: z.coerce
+      .number()
+      .int()
+      .min(4096)
+      .max(2 ** 40),
+    default: String(64 << 20),
+    doc: 'A landed file larger than this is read as several parts (byte ranges cut at line ends), each a child job any worker may run.',
+  },
+  ORDERFLOW_SCAN_THREADS: {
+    schema: z.coerce.number().int().min(1).max(256).optional(),
+    default: undefined,
+    doc: "Threads one part's scan may use (default: the machine's cores); 1 when each worker process should use one core.",
+  },
   ORDERFLOW_ALLOW_DUPLICATE_FILES: {
     schema: boolSchema,
     default: 'false',
@@ -254,6 +268,10 @@ export interface IngestConfig {
   allowDuplicateFiles: boolean;
   /** ORDERFLOW_INCREMENTAL_LEASE in ms. */
   leaseMs: number;
+  /** ORDERFLOW_RANGE_BYTES: files above this are read as several parts. */
+  rangeBytes: number;
+  /** ORDERFLOW_SCAN_THREADS: threads per part's scan; undefined = the machine's cores. */
+  scanThreads: number | undefined;
   /** ORDERFLOW_LANDING: a directory (absolute) or s3://bucket/prefix. */
   landing: string;
   s3: { endpoint: string | undefined; region: string; accessKeyId?: string; secretAccessKey?: string };
@@ -361,6 +379,8 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
       maxLineBytes: read('ORDERFLOW_MAX_LINE_BYTES') as number,
       allowDuplicateFiles: read('ORDERFLOW_ALLOW_DUPLICATE_FILES') as boolean,
       leaseMs: read('ORDERFLOW_INCREMENTAL_LEASE') as number,
+      rangeBytes: read('ORDERFLOW_RANGE_BYTES') as number,
+      scanThreads: read('ORDERFLOW_SCAN_THREADS') as number | undefined,
       landing,
       s3: {
         endpoint: read('ORDERFLOW_S3_ENDPOINT') as string | undefined,

@@ -27,11 +27,46 @@ export interface TaskContext {
   upstream: Record<string, unknown>;
   /** Parameters the run was triggered with (`dags trigger --param force=true`); empty for scheduled runs. */
   params?: Readonly<Record<string, unknown>>;
+  /** A fan-out task's child values (JSON), in the order of its children; empty for other tasks. */
+  children?: readonly unknown[];
   /**
    * Starts an event run of another DAG at once (or right after its active run, if one is active).
    * `key` makes the trigger idempotent: a second trigger with the same key makes no second run.
    */
   triggerDag(dagId: string, key?: string): Promise<void>;
+}
+
+/** What one child job of a fan-out task sees. */
+export interface ChildContext {
+  dagId: string;
+  runId: number;
+  taskId: string;
+  /** Position among the task's children. */
+  index: number;
+  /** The input `FanOut.children` planned for it. */
+  input: unknown;
+  /** 1 for the first try; a retry (failure, or its worker died) counts up. */
+  tryNumber: number;
+  /** host:pid of the worker running it. */
+  worker: string;
+  /** Lines logged here are stored with the fan-out task's try. */
+  logger: Logger;
+  signal: AbortSignal;
+}
+
+/**
+ * A task whose work is split into child jobs that any worker on any machine may run (a BullMQ flow: the task's
+ * own job waits for its children). `run` is called once every child ended, with their values in `children`;
+ * a child that failed all its tries fails the task.
+ */
+export interface FanOut {
+  /** Inputs of the children, from the upstream results: the same upstream must give the same children. */
+  children(upstream: Record<string, unknown>): unknown[];
+  runChild(ctx: ChildContext): Promise<unknown>;
+  /** Tries of a child after its first failure. @defaultValue 2 */
+  retries?: number;
+  /** @defaultValue 500 */
+  retryDelayMs?: number;
 }
 
 export interface TaskDefinition {
@@ -46,6 +81,8 @@ export interface TaskDefinition {
   timeoutMs?: number;
   /** The work; its resolved value (JSON) is stored with the task instance and passed downstream. */
   run(ctx: TaskContext): Promise<unknown>;
+  /** Splits the task into child jobs run before `run` (see FanOut). */
+  fanOut?: FanOut;
 }
 
 export interface DagDefinition {

@@ -204,6 +204,11 @@ export async function markTryRunning(db: Db, id: number, worker: string): Promis
   );
 }
 
+/** Names the worker of a running try without moving its start (a fan-out task's own job taking it over). */
+export async function setTryWorker(db: Db, id: number, worker: string): Promise<void> {
+  await db.query('UPDATE dag_task_instances SET worker = $2 WHERE id = $1', [id, worker]);
+}
+
 /**
  * Ends a queued, running or waiting-for-retry try; false when it had already ended. (A retry whose job BullMQ
  * gave up on, e.g. its attempt failed on a lost database connection before it could start, is failed by the

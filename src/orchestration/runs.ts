@@ -14,6 +14,7 @@ import {
   latestTries,
   isPaused,
   markTryRunning,
+  setTryWorker,
   runById,
   runByKey,
   setPendingEvent,
@@ -163,19 +164,80 @@ export async function advanceRun(rt: OrchestrationRuntime, runId: number): Promi
   }
 }
 
-/** Adds the task's job; BullMQ ignores a second add with the same job id, so re-enqueueing is harmless. */
+/** The BullMQ job id of child `index` of a fan-out task. */
+export function childJobId(runId: number, taskId: string, index: number): string {
+  return `${taskJobId(runId, taskId)}.c${index}`;
+}
+
+/** The worker a fan-out task's try shows while its children run (its own job has not started yet). */
+export const CHILDREN_WORKER = '(child jobs)';
+
+const KEEP = {
+  removeOnComplete: { age: 24 * 3600, count: 2000 },
+  removeOnFail: { age: 7 * 24 * 3600, count: 5000 },
+} as const;
+
+/**
+ * Adds the task's job; BullMQ ignores a second add with the same job id, so re-enqueueing is harmless. A fan-out
+ * task is added as a flow: its job waits (BullMQ's waiting-children) until each child job ended.
+ */
 export async function enqueueTask(
   rt: OrchestrationRuntime,
   data: TaskJobData,
   task: TaskDefinition,
 ): Promise<void> {
-  await rt.tasks.add(data.taskId, data, {
+  const opts = {
     jobId: taskJobId(data.runId, data.taskId),
     attempts: (task.retries ?? TASK_DEFAULTS.retries) + 1,
     backoff: { type: 'exponential', delay: task.retryDelayMs ?? TASK_DEFAULTS.retryDelayMs },
-    removeOnComplete: { age: 24 * 3600, count: 2000 },
-    removeOnFail: { age: 7 * 24 * 3600, count: 5000 },
+    ...KEEP,
+  };
+  const inputs = task.fanOut ? task.fanOut.children(await upstreamResults(rt, data.runId, task)) : [];
+  if (!task.fanOut || inputs.length === 0) {
+    await rt.tasks.add(data.taskId, data, opts);
+    return;
+  }
+  const childOpts = {
+    attempts: (task.fanOut.retries ?? 2) + 1,
+    backoff: { type: 'exponential', delay: task.fanOut.retryDelayMs ?? 500 },
+    // The parent runs once every child ended, and fails the task if one of them failed all its tries.
+    ignoreDependencyOnFailure: true,
+    ...KEEP,
+  };
+  await rt.flows.add({
+    name: data.taskId,
+    queueName: rt.tasks.name,
+    data,
+    opts,
+    children: inputs.map((input, index) => ({
+      name: `${data.taskId}.child`,
+      queueName: rt.tasks.name,
+      data: { ...data, child: index, input } satisfies TaskJobData,
+      opts: { ...childOpts, jobId: childJobId(data.runId, data.taskId, index) },
+    })),
   });
+}
+
+async function upstreamResults(
+  rt: OrchestrationRuntime,
+  runId: number,
+  task: TaskDefinition,
+): Promise<Record<string, unknown>> {
+  const tries = new Map((await latestTries(rt.db, runId)).map((t) => [t.task_id, t]));
+  const upstream: Record<string, unknown> = {};
+  for (const dep of task.dependsOn ?? []) upstream[dep] = tries.get(dep)?.result ?? null;
+  return upstream;
+}
+
+/**
+ * A child of a fan-out task started: the task's try shows running from the first child's start (so its bar
+ * spans the children) until its own job ends it.
+ */
+export async function markChildrenRunning(rt: OrchestrationRuntime, data: TaskJobData): Promise<number | null> {
+  const latest = (await latestTries(rt.db, data.runId)).find((t) => t.task_id === data.taskId);
+  if (!latest) return null;
+  if (latest.state === 'queued') await markTryRunning(rt.db, latest.id, CHILDREN_WORKER);
+  return latest.id;
 }
 
 export interface StartedTry {
@@ -206,6 +268,10 @@ export async function startTry(
     let tryNumber: number;
     if (latest?.state === 'queued') {
       await markTryRunning(tx, latest.id, worker);
+      ({ id: tryId, try_number: tryNumber } = latest);
+    } else if (latest?.state === 'running' && latest.worker === CHILDREN_WORKER) {
+      // A fan-out task whose children ran: its own job takes the try over (started when the first child did).
+      await setTryWorker(tx, latest.id, worker);
       ({ id: tryId, try_number: tryNumber } = latest);
     } else if (!latest || latest.state === 'running' || latest.state === 'up_for_retry') {
       if (latest?.state === 'running') {

@@ -1,6 +1,6 @@
 // What the scheduler, the workers and the query API share: config, logger, the metadata store, the DAGs and the
 // two BullMQ queues (scheduler ticks, task jobs), all under REDIS_KEY_PREFIX so a prefix isolates everything.
-import { Queue } from 'bullmq';
+import { FlowProducer, Queue } from 'bullmq';
 import type { Config } from '../config.js';
 import { quitRedis, settlesWithin } from '../ops/bounded.js';
 import { outageLog, reportOutage } from '../ops/outage-log.js';
@@ -51,6 +51,9 @@ export interface TaskJobData {
   runId: number;
   dagId: string;
   taskId: string;
+  /** Set on the child jobs of a fan-out task: the child's position and input (dag.ts FanOut). */
+  child?: number;
+  input?: unknown;
 }
 
 export interface TickJobData {
@@ -67,6 +70,8 @@ export interface OrchestrationRuntime {
   prefix: string;
   tasks: Queue<TaskJobData>;
   ticks: Queue<TickJobData>;
+  /** Adds a fan-out task's job together with its child jobs (dag.ts FanOut). */
+  flows: FlowProducer;
   /** A new BullMQ-ready Redis connection (closed by the caller). */
   connection(): Redis;
   /** Closes the queues and their connection; the Db stays open (its opener closes it). Idempotent. */
@@ -96,8 +101,10 @@ export function createRuntime(deps: RuntimeDeps): OrchestrationRuntime {
   const shared = connection();
   const tasks = new Queue<TaskJobData>(TASK_QUEUE, { connection: shared, prefix });
   const ticks = new Queue<TickJobData>(TICK_QUEUE, { connection: shared, prefix });
+  const flows = new FlowProducer({ connection: shared, prefix });
   tasks.on('error', (err) => reportOutage(err, deps.logger) || deps.logger.warn({ err }, 'task queue error'));
   ticks.on('error', (err) => reportOutage(err, deps.logger) || deps.logger.warn({ err }, 'tick queue error'));
+  flows.on('error', (err) => reportOutage(err, deps.logger) || deps.logger.warn({ err }, 'flow producer error'));
   let closing: Promise<void> | undefined;
   return {
     config,
@@ -108,11 +115,12 @@ export function createRuntime(deps: RuntimeDeps): OrchestrationRuntime {
     prefix,
     tasks,
     ticks,
+    flows,
     connection,
     close: () =>
       (closing ??= (async () => {
         // Each bounded: a queue's close() waits on Redis, which may be the thing that is down.
-        await settlesWithin(Promise.all([tasks.close(), ticks.close()]), 1_000);
+        await settlesWithin(Promise.all([tasks.close(), ticks.close(), flows.close()]), 1_000);
         await quitRedis(shared);
       })()),
   };

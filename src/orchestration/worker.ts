@@ -7,7 +7,7 @@ import { toError } from '../errors.js';
 import { quitRedis, settlesWithin } from '../ops/bounded.js';
 import { reportOutage } from '../ops/outage-log.js';
 import { TASK_DEFAULTS } from './dag.js';
-import { createRun } from './runs.js';
+import { createRun, markChildrenRunning } from './runs.js';
 import { failTry, startTry, succeedTry } from './runs.js';
 import { TASK_QUEUE, type OrchestrationRuntime, type TaskJobData } from './runtime.js';
 import { createTaskLogger } from './task-logger.js';
@@ -48,7 +48,9 @@ export async function startWorker(
   const run = async (job: Job<TaskJobData>): Promise<unknown> => {
     running++;
     try {
-      return await runTaskJob(rt, job, name, shutdown.signal);
+      return job.data.child === undefined
+        ? await runTaskJob(rt, job, name, shutdown.signal)
+        : await runChildJob(rt, job, name, shutdown.signal);
     } finally {
       running--;
     }
@@ -104,6 +106,7 @@ async function runTaskJob(
   }
   const started = await startTry(rt, data, workerName);
   if (!started) return { skipped: true };
+  const children = task.fanOut ? await childValues(job) : { values: [], failures: [] };
   const taskLog = createTaskLogger(rt.db, rt.logger, started.tryId, {
     dag: data.dagId,
     run: data.runId,
@@ -117,6 +120,12 @@ async function runTaskJob(
   let timer: NodeJS.Timeout | undefined;
   try {
     taskLog.logger.debug({ worker: workerName }, 'task started');
+    if (children.failures.length > 0) {
+      // Each child already had its retries; running the parent again would not run them again.
+      throw new UnrecoverableError(
+        `${children.failures.length} of ${children.failures.length + children.values.length} child jobs failed: ${children.failures[0]}`,
+      );
+    }
     const result = await Promise.race([
       task.run({
         dagId: data.dagId,
@@ -128,6 +137,7 @@ async function runTaskJob(
         signal: controller.signal,
         upstream: started.upstream,
         params: started.params,
+        children: children.values,
         triggerDag: async (dagId, key) => {
           const outcome = await createRun(rt, { dagId, trigger: 'event', runKey: key, ifActive: 'defer' });
           // The key says why (e.g. generation-7: new data committed); the outcome whether a run was made.
@@ -160,5 +170,74 @@ async function runTaskJob(
   } finally {
     clearTimeout(timer);
     shutdown.removeEventListener('abort', onShutdown);
+  }
+}
+
+/** The values of a fan-out job's children in child order, and the errors of those that failed for good. */
+async function childValues(job: Job<TaskJobData>): Promise<{ values: unknown[]; failures: string[] }> {
+  const indexOf = (key: string): number => Number(/\.c(\d+)$/.exec(key)?.[1] ?? -1);
+  const values: unknown[] = [];
+  for (const [key, value] of Object.entries(await job.getChildrenValues())) values[indexOf(key)] = value;
+  const failures = Object.values(await job.getIgnoredChildrenFailures());
+  return { values: values.filter((v) => v !== undefined), failures };
+}
+
+/** One child of a fan-out task: its tries are BullMQ's (retries with backoff, stalled-job recovery). */
+async function runChildJob(
+  rt: OrchestrationRuntime,
+  job: Job<TaskJobData>,
+  workerName: string,
+  shutdown: AbortSignal,
+): Promise<unknown> {
+  const data = job.data;
+  let task;
+  try {
+    task = rt.registry.task(data.dagId, data.taskId);
+  } catch (err) {
+    throw new UnrecoverableError(toError(err).message);
+  }
+  if (!task.fanOut) throw new UnrecoverableError(`task ${data.taskId} of ${data.dagId} has no child jobs`);
+  const tryId = await markChildrenRunning(rt, data);
+  if (tryId === null) throw new UnrecoverableError(`run ${data.runId} has no try of ${data.taskId}`);
+  const taskLog = createTaskLogger(rt.db, rt.logger, tryId, {
+    dag: data.dagId,
+    run: data.runId,
+    task: data.taskId,
+    child: data.child,
+  });
+  const timeoutMs = task.timeoutMs ?? TASK_DEFAULTS.timeoutMs;
+  const controller = new AbortController();
+  const onShutdown = (): void => controller.abort(shutdown.reason);
+  shutdown.addEventListener('abort', onShutdown);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const value = await Promise.race([
+      task.fanOut.runChild({
+        dagId: data.dagId,
+        runId: data.runId,
+        taskId: data.taskId,
+        index: data.child!,
+        input: data.input,
+        tryNumber: job.attemptsStarted,
+        worker: workerName,
+        logger: taskLog.logger,
+        signal: controller.signal,
+      }),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          const err = new TaskTimeoutError(`${data.taskId} child ${data.child}`, timeoutMs);
+          controller.abort(err);
+          reject(err);
+        }, timeoutMs);
+      }),
+    ]);
+    return value ?? null;
+  } catch (error) {
+    taskLog.logger.warn({ err: toError(error), child: data.child, try: job.attemptsStarted }, 'child job failed');
+    throw error;
+  } finally {
+    clearTimeout(timer);
+    shutdown.removeEventListener('abort', onShutdown);
+    await taskLog.close();
   }
 }

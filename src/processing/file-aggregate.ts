@@ -5,12 +5,13 @@
 // (The exact path used to hand a clean copy to DuckDB to sum; a row the validator accepted could then fail
 // DuckDB's cast and take the whole file down, and DuckDB refused a valid 200 MB order_id outright. Summing
 // what was validated makes "accepted" and "counted" one decision. Both paths end in the same toCells.)
+import { stat } from 'node:fs/promises';
 import { readOrdersHeader, type OrdersHeader } from '../data/orders-header.js';
 import { scanOrderRows, type BadRow } from '../data/order-rows.js';
 import type { Cell } from './cells.js';
 import { holdoutFromTotals, type HoldoutPartial } from './holdout.js';
 import { orderBucket } from './order-bucket.js';
-import { scanFile, type ScanOptions } from './scan-file.js';
+import { partRange, scanFileRange, type ScanOptions } from './scan-file.js';
 import { DAYS, emptyTotals, HOURS, type ScanTotals } from './sum-scan.js';
 
 export interface FileAggregate {
@@ -27,11 +28,12 @@ export interface FileAggregate {
   validatedRowByRow: boolean;
 }
 
-function toCells(
+/** Cells, orders, items and the evaluation partial of a file's (or several ranges' summed) totals. */
+export function toCells(
   totals: ScanTotals,
-  header: OrdersHeader,
+  categories: readonly string[],
 ): { cells: Cell[]; orders: number; itemsIn: number; holdout: HoldoutPartial } {
-  const width = header.categories.length;
+  const width = categories.length;
   const cells: Cell[] = [];
   let itemsIn = 0;
   for (let day = 0; day < DAYS; day++)
@@ -40,14 +42,14 @@ function toCells(
       for (let c = 0; c < width; c++) {
         const items = totals.items[base + c];
         itemsIn += items;
-        if (items > 0) cells.push({ day, hour, category: header.categories[c], items });
+        if (items > 0) cells.push({ day, hour, category: categories[c], items });
       }
     }
   return {
     cells,
     orders: totals.orders.reduce((n, o) => n + o, 0),
     itemsIn,
-    holdout: holdoutFromTotals(totals, header.categories),
+    holdout: holdoutFromTotals(totals, categories),
   };
 }
 
@@ -95,27 +97,59 @@ async function aggregateRowByRow(
   return { totals, badRows };
 }
 
+/** The totals of one part of a file: its data lines, or one of `count` byte ranges of them (partRange). */
+export interface PartTotals {
+  categories: string[];
+  totals: ScanTotals;
+  badRows: BadRow[];
+  /** `scan`: the scanner read the range; `exact`: the validator read the whole file. */
+  method: 'scan' | 'exact';
+  /**
+   * The exact validator read the whole file (the scanner gave up somewhere in the range): these totals stand
+   * for the file, whatever part was asked for, so its line numbers and multi-line records are those of one pass.
+   */
+  whole: boolean;
+  /** The bytes read: the range, or the whole file. */
+  start: number;
+  end: number;
+}
+
+/**
+ * Reads part `index` of `count` of a wide orders file. Ranges are scanned on their own, so a large file can be
+ * read by several workers at once; anything the scanner does not accept sends the whole file to the exact path.
+ */
+export async function readPartTotals(
+  file: string,
+  index: number,
+  count: number,
+  options: AggregateFileOptions = {},
+): Promise<PartTotals> {
+  const header = await readOrdersHeader(file);
+  const range = await partRange(file, index, count);
+  if (range) {
+    const scan = await scanFileRange(file, header, range.start, range.end, options);
+    if (scan) {
+      const { categories } = header;
+      // Part 0 reads the header too: the parts of a file cover all its bytes.
+      const start = index === 0 ? 0 : range.start;
+      return { categories, totals: scan.totals, badRows: [], method: "scan", whole: false, start, end: range.end };
+    }
+  }
+  const { totals, badRows } = await aggregateRowByRow(file, header, options.maxLineBytes);
+  const end = (await stat(file)).size;
+  return { categories: header.categories, totals, badRows, method: 'exact', whole: true, start: 0, end };
+}
+
 export async function aggregateFile(
   file: string,
   options: AggregateFileOptions = {},
 ): Promise<FileAggregate> {
-  const header = await readOrdersHeader(file);
-  const scan = await scanFile(file, header, options);
-  if (scan) {
-    return {
-      file,
-      categories: header.categories,
-      ...toCells(scan.totals, header),
-      badRows: [],
-      validatedRowByRow: false,
-    };
-  }
-  const { totals, badRows } = await aggregateRowByRow(file, header, options.maxLineBytes);
+  const part = await readPartTotals(file, 0, 1, options);
   return {
     file,
-    categories: header.categories,
-    ...toCells(totals, header),
-    badRows,
-    validatedRowByRow: true,
+    categories: part.categories,
+    ...toCells(part.totals, part.categories),
+    badRows: part.badRows,
+    validatedRowByRow: part.method === 'exact',
   };
 }

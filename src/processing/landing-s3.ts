@@ -4,6 +4,7 @@
 // "<prefix>/<batch>/_SUCCESS" key marks its batch whole. An object is whole once it is listed (a PUT is atomic),
 // so nothing waits; a changed object has another ETag. Objects are read from a local copy under
 // DATA_DIR/incremental/.s3-cache, downloaded to a temp name and renamed, so several machines need no shared disk.
+import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -14,6 +15,7 @@ import type { Config } from '../config.js';
 import { InputError } from '../errors.js';
 import { isCompleteFileName, SUCCESS_MARKER, type ArrivedFile } from './arrivals.js';
 import type { LandingArea } from './landing.js';
+import type { FileStat } from './ledger.js';
 
 // The SDK warns on every process under Node 20 that its releases after January 2027 will need Node 22; the
 // version locked here supports Node 20, so the warning would only alarm operators.
@@ -86,7 +88,7 @@ export class S3Landing implements LandingArea {
     const cached = await fs.readFile(etagFile, 'utf8').catch(() => null);
     if (cached === file.inode) return file.absolute;
     await fs.mkdir(path.dirname(file.absolute), { recursive: true });
-    const temp = `${file.absolute}.${process.pid}.download`;
+    const temp = `${file.absolute}.${process.pid}.${randomUUID().slice(0, 8)}.download`;
     // If the object is replaced during the download, unchanged() says so before anything is committed.
     const object = await this.client.send(
       new GetObjectCommand({ Bucket: this.bucket, Key: this.prefix + file.path }),
@@ -116,5 +118,10 @@ export class S3Landing implements LandingArea {
 
   describe(relative: string): string {
     return `s3://${this.bucket}/${this.prefix}${relative}`;
+  }
+
+  locate(relative: string, batch: string, stat: FileStat): ArrivedFile {
+    const absolute = path.join(this.cacheDir, relative);
+    return { path: relative, batch, absolute, ...stat, batchMarkedDone: false };
   }
 }

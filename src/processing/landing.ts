@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Config } from '../config.js';
 import { listArrivedFiles, type ArrivedFile } from './arrivals.js';
 import { waitReason, type ReadinessOptions } from './file-changes.js';
+import type { FileStat } from './ledger.js';
 
 export interface LandingArea {
   /** The landing root as a user writes it: a directory path or s3://bucket/prefix. */
@@ -22,6 +23,8 @@ export interface LandingArea {
   waitReason(file: ArrivedFile, options: ReadinessOptions): Promise<string | null>;
   /** The name of a landed file in messages and quarantine file names. */
   describe(relative: string): string;
+  /** A file another process listed (path and stats as it saw them), as this process reads it. */
+  locate(relative: string, batch: string, stat: FileStat): ArrivedFile;
 }
 
 export class DirectoryLanding implements LandingArea {
@@ -53,6 +56,10 @@ export class DirectoryLanding implements LandingArea {
 
   describe(relative: string): string {
     return path.join(this.location, relative);
+  }
+
+  locate(relative: string, batch: string, stat: FileStat): ArrivedFile {
+    return { path: relative, batch, absolute: this.describe(relative), ...stat, batchMarkedDone: false };
   }
 }
 

@@ -20,6 +20,21 @@ export interface RunLock {
   /** Throws LeaseLostError if a renewal already found the lease gone (fail before doing more work). */
   assertHeld(): void;
   release(): Promise<void>;
+  /**
+   * Hands the lease on to other processes (the incremental DAG's later tasks, on any worker): this process
+   * stops renewing it, and the holder of the token renews, fences and releases it (`leaseByToken`).
+   */
+  detach(): void;
+}
+
+/** A lease held under a fencing token, used by whichever process does the run's next step. */
+export interface TokenLease {
+  readonly token: number;
+  /** Extends the lease; false when the token no longer holds it (another run took it over). */
+  renew(): Promise<boolean>;
+  /** As RunLock.fence: throws LeaseLostError unless the token still holds the lease; renews it under the row lock. */
+  fence(tx: Db): Promise<void>;
+  release(): Promise<void>;
 }
 
 interface LockRow {
@@ -91,10 +106,7 @@ export async function acquireRunLock(db: Db, name: string, options: RunLockOptio
   let lost: string | undefined;
   const renewSql = `UPDATE run_locks SET expires_at = now() + ${LEASE_INTERVAL}
                     WHERE name = $1 AND owner = $2 AND token = $4 RETURNING token`;
-  const leaseLost = (why: string) =>
-    new LeaseLostError(
-      `the ${name} lease (token ${token}) was lost: ${why}; this run commits nothing (the run holding the lease now, or the next one, does the work)`,
-    );
+  const leaseLost = (why: string) => leaseLostError(name, token, why);
   const renew = setInterval(() => {
     db.query(renewSql, [name, owner, leaseMs, token]).then(
       (renewed) => {
@@ -128,6 +140,36 @@ export async function acquireRunLock(db: Db, name: string, options: RunLockOptio
       clearInterval(renew);
       heldHere.delete(owner);
       await db.query('DELETE FROM run_locks WHERE name = $1 AND owner = $2', [name, owner]);
+    },
+    detach() {
+      clearInterval(renew);
+      // The row now stands for the run, not for this process: once this process runs no step of it, a later
+      // acquisition here may take a leftover over (as after a lost release).
+      heldHere.delete(owner);
+    },
+  };
+}
+
+function leaseLostError(name: string, token: number, why: string): LeaseLostError {
+  return new LeaseLostError(
+    `the ${name} lease (token ${token}) was lost: ${why}; this run commits nothing (the run holding the lease now, or the next one, does the work)`,
+  );
+}
+
+export function leaseByToken(db: Db, name: string, token: number, leaseMs: number): TokenLease {
+  const renewSql = `UPDATE run_locks SET expires_at = now() + ${LEASE_INTERVAL}
+                    WHERE name = $1 AND token = $2 RETURNING token`;
+  return {
+    token,
+    async renew() {
+      return (await db.query(renewSql, [name, token, leaseMs])).length > 0;
+    },
+    async fence(tx) {
+      const held = await tx.query(renewSql, [name, token, leaseMs]);
+      if (held.length === 0) throw leaseLostError(name, token, 'another run took it over after it expired');
+    },
+    async release() {
+      await db.query('DELETE FROM run_locks WHERE name = $1 AND token = $2', [name, token]);
     },
   };
 }

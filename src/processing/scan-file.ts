@@ -72,20 +72,45 @@ async function nextLineStart(handle: fs.FileHandle, offset: number, size: number
   return size;
 }
 
-async function cutRanges(file: string, threads: number, minRangeBytes: number): Promise<number[] | null> {
+/** Cut points that split [start, end) into up to `threads` ranges of whole lines, none under minRangeBytes. */
+async function cutRange(
+  handle: fs.FileHandle,
+  start: number,
+  end: number,
+  threads: number,
+  minRangeBytes: number,
+): Promise<number[]> {
+  const count = Math.max(1, Math.min(threads, Math.floor((end - start) / minRangeBytes)));
+  const cuts = [start];
+  for (let k = 1; k < count; k++) {
+    const cut = await nextLineStart(handle, start + Math.floor(((end - start) * k) / count), end);
+    if (cut > cuts[cuts.length - 1] && cut < end) cuts.push(cut);
+  }
+  cuts.push(end);
+  return cuts;
+}
+
+/**
+ * The byte range of part `index` of `count` of a file's data lines: the file is cut at nominal offsets
+ * (size × k / count) moved forward to the next line start, so neighbouring parts, computed on different
+ * machines, meet exactly and every line belongs to one part. A cut inside a CRLF pair or a quoted field moves
+ * past the next LF too; a quoted field holding a LF makes the scanner give up on both sides of it, and the
+ * exact validator then reads the whole file (read-part.ts). Null when the header itself is not a plain line.
+ */
+export async function partRange(
+  file: string,
+  index: number,
+  count: number,
+): Promise<{ start: number; end: number } | null> {
   const handle = await fs.open(file, 'r');
   try {
     const size = (await handle.stat()).size;
-    const start = await dataStart(handle);
-    if (start < 0) return null;
-    const count = Math.max(1, Math.min(threads, Math.floor((size - start) / minRangeBytes)));
-    const cuts = [start];
-    for (let k = 1; k < count; k++) {
-      const cut = await nextLineStart(handle, start + Math.floor(((size - start) * k) / count), size);
-      if (cut > cuts[cuts.length - 1] && cut < size) cuts.push(cut);
-    }
-    cuts.push(size);
-    return cuts;
+    const first = await dataStart(handle);
+    if (first < 0) return null;
+    const cutAt = async (k: number): Promise<number> =>
+      k === 0 ? first : k === count ? size : Math.max(first, await nextLineStart(handle, Math.floor((size * k) / count), size));
+    const start = await cutAt(index);
+    return { start, end: Math.max(start, await cutAt(index + 1)) };
   } finally {
     await handle.close();
   }
@@ -111,12 +136,26 @@ export async function scanFile(
   header: OrdersHeader,
   options: ScanOptions = {},
 ): Promise<FileScan | null> {
+  const range = await partRange(file, 0, 1);
+  return range ? scanFileRange(file, header, range.start, range.end, options) : null;
+}
+
+/** Scans the whole lines in [start, end) of `file`, on up to `threads` threads. Null when the scanner gave up. */
+export async function scanFileRange(
+  file: string,
+  header: OrdersHeader,
+  start: number,
+  end: number,
+  options: ScanOptions = {},
+): Promise<FileScan | null> {
   const layout = scanLayout(header);
   const threads = options.threads ?? os.availableParallelism();
   const blockBytes = options.blockBytes ?? DEFAULT_BLOCK_BYTES;
-  const cuts = await cutRanges(file, threads, options.minRangeBytes ?? 16 << 20);
-  if (!cuts) return null;
-  const jobs: ScanJob[] = cuts.slice(1).map((end, k) => ({ file, start: cuts[k], end, layout, blockBytes }));
+  const handle = await fs.open(file, 'r');
+  const cuts = await cutRange(handle, start, end, threads, options.minRangeBytes ?? 16 << 20).finally(() =>
+    handle.close(),
+  );
+  const jobs: ScanJob[] = cuts.slice(1).map((to, k) => ({ file, start: cuts[k], end: to, layout, blockBytes }));
   const results =
     jobs.length === 1
       ? [scanRange(file, jobs[0].start, jobs[0].end, layout, blockBytes)]
@@ -125,8 +164,8 @@ export async function scanFile(
   const totals = emptyTotals(layout.categories);
   for (const r of results) addTotals(totals, r.totals);
   return {
-    dataStart: cuts[0],
-    dataEnd: cuts[cuts.length - 1],
+    dataStart: start,
+    dataEnd: end,
     lines: results.reduce((n, r) => n + r.lines, 0),
     totals,
   };

@@ -13,9 +13,10 @@ import { quarantinePathFor } from '../../src/data/quarantine.js';
 import { createLogger } from '../../src/log.js';
 import { listArrivedFiles } from '../../src/processing/arrivals.js';
 import { DirectoryLanding } from '../../src/processing/landing.js';
-import { runIncremental } from '../../src/processing/incremental.js';
+import { readIncrementPart, runIncremental } from '../../src/processing/incremental.js';
 import { Ledger } from '../../src/processing/ledger.js';
-import { readChanges } from '../../src/processing/read-changes.js';
+import { statOf } from '../../src/processing/file-changes.js';
+import { recordPlannedParts, stagedParts } from '../../src/processing/staged-parts.js';
 import { acquireRunLock } from '../../src/processing/run-lock.js';
 import { ingestionStatus } from '../../src/processing/status.js';
 import type { Db } from '../../src/store/db.js';
@@ -116,8 +117,8 @@ describe('ingestion of real feeds', () => {
     assert.equal(read['2/nul.csv'].method, 'exact');
     assert.equal(read['2/nul.csv'].badRows, 1);
     assert.equal(read['1/orders_0.csv'].bytes, Buffer.byteLength(day0));
-    assert.match(read['1/orders_0.csv'].worker, new RegExp(`:${process.pid}$`));
-    assert.ok(result.files.every((f) => f.durationMs >= 0 && !Number.isNaN(Date.parse(f.startedAt))));
+    assert.match(read['1/orders_0.csv'].worker ?? '', new RegExp(`:${process.pid}$`));
+    assert.ok(result.files.every((f) => f.durationMs! >= 0 && !Number.isNaN(Date.parse(f.startedAt!))));
     await assertOutputIs(['1/orders_0.csv', '2/nul.csv', '2/nbsp.csv']);
     const [headerOnly] = await db.query<{ orders: number }>(
       "SELECT orders FROM ingest_files WHERE path = '2/header-only.csv'",
@@ -229,19 +230,14 @@ describe('ingestion of real feeds', () => {
     await land('1/orders_5.csv', await fs.readFile(dayFile(5)));
     const [arrived] = await listArrivedFiles(config.paths.incrementalRawDir);
     await fs.appendFile(arrived.absolute, (await fs.readFile(dayFile(6), 'utf8')).split('\n')[1] + '\n');
-    const outcome = await readChanges(
-      {
-        toRead: [{ file: arrived, sha256: 'x', replaces: false }],
-        waiting: [],
-        removed: [],
-        vanishedSkipped: [],
-        committed: [],
-      },
-      config.ingest,
-      new DirectoryLanding(config.paths.incrementalRawDir),
-    );
-    assert.deepEqual(outcome.commits, []);
-    assert.match(outcome.waiting[0].reason, /changed while it was being read/);
+    const part = { ...arrived, sha256: 'x', stat: statOf(arrived), replaces: false, index: 0, count: 1 };
+    await recordPlannedParts(db, 1_000_000, null, [part]);
+    const landing = new DirectoryLanding(config.paths.incrementalRawDir);
+    const report = await readIncrementPart({ config, db, landing }, 1_000_000, part, 'test:1');
+    assert.equal(report.outcome, 'changed');
+    const [staged] = await stagedParts(db, 1_000_000);
+    assert.equal(staged.part, null, 'nothing of the read is staged for the commit');
+    assert.match(staged.reason ?? '', /changed while it was being read/);
   });
 
   test('a run frozen past its lease (SIGSTOP) commits nothing once another run took over, and says why', async () => {

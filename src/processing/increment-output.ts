@@ -1,0 +1,95 @@
+// The incremental stage's local outputs, all derived from the ledger after its commit: the quarantine files of
+// committed files' bad rows, and the aggregate CSV/Parquet (+ holdout file) with `_state.json` naming the ledger
+// generation they show. Any machine can bring its own copy up to date from the ledger (rebuildOutputIfBehind).
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Config } from '../config.js';
+import { writeFileAtomic } from '../data/atomic.js';
+import { writeQuarantine } from '../data/quarantine.js';
+import type { Logger } from '../log.js';
+import type { Db } from '../store/db.js';
+import { writeAggregateOutputs } from './aggregate-output.js';
+import { sumCells } from './cells.js';
+import type { DuckDbEngine } from './duckdb-engine.js';
+import { holdoutPathFor, writeHoldoutFile } from './holdout.js';
+import { holdoutTotals } from './holdout-ledger.js';
+import type { LandingArea } from './landing.js';
+import type { FileCommit, Ledger } from './ledger.js';
+
+interface OutputState {
+  generation: number;
+  writtenAt: string;
+}
+
+const STATE_FILE = '_state.json';
+
+async function readOutputState(dir: string): Promise<OutputState | undefined> {
+  try {
+    return JSON.parse(await fs.readFile(path.join(dir, STATE_FILE), 'utf8')) as OutputState;
+  } catch {
+    return undefined;
+  }
+}
+
+async function outputPresent(config: Config): Promise<boolean> {
+  const { paths } = config;
+  const stats = await Promise.all(
+    [fs.stat(paths.incrementalCsv), fs.stat(paths.incrementalParquet)].map((p) => p.catch(() => null)),
+  );
+  return stats.every(Boolean);
+}
+
+/**
+ * Writes the committed files' quarantine files, after the commit so a run that fails leaves none, and removes
+ * those of files that left the output (removed, or replaced by a rejected or duplicate version).
+ */
+export async function writeQuarantines(
+  config: Config,
+  landing: LandingArea,
+  commits: FileCommit[],
+  removed: string[],
+  logger: Logger,
+): Promise<string[]> {
+  const written: string[] = [];
+  for (const gone of removed) {
+    await writeQuarantine(config.paths.quarantineDir, config.dataDir, landing.describe(gone), []);
+  }
+  for (const c of commits) {
+    const source = landing.describe(c.path);
+    const target = await writeQuarantine(config.paths.quarantineDir, config.dataDir, source, c.badRows);
+    if (!target) continue;
+    written.push(target);
+    logger.warn({ file: c.path, badRows: c.badRows.length, quarantinePath: target }, 'bad rows quarantined');
+  }
+  return written;
+}
+
+/** Rewrites the output from the ledger when it does not show `generation`. Whether it did. */
+export async function rebuildOutputIfBehind(
+  config: Config,
+  db: Db,
+  ledger: Ledger,
+  engine: DuckDbEngine,
+  generation: number,
+): Promise<boolean> {
+  const outputDir = config.paths.incrementalProcessedDir;
+  const state = await readOutputState(outputDir);
+  if (state?.generation === generation && (await outputPresent(config))) return false;
+  const cells = sumCells([await ledger.totals()]);
+  await writeAggregateOutputs(engine, cells, config.paths.incrementalCsv, config.paths.incrementalParquet);
+  const evaluation = await holdoutTotals(db);
+  await writeHoldoutFile(
+    holdoutPathFor(config.paths.incrementalCsv),
+    evaluation.holdout,
+    evaluation.complete,
+    {
+      files: (await ledger.files()).map((f) => f.path),
+      generation,
+    },
+  );
+  await writeFileAtomic(
+    path.join(outputDir, STATE_FILE),
+    JSON.stringify({ generation, writtenAt: new Date().toISOString() }) + '\n',
+  );
+  return true;
+}
