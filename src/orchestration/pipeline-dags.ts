@@ -1,7 +1,9 @@
 // The three DAGs of the pipeline, bound to their stages: incremental processing every 4 s, model training every
-// 20 s, the prediction cache refresh every 20 s (the Airflow originals), each one task. Data-aware triggers chain
-// them: committed new data starts training at once, a newly registered model version starts the cache refresh.
-// The stages are injected (`PipelineStages`) so tests can slow or fail them while keeping the real DAGs.
+// 20 s, the prediction cache refresh every 20 s (the Airflow originals). The incremental DAG is four tasks —
+// discover_files → aggregate (one child job per file or byte range, on any worker) → commit → update_tracking —
+// the others one each. Data-aware triggers chain them: committed new data starts training at once, a newly
+// registered model version starts the cache refresh. The stages are injected (`PipelineStages`) so tests can
+// slow or fail them while keeping the real DAGs.
 import { UnrecoverableError } from 'bullmq';
 import type { Config } from '../config.js';
 import { InputError, toError } from '../errors.js';
@@ -9,23 +11,47 @@ import { refreshCache } from '../cache/refresh.js';
 import { scoreNewIncrements } from '../ml/increment-accuracy.js';
 import { trainModels } from '../ml/train.js';
 import { resolveTrainingInputs } from '../ml/training-inputs.js';
-import { runIncremental } from '../processing/incremental.js';
+import type { IncrementPlan, PartPlan } from '../processing/increment-plan.js';
+import {
+  commitIncrement,
+  discoverIncrement,
+  readIncrementPart,
+  updateIncrementTracking,
+  type PartReport,
+} from '../processing/incremental.js';
 import type { Redis } from '../redis.js';
 import type { Db } from '../store/db.js';
-import type { DagDefinition, Schedule, TaskContext } from './dag.js';
+import { LeaseLostError } from '../errors.js';
+import type { ChildContext, DagDefinition, Schedule, TaskContext } from './dag.js';
 
 export const INCREMENTAL_DAG = 'incremental_processing_dag';
 export const TRAINING_DAG = 'ml_training_dag';
 export const CACHE_DAG = 'redis_cache_dag';
 export type PipelineDagId = typeof INCREMENTAL_DAG | typeof TRAINING_DAG | typeof CACHE_DAG;
 
+/** The incremental DAG's tasks. */
+export const DISCOVER_TASK = 'discover_files';
+export const AGGREGATE_TASK = 'aggregate';
+export const COMMIT_TASK = 'commit';
+export const TRACKING_TASK = 'update_tracking';
+
 /** The DAG a landed file under DATA_DIR/incremental/raw starts. */
 export const FILE_TRIGGERED_DAG: PipelineDagId = INCREMENTAL_DAG;
 
+/** The incremental DAG's steps (processing/incremental.ts), one per task. */
+export interface IncrementalStages {
+  /** Takes the lease and plans the run; `children` are the inputs of the aggregate task's child jobs. */
+  discover(ctx: TaskContext): Promise<{ plan: unknown; children: unknown[] }>;
+  /** One child job of the aggregate task: reads one part and stages it. */
+  readPart(ctx: ChildContext): Promise<unknown>;
+  /** `newDataKey` names the new data (e.g. the ledger generation) when new data was committed, else null. */
+  commit(ctx: TaskContext, plan: unknown): Promise<{ newDataKey: string | null; summary: unknown }>;
+  updateTracking(ctx: TaskContext, newData: boolean): Promise<unknown>;
+}
+
 /** What each stage reports back to the DAG: whether it produced something downstream DAGs should act on. */
 export interface PipelineStages {
-  /** `key` names the new data (e.g. the ledger generation) when new data was committed, else null. */
-  incremental(ctx: TaskContext): Promise<{ newDataKey: string | null; summary: unknown }>;
+  incremental: IncrementalStages;
   /** The newly registered model version, or null when nothing new was trained. */
   train(ctx: TaskContext): Promise<{ newVersion: string | null; summary: unknown }>;
   refreshCache(ctx: TaskContext): Promise<{ summary: unknown }>;
@@ -42,35 +68,7 @@ export interface PipelineDeps {
 export function pipelineStages(deps: PipelineDeps): PipelineStages {
   const { config, db, redis } = deps;
   return {
-    incremental: async (ctx) => {
-      const result = await runIncremental({ config, logger: ctx.logger, db, redis });
-      // Every 4 s: said at info only when something was committed (always kept in the task's log).
-      const level = result.status === 'committed' ? 'info' : 'debug';
-      ctx.logger[level]({ ...result }, `incremental: ${result.status}`);
-      // A rejected file is a verdict on that file, not a failure of the run: the others committed.
-      const rejected = result.skipped.filter((f) => f.status === 'rejected');
-      const duplicates = result.skipped.filter((f) => f.status === 'duplicate');
-      if (rejected.length > 0) ctx.logger.warn({ files: rejected }, `${rejected.length} file(s) rejected`);
-      if (duplicates.length > 0)
-        ctx.logger.warn({ files: duplicates }, `${duplicates.length} duplicate file(s) not counted`);
-      // Before training sees the new data: score each new increment against the model serving now.
-      if (result.status === 'committed') {
-        try {
-          for (const s of await scoreNewIncrements({ db, modelsDir: config.paths.modelsDir }))
-            ctx.logger.info(
-              { ...s },
-              `increment ${s.path}: RMSE ${s.rmse.toFixed(3)}, noise floor ${s.noiseFloor.toFixed(3)}`,
-            );
-        } catch (err) {
-          // The commit stands; unscored increments are scored by the next committing run.
-          ctx.logger.warn({ err: toError(err).message }, 'scoring the new increments failed');
-        }
-      }
-      return {
-        newDataKey: result.status === 'committed' ? `generation-${result.generation}` : null,
-        summary: result,
-      };
-    },
+    incremental: incrementalStages(deps),
     train: async (ctx) => {
       try {
         await resolveTrainingInputs(config.paths);
@@ -100,6 +98,103 @@ export function pipelineStages(deps: PipelineDeps): PipelineStages {
   };
 }
 
+/** A child job's input: the run's token and the part to read. */
+interface PartInput {
+  token: number;
+  part: PartPlan;
+}
+
+function incrementalStages(deps: PipelineDeps): IncrementalStages {
+  const { config, db, redis } = deps;
+  return {
+    discover: async (ctx) => {
+      const { plan, lock } = await discoverIncrement(
+        { config, logger: ctx.logger, db, redis },
+        { dagRunId: ctx.runId },
+      );
+      // The lease now belongs to the run: the commit task, on whichever worker, fences and releases it.
+      lock.detach();
+      const level = plan.parts.length > 0 || plan.removed.length > 0 ? 'info' : 'debug';
+      ctx.logger[level](
+        {
+          token: plan.token,
+          parts: plan.parts.length,
+          removed: plan.removed.length,
+          waiting: plan.waiting.length,
+        },
+        `planned ${plan.parts.length} part(s) of ${new Set(plan.parts.map((p) => p.path)).size} file(s)`,
+      );
+      return { plan, children: plan.parts.map((part): PartInput => ({ token: plan.token, part })) };
+    },
+    readPart: async (ctx) => {
+      const { token, part } = ctx.input as PartInput;
+      const report = await readIncrementPart({ config, db }, token, part, ctx.worker);
+      ctx.logger.debug(
+        { ...report },
+        `read ${part.path} part ${part.index + 1}/${part.count}: ${report.outcome}`,
+      );
+      return report;
+    },
+    commit: async (ctx, plan) => {
+      const result = await commitIncrement({ config, logger: ctx.logger, db, redis }, plan as IncrementPlan);
+      // Every 4 s: said at info only when something was committed (always kept in the task's log).
+      const level = result.status === 'committed' ? 'info' : 'debug';
+      ctx.logger[level]({ ...result }, `incremental: ${result.status}`);
+      // A rejected file is a verdict on that file, not a failure of the run: the others committed.
+      const rejected = result.skipped.filter((f) => f.status === 'rejected');
+      const duplicates = result.skipped.filter((f) => f.status === 'duplicate');
+      if (rejected.length > 0) ctx.logger.warn({ files: rejected }, `${rejected.length} file(s) rejected`);
+      if (duplicates.length > 0)
+        ctx.logger.warn({ files: duplicates }, `${duplicates.length} duplicate file(s) not counted`);
+      // Before training sees the new data: score each new increment against the model serving now.
+      if (result.status === 'committed') {
+        try {
+          for (const s of await scoreNewIncrements({ db, modelsDir: config.paths.modelsDir }))
+            ctx.logger.info(
+              { ...s },
+              `increment ${s.path}: RMSE ${s.rmse.toFixed(3)}, noise floor ${s.noiseFloor.toFixed(3)}`,
+            );
+        } catch (err) {
+          // The commit stands; unscored increments are scored by the next committing run.
+          ctx.logger.warn({ err: toError(err).message }, 'scoring the new increments failed');
+        }
+      }
+      return {
+        newDataKey: result.status === 'committed' ? `generation-${result.generation}` : null,
+        summary: result,
+      };
+    },
+    updateTracking: async (ctx, newData) => {
+      const result = await updateIncrementTracking({ config, logger: ctx.logger, db, redis }, newData);
+      return result;
+    },
+  };
+}
+
+/** What the aggregate task records: how many parts ended how, and on which workers. */
+function summarizeParts(reports: readonly unknown[]) {
+  const parts = reports as PartReport[];
+  const count = (outcome: PartReport['outcome']) => parts.filter((p) => p.outcome === outcome).length;
+  const workers: Record<string, number> = {};
+  for (const p of parts) workers[p.worker] = (workers[p.worker] ?? 0) + 1;
+  return {
+    parts: parts.length,
+    read: count('read'),
+    rejected: count('rejected'),
+    changed: count('changed'),
+    abandoned: count('abandoned'),
+    bytes: parts.reduce((n, p) => n + (p.bytes ?? 0), 0),
+    workers,
+  };
+}
+
+/** Bad input and a lost lease cannot be fixed by retrying; store, Redis and file system errors can. */
+function unrecoverable(err: unknown): unknown {
+  return err instanceof InputError || err instanceof LeaseLostError
+    ? new UnrecoverableError(toError(err).message)
+    : err;
+}
+
 export interface PipelineDagOptions {
   /** Other schedules (tests, slower deployments). @defaultValue the Airflow originals: 4 s, 20 s, 20 s */
   schedules?: Partial<Record<PipelineDagId, Schedule>>;
@@ -114,19 +209,51 @@ export function pipelineDags(stages: PipelineStages, options: PipelineDagOptions
       schedule: schedule(INCREMENTAL_DAG, 4_000),
       tasks: [
         {
-          id: 'process_increment',
-          // LockedError (a manual `orderflow incremental` holds the lock) and transient errors (store,
-          // Redis, file system) are worth a retry with backoff (0.5 s, then 1 s).
+          id: DISCOVER_TASK,
+          // LockedError (a manual `orderflow incremental` holds the lease) and transient errors (store, file
+          // system, S3) are worth a retry with backoff (0.5 s, then 1 s).
+          retries: 2,
+          retryDelayMs: 500,
+          timeoutMs: 10 * 60_000,
+          run: async (ctx) =>
+            stages.incremental.discover(ctx).catch((err: unknown) => Promise.reject(unrecoverable(err))),
+        },
+        {
+          id: AGGREGATE_TASK,
+          dependsOn: [DISCOVER_TASK],
+          timeoutMs: 30 * 60_000,
+          fanOut: {
+            children: (upstream) =>
+              (upstream[DISCOVER_TASK] as { children?: unknown[] } | null)?.children ?? [],
+            runChild: (ctx) => stages.incremental.readPart(ctx),
+            retries: 2,
+            retryDelayMs: 500,
+          },
+          run: async (ctx) => summarizeParts(ctx.children ?? []),
+        },
+        {
+          id: COMMIT_TASK,
+          dependsOn: [DISCOVER_TASK, AGGREGATE_TASK],
           retries: 2,
           retryDelayMs: 500,
           timeoutMs: 10 * 60_000,
           run: async (ctx) => {
-            const { newDataKey, summary } = await stages.incremental(ctx).catch((err: unknown) => {
-              // Bad input cannot be fixed by retrying; store, Redis and file system errors can.
-              throw err instanceof InputError ? new UnrecoverableError(err.message) : err;
-            });
+            const plan = (ctx.upstream[DISCOVER_TASK] as { plan: unknown }).plan;
+            const { newDataKey, summary } = await stages.incremental
+              .commit(ctx, plan)
+              .catch((err: unknown) => Promise.reject(unrecoverable(err)));
             if (newDataKey) await ctx.triggerDag(TRAINING_DAG, `data:${newDataKey}`);
             return summary;
+          },
+        },
+        {
+          id: TRACKING_TASK,
+          dependsOn: [COMMIT_TASK],
+          retries: 1,
+          retryDelayMs: 500,
+          run: async (ctx) => {
+            const committed = ctx.upstream[COMMIT_TASK] as { status?: string } | null;
+            return stages.incremental.updateTracking(ctx, committed?.status === 'committed');
           },
         },
       ],

@@ -233,7 +233,10 @@ async function upstreamResults(
  * A child of a fan-out task started: the task's try shows running from the first child's start (so its bar
  * spans the children) until its own job ends it.
  */
-export async function markChildrenRunning(rt: OrchestrationRuntime, data: TaskJobData): Promise<number | null> {
+export async function markChildrenRunning(
+  rt: OrchestrationRuntime,
+  data: TaskJobData,
+): Promise<number | null> {
   const latest = (await latestTries(rt.db, data.runId)).find((t) => t.task_id === data.taskId);
   if (!latest) return null;
   if (latest.state === 'queued') await markTryRunning(rt.db, latest.id, CHILDREN_WORKER);

@@ -104,7 +104,10 @@ export function createRuntime(deps: RuntimeDeps): OrchestrationRuntime {
   const flows = new FlowProducer({ connection: shared, prefix });
   tasks.on('error', (err) => reportOutage(err, deps.logger) || deps.logger.warn({ err }, 'task queue error'));
   ticks.on('error', (err) => reportOutage(err, deps.logger) || deps.logger.warn({ err }, 'tick queue error'));
-  flows.on('error', (err) => reportOutage(err, deps.logger) || deps.logger.warn({ err }, 'flow producer error'));
+  flows.on(
+    'error',
+    (err) => reportOutage(err, deps.logger) || deps.logger.warn({ err }, 'flow producer error'),
+  );
   let closing: Promise<void> | undefined;
   return {
     config,

@@ -233,7 +233,10 @@ async function runChildJob(
     ]);
     return value ?? null;
   } catch (error) {
-    taskLog.logger.warn({ err: toError(error), child: data.child, try: job.attemptsStarted }, 'child job failed');
+    taskLog.logger.warn(
+      { err: toError(error), child: data.child, try: job.attemptsStarted },
+      'child job failed',
+    );
     throw error;
   } finally {
     clearTimeout(timer);

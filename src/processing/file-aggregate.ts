@@ -132,7 +132,15 @@ export async function readPartTotals(
       const { categories } = header;
       // Part 0 reads the header too: the parts of a file cover all its bytes.
       const start = index === 0 ? 0 : range.start;
-      return { categories, totals: scan.totals, badRows: [], method: "scan", whole: false, start, end: range.end };
+      return {
+        categories,
+        totals: scan.totals,
+        badRows: [],
+        method: 'scan',
+        whole: false,
+        start,
+        end: range.end,
+      };
     }
   }
   const { totals, badRows } = await aggregateRowByRow(file, header, options.maxLineBytes);

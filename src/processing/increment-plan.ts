@@ -82,7 +82,15 @@ export function planIncrement(
     counted.set(sha256, file.path);
     const count = rangeCount(file.size, config.rangeBytes);
     for (let index = 0; index < count; index++)
-      plan.parts.push({ path: file.path, batch: file.batch, sha256, stat: statOf(file), replaces, index, count });
+      plan.parts.push({
+        path: file.path,
+        batch: file.batch,
+        sha256,
+        stat: statOf(file),
+        replaces,
+        index,
+        count,
+      });
   }
   return plan;
 }

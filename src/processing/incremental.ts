@@ -134,7 +134,8 @@ export async function discoverIncrement(
     const plan = planIncrement(changes, config.ingest, lock.token, startedAt);
     // This run holds the lease: no older run can commit any more, so what they staged is garbage.
     const abandoned = await abandonOlderParts(db, lock.token);
-    if (abandoned > 0) logger.info({ parts: abandoned }, 'dropped the staged parts of runs that never committed');
+    if (abandoned > 0)
+      logger.info({ parts: abandoned }, 'dropped the staged parts of runs that never committed');
     await recordPlannedParts(db, lock.token, options.dagRunId ?? null, plan.parts);
     return { plan, lock };
   } catch (err) {
@@ -185,7 +186,12 @@ export async function readIncrementPart(
         threads: config.ingest.scanThreads,
       });
       read.badRows = read.badRows.map((row) => ({ ...row, file: named(row.file) }));
-      result = { outcome: 'read', part: read, orders: sum(read.totals.orders), items: sum(read.totals.items) };
+      result = {
+        outcome: 'read',
+        part: read,
+        orders: sum(read.totals.orders),
+        items: sum(read.totals.items),
+      };
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
       result = { outcome: 'rejected', reason: named(err.message) };
@@ -261,7 +267,11 @@ export async function commitIncrement(
     };
     const committed =
       moved || skipped.length > 0 || unskipped.length > 0 || plan.parts.length > 0
-        ? await ledger.commit(new Date(plan.startedAt), { files: commits, removed, skipped, unskipped }, fence)
+        ? await ledger.commit(
+            new Date(plan.startedAt),
+            { files: commits, removed, skipped, unskipped },
+            fence,
+          )
         : null;
     const generation = committed?.generation ?? (await ledger.generation());
     if (committed) logger.info({ files: commits.map((c) => c.path), removed, generation }, 'ledger commit');
@@ -376,7 +386,8 @@ export async function runIncremental(deps: IncrementalDeps): Promise<Incremental
   } finally {
     // Released by the commit; again here (a no-op then) when a step failed.
     await lock.release().catch((err: unknown) => {
-      if (!(err instanceof LeaseLostError)) deps.logger.debug({ err }, 'releasing the incremental lease failed');
+      if (!(err instanceof LeaseLostError))
+        deps.logger.debug({ err }, 'releasing the incremental lease failed');
     });
   }
 }

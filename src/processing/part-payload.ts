@@ -7,7 +7,13 @@ import { emptyTotals, type ScanTotals } from './sum-scan.js';
 
 type Head = Omit<PartTotals, 'totals'>;
 
-const ARRAYS = ['orders', 'items', 'bucketOrders', 'bucketItems', 'squares'] as const satisfies readonly (keyof ScanTotals)[];
+const ARRAYS = [
+  'orders',
+  'items',
+  'bucketOrders',
+  'bucketItems',
+  'squares',
+] as const satisfies readonly (keyof ScanTotals)[];
 
 export function packPart(part: PartTotals): Buffer {
   const { totals, ...head } = part;
@@ -30,6 +36,7 @@ export function unpackPart(bytes: Uint8Array): PartTotals {
     new Uint8Array(target.buffer).set(raw.subarray(at, at + target.byteLength));
     at += target.byteLength;
   }
-  if (at !== raw.length) throw new Error(`staged partial: ${raw.length - at} bytes left over (corrupt payload)`);
+  if (at !== raw.length)
+    throw new Error(`staged partial: ${raw.length - at} bytes left over (corrupt payload)`);
   return { ...head, totals };
 }

@@ -108,7 +108,11 @@ export async function partRange(
     const first = await dataStart(handle);
     if (first < 0) return null;
     const cutAt = async (k: number): Promise<number> =>
-      k === 0 ? first : k === count ? size : Math.max(first, await nextLineStart(handle, Math.floor((size * k) / count), size));
+      k === 0
+        ? first
+        : k === count
+          ? size
+          : Math.max(first, await nextLineStart(handle, Math.floor((size * k) / count), size));
     const start = await cutAt(index);
     return { start, end: Math.max(start, await cutAt(index + 1)) };
   } finally {
@@ -155,7 +159,9 @@ export async function scanFileRange(
   const cuts = await cutRange(handle, start, end, threads, options.minRangeBytes ?? 16 << 20).finally(() =>
     handle.close(),
   );
-  const jobs: ScanJob[] = cuts.slice(1).map((to, k) => ({ file, start: cuts[k], end: to, layout, blockBytes }));
+  const jobs: ScanJob[] = cuts
+    .slice(1)
+    .map((to, k) => ({ file, start: cuts[k], end: to, layout, blockBytes }));
   const results =
     jobs.length === 1
       ? [scanRange(file, jobs[0].start, jobs[0].end, layout, blockBytes)]

@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { DagRegistry, type DagDefinition, type TaskDefinition } from '../../src/orchestration/dag.js';
+import type { IncrementalStages } from '../../src/orchestration/pipeline-dags.js';
 import type { RunRow, TaskTryRow } from '../../src/orchestration/run-store.js';
 import {
   createRuntime,
@@ -110,4 +111,19 @@ export async function waitForRunEnd(db: Db, runId: number, timeoutMs = 10_000): 
     },
     timeoutMs,
   );
+}
+
+/**
+ * Stand-in incremental stages whose whole work is `commit` (the real DAG's four tasks run; discover plans no
+ * parts, so the aggregate task has no child jobs).
+ */
+export function commitOnlyIncremental(commit: IncrementalStages['commit']): IncrementalStages {
+  return {
+    discover: async () => ({ plan: null, children: [] }),
+    readPart: async () => {
+      throw new Error('no parts are planned');
+    },
+    commit,
+    updateTracking: async () => null,
+  };
 }

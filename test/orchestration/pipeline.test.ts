@@ -78,12 +78,21 @@ describe('orchestration pipeline', () => {
     const incremental = await eventRun(INCREMENTAL_DAG);
     assert.equal(incremental.state, 'success');
     await access(env.config.paths.incrementalCsv);
-    const [tries] = await env.db.query<{ result: { status: string; batches: string[] } }>(
-      'SELECT result FROM dag_task_instances WHERE run_id = $1',
+    const tasks = await env.db.query<{ task_id: string; state: string; result: Record<string, unknown> }>(
+      'SELECT task_id, state, result FROM dag_task_instances WHERE run_id = $1 ORDER BY id',
       [incremental.id],
     );
-    assert.equal(tries.result.status, 'committed');
-    assert.deepEqual(tries.result.batches, ['1']);
+    assert.deepEqual(
+      tasks.map((t) => `${t.task_id}:${t.state}`),
+      ['discover_files:success', 'aggregate:success', 'commit:success', 'update_tracking:success'],
+    );
+    const byTask = Object.fromEntries(tasks.map((t) => [t.task_id, t.result]));
+    assert.equal(byTask.commit.status, 'committed');
+    assert.deepEqual(byTask.commit.batches, ['1']);
+    // One child job per landed file of the batch, each read by this test's worker.
+    const files = (byTask.commit.files as { path: string }[]).map((f) => f.path);
+    assert.equal(byTask.aggregate.parts, files.length);
+    assert.equal(byTask.aggregate.read, files.length);
     assert.ok(incremental.created_at.getTime() - landedAt < 3_000, 'started within a few seconds of landing');
 
     const training = await eventRun(TRAINING_DAG);

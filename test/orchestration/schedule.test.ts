@@ -9,7 +9,7 @@ import { createRun } from '../../src/orchestration/runs.js';
 import { startScheduler, type SchedulerHandle, type TickEvent } from '../../src/orchestration/scheduler.js';
 import { startWorker, type WorkerHandle } from '../../src/orchestration/worker.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
-import { openEnv, runsOf, testDag, waitFor, type Env } from './harness.js';
+import { commitOnlyIncremental, openEnv, runsOf, testDag, waitFor, type Env } from './harness.js';
 
 describe('orchestration schedules', () => {
   let redis: RedisServer;
@@ -32,7 +32,7 @@ describe('orchestration schedules', () => {
     const spans: [number, number][] = [];
     let calls = 0;
     const stages: PipelineStages = {
-      incremental: async (ctx) => {
+      incremental: commitOnlyIncremental(async (ctx) => {
         const start = Date.now();
         calls++;
         // The second run takes 5 s against the 4 s schedule, like the original's slow Spark runs.
@@ -40,7 +40,7 @@ describe('orchestration schedules', () => {
         ctx.logger.info({ call: calls }, 'fake incremental');
         spans.push([start, Date.now()]);
         return { newDataKey: null, summary: { call: calls } };
-      },
+      }),
       train: async () => ({ newVersion: null, summary: null }),
       refreshCache: async () => ({ summary: null }),
     };

@@ -23,7 +23,7 @@ import { openStore } from '../../src/store/open.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { startSentinels, type SentinelDeployment } from '../helpers/sentinel.js';
 import { tempDir, type TempDir } from '../helpers/tmp.js';
-import { FAST_SETTINGS, runsOf, waitFor } from '../orchestration/harness.js';
+import { commitOnlyIncremental, FAST_SETTINGS, runsOf, waitFor } from '../orchestration/harness.js';
 
 const EVERY_MS = 400;
 
@@ -32,7 +32,9 @@ const work = (ms: number, signal: AbortSignal) => delay(ms, undefined, { signal 
 
 /** The real three DAGs with stand-in stages: the cache refresh "works" 0.8 s, so one is in flight at the kill. */
 const stages: PipelineStages = {
-  incremental: async (ctx) => (await work(20, ctx.signal), { newDataKey: null, summary: {} }),
+  incremental: commitOnlyIncremental(
+    async (ctx) => (await work(20, ctx.signal), { newDataKey: null, summary: {} }),
+  ),
   train: async (ctx) => (await work(20, ctx.signal), { newVersion: null, summary: {} }),
   refreshCache: async (ctx) => (await work(800, ctx.signal), { summary: {} }),
 };
