@@ -74,10 +74,10 @@ export function registerDagCommands(program: Command, context: ContextFactory): 
           await (
             await engine()
           ).startScheduler(rt, {
-            fileTrigger: {
-              dir: ctx.config.paths.incrementalRawDir,
-              dagId: (await engine()).FILE_TRIGGERED_DAG,
-            },
+            // A bucket has no cheap change events: its arrivals are found by the incremental DAG's schedule.
+            fileTrigger: ctx.config.ingest.landing.startsWith('s3://')
+              ? undefined
+              : { dir: ctx.config.ingest.landing, dagId: (await engine()).FILE_TRIGGERED_DAG },
           }),
         );
       } catch (err) {

@@ -50,7 +50,7 @@ export async function startPipelineProcess(
         // A bucket has no cheap change events: its arrivals are found by the incremental DAG's schedule.
         fileTrigger: config.ingest.landing.startsWith('s3://')
           ? undefined
-          : { dir: config.paths.incrementalRawDir, dagId: FILE_TRIGGERED_DAG },
+          : { dir: config.ingest.landing, dagId: FILE_TRIGGERED_DAG },
       }),
     );
     return { runtime, server, handles };

@@ -311,7 +311,7 @@ describe('orderflow start (npm start) end to end', () => {
     }
     const incremental = await ended(INCREMENTAL_DAG, 2);
     const results = await query<{ status: string }>(
-      "SELECT result->>'status' AS status FROM dag_task_instances WHERE run_id = ANY($1::bigint[])",
+      "SELECT result->>'status' AS status FROM dag_task_instances WHERE run_id = ANY($1::bigint[]) AND task_id = 'commit'",
       [incremental.map((r) => r.id)],
     );
     assert.deepEqual(
