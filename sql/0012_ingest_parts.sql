@@ -38,3 +38,7 @@ CREATE INDEX ingest_parts_staged ON ingest_parts (token) WHERE payload IS NOT NU
 -- The token of the last run whose commit went through: a commit task retried after its transaction committed
 -- (its worker died before recording success) sees it and does not commit twice.
 ALTER TABLE ingest_state ADD COLUMN committed_token bigint NOT NULL DEFAULT 0;
+
+-- The DAG run a lease works for: its tasks run on several workers, so no process holds it; once that run ended
+-- (it failed between two tasks, leaving the lease behind) the next run takes the lease over at once.
+ALTER TABLE run_locks ADD COLUMN dag_run_id bigint;

@@ -13,7 +13,9 @@ function describeSkips(result: IncrementalResult): string {
   const notes = [
     ...result.files.map(
       (f) =>
-        `\n  read ${f.path}: ${f.orders} orders, ${(f.bytes / 1e6).toFixed(1)} MB, ${f.method} path, ${f.durationMs} ms on ${f.worker}`,
+        `\n  read ${f.path}${f.rangeCount > 1 ? ` part ${f.rangeIndex + 1}/${f.rangeCount}` : ''}: ${f.orders} orders, ` +
+        `${(f.bytes / 1e6).toFixed(1)} MB, ${f.method} path, ${f.durationMs} ms on ${f.worker}` +
+        (f.tries > 1 ? ` (${f.tries} tries)` : ''),
     ),
     ...result.skipped.map((f) => `\n  ${f.status}: ${f.path}: ${f.reason}`),
     ...result.waiting.map((f) => `\n  waiting: ${f.path}: ${f.reason}`),

@@ -23,6 +23,7 @@ import type { Redis } from '../redis.js';
 import type { Db } from '../store/db.js';
 import { LeaseLostError } from '../errors.js';
 import type { ChildContext, DagDefinition, Schedule, TaskContext } from './dag.js';
+import { runById } from './run-store.js';
 
 export const INCREMENTAL_DAG = 'incremental_processing_dag';
 export const TRAINING_DAG = 'ml_training_dag';
@@ -110,7 +111,16 @@ function incrementalStages(deps: PipelineDeps): IncrementalStages {
     discover: async (ctx) => {
       const { plan, lock } = await discoverIncrement(
         { config, logger: ctx.logger, db, redis },
-        { dagRunId: ctx.runId },
+        {
+          dagRunId: ctx.runId,
+          // A run that failed between its tasks leaves its lease behind, and so does an earlier try of this task
+          // whose worker died: no need to wait for either lease to expire.
+          holderEnded: async (runId) => {
+            if (runId === ctx.runId) return true;
+            const run = await runById(db, runId);
+            return !run || (run.state !== 'queued' && run.state !== 'running');
+          },
+        },
       );
       // The lease now belongs to the run: the commit task, on whichever worker, fences and releases it.
       lock.detach();

@@ -26,7 +26,7 @@ import { rebuildOutputIfBehind, writeQuarantines } from './increment-output.js';
 import { openLanding, type LandingArea } from './landing.js';
 import { Ledger } from './ledger.js';
 import { mergeParts } from './merge-parts.js';
-import { acquireRunLock, leaseByToken, type RunLock } from './run-lock.js';
+import { acquireRunLock, leaseByToken, type RunLock, type RunLockOptions } from './run-lock.js';
 import {
   abandonOlderParts,
   markPartsCommitted,
@@ -120,11 +120,15 @@ export interface PartReport {
  */
 export async function discoverIncrement(
   deps: IncrementalDeps,
-  options: { dagRunId?: number } = {},
+  options: Pick<RunLockOptions, 'dagRunId' | 'holderEnded'> = {},
 ): Promise<{ plan: IncrementPlan; lock: RunLock }> {
   const { config, logger, db } = deps;
   const startedAt = new Date();
-  const lock = await acquireRunLock(db, INCREMENTAL_LEASE, { leaseMs: config.ingest.leaseMs, logger });
+  const lock = await acquireRunLock(db, INCREMENTAL_LEASE, {
+    leaseMs: config.ingest.leaseMs,
+    logger,
+    ...options,
+  });
   try {
     const landing = deps.landing ?? (await openLanding(config));
     const changes = await findChanges(new Ledger(db), landing, {

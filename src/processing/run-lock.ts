@@ -42,12 +42,20 @@ interface LockRow {
   host: string;
   pid: number;
   token: number;
+  dag_run_id: number | null;
 }
 
 export interface RunLockOptions {
   /** @defaultValue 60 s */
   leaseMs?: number;
   logger?: Logger;
+  /** The DAG run this acquisition works for: recorded with the lease, so a later run can tell it ended. */
+  dagRunId?: number;
+  /**
+   * Whether the DAG run that holds the lease has ended (it failed between two of its tasks, so no task of it
+   * will release the lease): then the lease is taken over at once instead of after it expires.
+   */
+  holderEnded?: (dagRunId: number) => Promise<boolean>;
 }
 
 function processAlive(pid: number): boolean {
@@ -70,26 +78,30 @@ export async function acquireRunLock(db: Db, name: string, options: RunLockOptio
   const host = os.hostname();
   const take = () =>
     db.query<LockRow>(
-      `INSERT INTO run_locks (name, owner, host, pid, expires_at, token)
-       VALUES ($1, $2, $4, $5, now() + ${LEASE_INTERVAL}, nextval('run_lock_tokens'))
+      `INSERT INTO run_locks (name, owner, host, pid, expires_at, token, dag_run_id)
+       VALUES ($1, $2, $4, $5, now() + ${LEASE_INTERVAL}, nextval('run_lock_tokens'), $6)
        ON CONFLICT (name) DO UPDATE SET owner = EXCLUDED.owner, host = EXCLUDED.host, pid = EXCLUDED.pid,
-         acquired_at = now(), expires_at = EXCLUDED.expires_at, token = EXCLUDED.token
+         acquired_at = now(), expires_at = EXCLUDED.expires_at, token = EXCLUDED.token,
+         dag_run_id = EXCLUDED.dag_run_id
        WHERE run_locks.expires_at < now()
-       RETURNING owner, host, pid, token`,
-      [name, owner, leaseMs, host, process.pid],
+       RETURNING owner, host, pid, token, dag_run_id`,
+      [name, owner, leaseMs, host, process.pid, options.dagRunId ?? null],
     );
   let rows = await take();
   if (rows.length === 0) {
     const [holder] = await db.query<LockRow>(
-      'SELECT owner, host, pid, token FROM run_locks WHERE name = $1',
+      'SELECT owner, host, pid, token, dag_run_id FROM run_locks WHERE name = $1',
       [name],
     );
     // A holder on this host that is dead, or is this very process but no longer running that lease (its
     // release failed on a lost connection), would otherwise block every run until the lease expires.
     const stale =
       holder !== undefined &&
-      holder.host === host &&
-      (!processAlive(holder.pid) || (holder.pid === process.pid && !heldHere.has(holder.owner)));
+      ((holder.host === host &&
+        (!processAlive(holder.pid) || (holder.pid === process.pid && !heldHere.has(holder.owner)))) ||
+        (holder.dag_run_id !== null &&
+          options.holderEnded !== undefined &&
+          (await options.holderEnded(Number(holder.dag_run_id)))));
     if (holder && stale) {
       await db.query('DELETE FROM run_locks WHERE name = $1 AND owner = $2', [name, holder.owner]);
       rows = await take();

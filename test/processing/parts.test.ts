@@ -266,4 +266,24 @@ describe('parts › fencing and abandoned runs (PostgreSQL)', () => {
     await assertMatchesFullAggregation(config);
     assert.equal((await runIncremental(deps())).status, 'up-to-date');
   });
+
+  test('parts › the lease of a DAG run that ended between its tasks is taken over at once, not after it expires', async () => {
+    const failed = await discoverIncrement(deps(), { dagRunId: 7 });
+    failed.lock.detach();
+    // Its discover task ran on another machine (a process of this one would be recognised as gone).
+    await db.query("UPDATE run_locks SET host = 'another-machine', pid = 1 WHERE name = 'incremental'");
+    // Another DAG run: the holder's run is still active → the lease is busy; once it ended → taken over.
+    await assert.rejects(
+      discoverIncrement(deps(), { dagRunId: 8, holderEnded: async () => false }),
+      /another incremental run is in progress/,
+    );
+    const asked: number[] = [];
+    const next = await discoverIncrement(deps(), {
+      dagRunId: 8,
+      holderEnded: async (runId) => (asked.push(runId), true),
+    });
+    assert.deepEqual(asked, [7]);
+    assert.ok(next.plan.token > failed.plan.token);
+    await next.lock.release();
+  });
 });
