@@ -12,6 +12,7 @@ import { scoreNewIncrements } from '../ml/increment-accuracy.js';
 import { trainModels } from '../ml/train.js';
 import { resolveTrainingInputs } from '../ml/training-inputs.js';
 import type { IncrementPlan, PartPlan } from '../processing/increment-plan.js';
+import { syncLocalOutput } from '../processing/increment-output.js';
 import {
   commitIncrement,
   discoverIncrement,
@@ -71,6 +72,9 @@ export function pipelineStages(deps: PipelineDeps): PipelineStages {
   return {
     incremental: incrementalStages(deps),
     train: async (ctx) => {
+      // The incremental commit may have run on another machine: train on what the ledger holds now.
+      if (await syncLocalOutput(config, db))
+        ctx.logger.info('incremental output brought up to the ledger on this machine before training');
       try {
         await resolveTrainingInputs(config.paths);
       } catch (err) {

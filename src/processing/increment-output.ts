@@ -10,11 +10,11 @@ import type { Logger } from '../log.js';
 import type { Db } from '../store/db.js';
 import { writeAggregateOutputs } from './aggregate-output.js';
 import { sumCells } from './cells.js';
-import type { DuckDbEngine } from './duckdb-engine.js';
+import { DuckDbEngine } from './duckdb-engine.js';
 import { holdoutPathFor, writeHoldoutFile } from './holdout.js';
 import { holdoutTotals } from './holdout-ledger.js';
 import type { LandingArea } from './landing.js';
-import type { FileCommit, Ledger } from './ledger.js';
+import { Ledger, type FileCommit } from './ledger.js';
 
 interface OutputState {
   generation: number;
@@ -92,4 +92,20 @@ export async function rebuildOutputIfBehind(
     JSON.stringify({ generation, writtenAt: new Date().toISOString() }) + '\n',
   );
   return true;
+}
+
+/**
+ * Brings this machine's copy of the incremental output up to the ledger's generation (the commit may have run on
+ * another worker, with another DATA_DIR). Whether it had to be rewritten; nothing to do before a first commit.
+ */
+export async function syncLocalOutput(config: Config, db: Db): Promise<boolean> {
+  const ledger = new Ledger(db);
+  const generation = await ledger.generation();
+  if (generation === 0) return false;
+  const engine = new DuckDbEngine();
+  try {
+    return await rebuildOutputIfBehind(config, db, ledger, engine, generation);
+  } finally {
+    engine.close();
+  }
 }
