@@ -3,6 +3,7 @@
 // artifact atomically and inserts the row in one transaction: a failed write leaves no row behind.
 import { readdir } from 'node:fs/promises';
 import type { Db } from '../store/db.js';
+import { gzipSync } from 'node:zlib';
 import { writeArtifact, type ModelArtifact } from './artifact.js';
 
 /** Arbitrary constant key of the advisory lock that serializes version numbering ("models" in ASCII). */
@@ -100,9 +101,10 @@ export class ModelRegistry {
       const file = await writeArtifact(this.modelsDir, artifact);
       await tx.query(
         `INSERT INTO model_versions (seq, version, algorithm, hyperparameters, metrics, candidates, evaluation,
-           fingerprint, training_mode, training_rows, category_count, input_path, artifact_path, created_at, decision)
+           fingerprint, training_mode, training_rows, category_count, input_path, artifact_path, created_at, decision,
+           artifact_gz)
          VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6::jsonb, $7::jsonb, $8, $9, $10, $11, $12, $13, $14::timestamptz,
-           $15::jsonb)`,
+           $15::jsonb, $16)`,
         [
           seq,
           artifact.version,
@@ -119,6 +121,8 @@ export class ModelRegistry {
           file,
           artifact.createdAt,
           artifact.decision === undefined ? null : JSON.stringify(artifact.decision),
+          // The same artifact for other machines' models folders (model-sync.ts).
+          gzipSync(JSON.stringify(artifact)),
         ],
       );
       return { artifact, file };

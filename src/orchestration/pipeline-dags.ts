@@ -9,6 +9,7 @@ import type { Config } from '../config.js';
 import { InputError, toError } from '../errors.js';
 import { refreshCache } from '../cache/refresh.js';
 import { scoreNewIncrements } from '../ml/increment-accuracy.js';
+import { syncModels } from '../ml/model-sync.js';
 import { trainModels } from '../ml/train.js';
 import { resolveTrainingInputs } from '../ml/training-inputs.js';
 import type { IncrementPlan, PartPlan } from '../processing/increment-plan.js';
@@ -69,12 +70,22 @@ export interface PipelineDeps {
 /** The real stages. */
 export function pipelineStages(deps: PipelineDeps): PipelineStages {
   const { config, db, redis } = deps;
+  const syncModelsLogged = async (ctx: TaskContext) => {
+    const synced = await syncModels(db, config.paths.modelsDir);
+    if (synced.changed)
+      ctx.logger.info(
+        { version: synced.version },
+        `model ${synced.version} (current in the registry) copied here`,
+      );
+  };
   return {
     incremental: incrementalStages(deps),
     train: async (ctx) => {
-      // The incremental commit may have run on another machine: train on what the ledger holds now.
+      // The incremental commit, and the last training, may have run on another machine: train on what the ledger
+      // holds now, against the registry's current model.
       if (await syncLocalOutput(config, db))
         ctx.logger.info('incremental output brought up to the ledger on this machine before training');
+      await syncModelsLogged(ctx);
       try {
         await resolveTrainingInputs(config.paths);
       } catch (err) {
@@ -93,6 +104,8 @@ export function pipelineStages(deps: PipelineDeps): PipelineStages {
       return { newVersion: result.status === 'trained' ? result.version : null, summary };
     },
     refreshCache: async (ctx) => {
+      // The model may have been trained on another machine.
+      await syncModelsLogged(ctx);
       const result = await refreshCache({ config, logger: ctx.logger, redis });
       ctx.logger[result.status === 'refreshed' ? 'info' : 'debug'](
         { ...result },
@@ -256,8 +269,9 @@ export function pipelineDags(stages: PipelineStages, options: PipelineDagOptions
             const { newDataKey, summary } = await stages.incremental
               .commit(ctx, plan)
               .catch((err: unknown) => Promise.reject(unrecoverable(err)));
-            if (newDataKey) await ctx.triggerDag(TRAINING_DAG, `data:${newDataKey}`);
-            return summary;
+            // update_tracking starts training once the run is complete (a worker running one task at a time
+            // would otherwise take the training job before this run's last task).
+            return { ...(summary as object), newDataKey };
           },
         },
         {
@@ -266,8 +280,11 @@ export function pipelineDags(stages: PipelineStages, options: PipelineDagOptions
           retries: 1,
           retryDelayMs: 500,
           run: async (ctx) => {
-            const committed = ctx.upstream[COMMIT_TASK] as { status?: string } | null;
-            return stages.incremental.updateTracking(ctx, committed?.status === 'committed');
+            const committed = ctx.upstream[COMMIT_TASK] as { newDataKey?: string | null } | null;
+            const newDataKey = committed?.newDataKey ?? null;
+            const result = await stages.incremental.updateTracking(ctx, newDataKey !== null);
+            if (newDataKey) await ctx.triggerDag(TRAINING_DAG, `data:${newDataKey}`);
+            return result;
           },
         },
       ],
