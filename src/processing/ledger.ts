@@ -15,9 +15,11 @@ import {
   pruneTotals,
   readTotals,
   subtractFiles,
+  packCells,
   UNPACKED_FILES,
   unpackCells,
 } from './ledger-totals.js';
+import { sumCells } from './cells.js';
 
 /** What a file looked like on disk when it was last read: equal stats mean it need not be hashed again. */
 export interface FileStat {
@@ -110,7 +112,7 @@ export interface CommitResult {
 export class Ledger {
   constructor(
     private readonly db: Db,
-    /** Files whose partials stay as rows; older ones are packed (ledger-totals.ts). */
+    /** Files whose (legacy, per-cell) partial rows stay as rows; older ones are packed (ledger-totals.ts). */
     private readonly unpackedFiles = UNPACKED_FILES,
   ) {}
 
@@ -230,10 +232,12 @@ export class Ledger {
       await subtractFiles(tx, gone);
       if (gone.length > 0) await tx.query('DELETE FROM ingest_files WHERE path = ANY($1::text[])', [gone]);
       for (const file of files) {
+        // The partial is stored packed (one row, not one per cell: a real day file fills ~22k cells, and a row
+        // per cell made the commit the run's bottleneck); a removal or replacement subtracts exactly it.
         await tx.query(
           `INSERT INTO ingest_files (path, batch, sha256, size_bytes, mtime_ms, ctime_ms, inode, orders, items,
-             bad_rows, quarantine_path, run_id)
-           VALUES ($1, $2, $3, $4, $5, $11, $12, $6, $7, $8, $9, $10)`,
+             bad_rows, quarantine_path, run_id, partial_packed)
+           VALUES ($1, $2, $3, $4, $5, $11, $12, $6, $7, $8, $9, $10, $13)`,
           [
             file.path,
             file.batch,
@@ -247,22 +251,9 @@ export class Ledger {
             runId,
             file.stat.ctimeMs,
             file.stat.inode,
+            packCells(file.cells),
           ],
         );
-        if (file.cells.length > 0) {
-          await tx.query(
-            `INSERT INTO ingest_partials (path, day_of_week, hour_of_day, category, items_count)
-             SELECT $1, * FROM unnest($2::smallint[], $3::smallint[], $4::text[], $5::bigint[])`,
-            [
-              file.path,
-              file.cells.map((c) => c.day),
-              file.cells.map((c) => c.hour),
-              file.cells.map((c) => c.category),
-              file.cells.map((c) => c.items),
-            ],
-          );
-        }
-        await addFile(tx, file.cells);
         if (file.holdout) await insertHoldoutPartial(tx, file.path, file.holdout);
         if (file.badRows.length > 0) {
           await tx.query(
@@ -276,7 +267,10 @@ export class Ledger {
           );
         }
       }
+      // One upsert of the run's summed partials, however many files it commits.
+      await addFile(tx, sumCells(files.map((f) => f.cells)));
       await pruneTotals(tx);
+      // Packs partial rows that older versions stored per cell.
       await compactPartials(tx, this.unpackedFiles);
       const [state] = await tx.query<{ generation: number }>(
         'UPDATE ingest_state SET generation = generation + 1 WHERE id = 1 RETURNING generation',

@@ -6,7 +6,6 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import pg from 'pg';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -15,6 +14,7 @@ import { runIncremental } from '../../src/processing/incremental.js';
 import { Ledger } from '../../src/processing/ledger.js';
 import { openStore } from '../../src/store/open.js';
 import { runCli } from '../helpers/cli.js';
+import { driftPartial } from '../processing/helpers.js';
 import { ADMIN_PASSWORD, API_TOKEN, startHarness, type Harness } from './harness.js';
 
 const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts');
@@ -324,15 +324,14 @@ test('browser › a reprocess dry run lists the changed cells, and applying read
     timeout: 20_000,
   });
   // The ledger's partial drifts from the file (as after a fix to the aggregation).
-  const client = new pg.Client({ connectionString: h.config.databaseUrl });
-  await client.connect();
+  const store = await openStore(h.config, createLogger('silent'));
   try {
-    await client.query(
-      `UPDATE ingest_partials SET items_count = items_count + 7 WHERE (path, day_of_week, hour_of_day, category) IN (
-         SELECT path, day_of_week, hour_of_day, category FROM ingest_partials ORDER BY 2, 3, 4 LIMIT 3)`,
+    const [first] = await store.query<{ path: string }>(
+      'SELECT path FROM ingest_files ORDER BY path LIMIT 1',
     );
+    await driftPartial(store, first.path, 3, 7);
   } finally {
-    await client.end();
+    await store.close();
   }
   await page.goto(`${h.url}/#/data`);
   await page.check('#reprocess input[value="0"]');

@@ -54,10 +54,7 @@ test('model sync › another machine gets the current version trained, promoted 
   );
   const here = (await loadCurrentModel(trainer.paths.modelsDir))!;
   const there = (await loadCurrentModel(other.paths.modelsDir))!;
-  assert.equal(
-    there.predict(3, 14, 2),
-    here.predict(3, 14, 2),
-  );
+  assert.equal(there.predict(3, 14, 2), here.predict(3, 14, 2));
   assert.deepEqual(await syncModels(db, other.paths.modelsDir), { version: first.version, changed: false });
 
   // A second version made current by hand on the training machine, then a rollback.

@@ -6,6 +6,8 @@ import path from 'node:path';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { aggregateOrders } from '../../src/processing/aggregate.js';
+import { sumCells } from '../../src/processing/cells.js';
+import { packCells, unpackCells } from '../../src/processing/ledger-totals.js';
 import { deliverBatch } from '../../src/processing/simulate.js';
 import { readTracking } from '../../src/processing/tracking.js';
 import { connectRedis, type Redis } from '../../src/redis.js';
@@ -111,4 +113,26 @@ export async function assertOutputEqualsAggregateOf(
     await fs.readFile(config.paths.incrementalCsv, 'utf8'),
     await fs.readFile(path.join(scratch, 'orders.csv'), 'utf8'),
   );
+}
+
+/**
+ * Adds `by` to the first `count` cells (in output order) of a committed file's partial, as if the aggregation had a
+ * bug when the file was committed (the maintained totals are left alone); returns those cells.
+ */
+export async function driftPartial(
+  db: Db,
+  file: string,
+  count: number,
+  by: number,
+): Promise<{ day_of_week: number; hour_of_day: number; category: string }[]> {
+  const [row] = await db.query<{ partial_packed: Uint8Array }>(
+    'SELECT partial_packed FROM ingest_files WHERE path = $1',
+    [file],
+  );
+  const cells = sumCells([unpackCells(row.partial_packed)]);
+  for (const c of cells.slice(0, count)) c.items += by;
+  await db.query('UPDATE ingest_files SET partial_packed = $2 WHERE path = $1', [file, packCells(cells)]);
+  return cells
+    .slice(0, count)
+    .map((c) => ({ day_of_week: c.day, hour_of_day: c.hour, category: c.category }));
 }

@@ -12,7 +12,13 @@ import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir, type TempDir } from '../helpers/tmp.js';
-import { assertMatchesFullAggregation, makeDaySource, openStage, type Stage } from './helpers.js';
+import {
+  assertMatchesFullAggregation,
+  driftPartial,
+  makeDaySource,
+  openStage,
+  type Stage,
+} from './helpers.js';
 
 let tmp: TempDir;
 let redisServer: RedisServer;
@@ -59,12 +65,7 @@ test('reprocess › a dry run lists the changed cells and cache keys; applying r
   assert.equal((await runIncremental(stage.deps)).status, 'committed');
   const [file] = await stage.db.query<{ path: string }>(`SELECT path FROM ingest_files WHERE batch = '1'`);
   // The ledger's partial drifts from the file (as if the aggregation had a bug then): two cells are off.
-  const drifted = await stage.db.query<Cell>(
-    `UPDATE ingest_partials SET items_count = items_count + 5 WHERE (path, day_of_week, hour_of_day, category) IN (
-       SELECT path, day_of_week, hour_of_day, category FROM ingest_partials WHERE path = $1 ORDER BY 2, 3, 4 LIMIT 2)
-     RETURNING day_of_week, hour_of_day, category`,
-    [file.path],
-  );
+  const drifted = await driftPartial(stage.db, file.path, 2, 5);
   // The drifted partial was what that commit added to the maintained totals, too.
   await driftTotals(drifted, 5);
   const cached = drifted[0];
@@ -96,12 +97,7 @@ test('reprocess › a dry run lists the changed cells and cache keys; applying r
 
 test('reprocess › from the CLI: --json is the same plan, --apply re-reads at once; both are audited', async () => {
   const [file] = await stage.db.query<{ path: string }>(`SELECT path FROM ingest_files WHERE batch = '2'`);
-  const drifted = await stage.db.query<Cell>(
-    `UPDATE ingest_partials SET items_count = items_count + 1 WHERE (path, day_of_week, hour_of_day, category) IN (
-       SELECT path, day_of_week, hour_of_day, category FROM ingest_partials WHERE path = $1 LIMIT 1)
-     RETURNING day_of_week, hour_of_day, category`,
-    [file.path],
-  );
+  const drifted = await driftPartial(stage.db, file.path, 1, 1);
   await driftTotals(drifted, 1);
   const env = {
     DATA_DIR: stage.config.dataDir,
