@@ -187,7 +187,10 @@ test('browser › a triggered run opens by URL, its log stays open, and a deep l
   );
 
   // Trigger with parameters: { "force": true } retrains although the data did not change.
+  // A fresh load: a refresh still in flight for the run's URL would re-render the page (closing the form) after
+  // the click (the form's open state does not survive a re-render).
   await page.goto(`${h.url}/#/dags/ml_training_dag`);
+  await page.reload();
   await page.click('#dag-detail details.trigger-params summary');
   await page.click('#dag-detail .trigger-params-form button');
   await page.waitForURL((url) => /runs\/\d+$/.test(url.hash) && !url.hash.endsWith(`/runs/${runId}`));
