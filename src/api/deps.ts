@@ -69,7 +69,6 @@ export type {
   TaskInstanceView,
 } from '../orchestration/queries.js';
 
-
 /** A run of the grid: its summary, its parts' totals and the latest try of each of its tasks (without log lines). */
 export interface RunWithTasks extends RunListEntry {
   tasks: TaskInstanceView[];
