@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { Ajv } from 'ajv';
 import type { RunDetail, RunWithTasks } from '../../src/api/deps.js';
 import { INCREMENTAL_DAG } from '../../src/orchestration/pipeline-dags.js';
 import { rangeCount } from '../../src/processing/increment-plan.js';
@@ -91,6 +92,29 @@ describe('api › processing view', () => {
     assert.equal(p.totals.parts, expected);
     assert.equal(p.totals.files, 2);
     assert.equal(p.parts.filter((x) => x.critical).length, 1);
+  });
+
+  test('processing › the answer matches the documented schema of GET /api/runs/{id} and GET /api/dags/{id}/runs', async () => {
+    type Doc = {
+      paths: Record<
+        string,
+        { get: { responses: { 200: { content: { 'application/json': { schema: object } } } } } }
+      >;
+      components: object;
+    };
+    const doc = await api<Doc>('/openapi.json');
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    const check = (route: string, body: unknown) => {
+      const schema = doc.paths[route].get.responses[200].content['application/json'].schema;
+      const validate = ajv.compile({ ...schema, components: doc.components });
+      assert.ok(validate(body), `${route}: ${ajv.errorsText(validate.errors)}`);
+    };
+    check('/api/runs/{id}', await api(`/api/runs/${runId}`));
+    check('/api/dags/{id}/runs', await api(`/api/dags/${INCREMENTAL_DAG}/runs`));
+    // The schema requires the view's fields: one the server stopped sending would fail the check above.
+    const schema = JSON.stringify(doc.paths['/api/runs/{id}'].get.responses[200]);
+    for (const field of ['criticalPath', 'waitMs', 'mbPerSecond', 'busyMs'])
+      assert.ok(schema.includes(`"${field}"`), field);
   });
 
   test('processing › throughput per worker adds up to the totals, and the critical path runs from discovery to tracking', () => {
