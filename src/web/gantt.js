@@ -66,6 +66,7 @@ export function gantt(tries) {
           end: e,
           cls: `state-${t.state}`,
           title: `${t.state} · ${fmtDuration((e ?? Date.now()) - s)}`,
+          note: e === null ? 'running' : fmtDuration(e - s),
           data: { taskId: t.taskId },
         };
       }),

@@ -83,10 +83,11 @@ export function processingSection(run) {
   if (!view) return null;
   const names = view.workers.map((w) => w.worker);
   const colour = (worker) => `worker-${names.indexOf(worker) % WORKER_COLOURS}`;
-  // One axis for both charts: from the run's first step to its last (or the last part).
+  // The task Gantt's axis (its tries' span), so the three charts line up.
+  const tries = run.tasks.filter((t) => t.state !== 'cleared' && t.startedAt);
+  const from = tries.length ? Math.min(...tries.map((t) => ms(t.startedAt))) : undefined;
+  const to = tries.length ? Math.max(...tries.map((t) => ms(t.endedAt) ?? Date.now())) : undefined;
   const path = view.criticalPath;
-  const from = ms(path[0]?.startedAt) ?? undefined;
-  const to = ms(path.at(-1)?.endedAt) ?? undefined;
   const parts = [...view.parts].sort(
     (a, b) =>
       (a.worker ?? '~').localeCompare(b.worker ?? '~') || (ms(a.startedAt) ?? 0) - (ms(b.startedAt) ?? 0),
