@@ -9,7 +9,7 @@ import type { RedisTopology } from '../redis-topology.js';
 import type { CacheStats } from '../cache/stats.js';
 import type { ReprocessPlan, ReprocessRequest } from '../processing/reprocess.js';
 import type { InterventionResult } from '../orchestration/interventions.js';
-import type { DagSummary, RunDetail, RunSummary, TaskInstanceView } from '../orchestration/queries.js';
+import type { DagSummary, RunDetail, RunListEntry, TaskInstanceView } from '../orchestration/queries.js';
 import type { CreateRunResult } from '../orchestration/runs.js';
 import type { AuditLog } from './audit.js';
 import type { Identity, Role } from './roles.js';
@@ -64,12 +64,13 @@ export type {
   DagSummary,
   LogLine,
   RunDetail,
+  RunListEntry,
   RunSummary,
   TaskInstanceView,
 } from '../orchestration/queries.js';
 
-/** A run of the grid: its summary and the latest try of each of its tasks (without log lines). */
-export interface RunWithTasks extends RunSummary {
+/** A run of the grid: its summary, its parts' totals and the latest try of each of its tasks (without log lines). */
+export interface RunWithTasks extends RunListEntry {
   tasks: TaskInstanceView[];
 }
 

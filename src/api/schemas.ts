@@ -101,8 +101,90 @@ const taskInstance = obj(
   },
   ['logs', 'result'],
 );
-export const runWithTasks = obj({ ...runSummary.properties, tasks: arr(taskInstance) });
-export const runDetail = runWithTasks;
+// The processing view of an incremental run (src/orchestration/processing-view.ts).
+const nint = { type: ['integer', 'null'] } as const;
+const processingTotals = obj({
+  parts: int,
+  files: int,
+  workers: int,
+  bytes: int,
+  orders: int,
+  items: int,
+  badRows: int,
+  tries: int,
+  read: int,
+  rejected: int,
+  changed: int,
+  unfinished: int,
+  wallMs: nnum,
+  busyMs: num,
+  mbPerSecond: { ...nnum, description: 'bytes / wallMs, in MB/s (10^6 bytes)' },
+});
+const partView = obj({
+  token: int,
+  dagRunId: nint,
+  path: str,
+  rangeIndex: int,
+  rangeCount: int,
+  state: { type: 'string', enum: ['queued', 'running', 'staged', 'committed', 'abandoned'] },
+  outcome: { type: ['string', 'null'], enum: ['read', 'rejected', 'changed', null] },
+  bytes: int,
+  rangeStart: nint,
+  rangeEnd: nint,
+  orders: nint,
+  items: nint,
+  badRows: nint,
+  method: { type: ['string', 'null'], enum: ['scan', 'exact', null] },
+  reason: nstr,
+  worker: { ...nstr, description: 'host:pid of the worker that read it (the last try)' },
+  tries: int,
+  queuedAt: str,
+  startedAt: nstr,
+  endedAt: nstr,
+  durationMs: nnum,
+  waitMs: { ...nnum, description: 'from when its child job could start to its start' },
+  critical: { ...bool, description: 'the part the run waited for last (on the critical path)' },
+});
+const workerThroughput = obj({
+  worker: str,
+  parts: int,
+  bytes: int,
+  orders: int,
+  items: int,
+  busyMs: num,
+  mbPerSecond: nnum,
+  firstStartedAt: nstr,
+  lastEndedAt: nstr,
+});
+const criticalStep = obj({
+  kind: { type: 'string', enum: ['task', 'part', 'wait'] },
+  label: str,
+  startedAt: str,
+  endedAt: nstr,
+  durationMs: nnum,
+  worker: nstr,
+});
+const processingView = obj({
+  parts: arr(partView),
+  workers: arr(workerThroughput),
+  criticalPath: { ...arr(criticalStep), description: 'consecutive segments from the first task to the last' },
+  totals: processingTotals,
+});
+const orNull = (schema: object, description: string) => ({ oneOf: [{ type: 'null' }, schema], description });
+
+export const runWithTasks = obj({
+  ...runSummary.properties,
+  processing: orNull(processingTotals, 'totals of the parts of an incremental run; null: no parts'),
+  tasks: arr(taskInstance),
+});
+export const runDetail = obj({
+  ...runSummary.properties,
+  tasks: arr(taskInstance),
+  processing: orNull(
+    processingView,
+    'an incremental run: its parts, throughput per worker, critical path; null: no parts',
+  ),
+});
 export const dagSummary = obj({
   id: str,
   description: nstr,

@@ -5,12 +5,13 @@ import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { formatTable } from '../ml/report.js';
 import { formatFields, logFields } from '../orchestration/log-fields.js';
-import type { RunSummary } from '../orchestration/queries.js';
+import type { RunListEntry } from '../orchestration/queries.js';
 import type { OrchestrationRuntime } from '../orchestration/runtime.js';
 import type { Closable } from '../orchestration/signals.js';
 import type { CommandContext } from './context.js';
 import type { ContextFactory } from './main.js';
 import { parseIntegerFlag } from './options.js';
+import { partsCell, processingLines } from './processing-format.js';
 
 const engine = () => import('./dag-engine.js');
 
@@ -28,7 +29,8 @@ async function withRuntime<T>(ctx: CommandContext, fn: (rt: OrchestrationRuntime
 const when = (iso: string | null): string => (iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '-');
 const duration = (ms: number | null): string => (ms === null ? '-' : `${(ms / 1000).toFixed(1)}s`);
 
-function runRow(r: RunSummary): string[] {
+/** A run's row; `parts` adds the PARTS cell (runs of the incremental DAG). */
+function runRow(r: RunListEntry, parts: boolean): string[] {
   return [
     String(r.id),
     r.state,
@@ -36,6 +38,7 @@ function runRow(r: RunSummary): string[] {
     when(r.plannedAt),
     when(r.startedAt),
     duration(r.durationMs),
+    ...(parts ? [partsCell(r.processing) || '-'] : []),
     r.note ?? '',
   ];
 }
@@ -244,9 +247,10 @@ export function registerDagCommands(program: Command, context: ContextFactory): 
         ctx.out(`${dagId}: no runs yet`);
         return;
       }
+      const parts = runs.some((r) => r.processing !== null);
       for (const line of formatTable(
-        ['RUN', 'STATE', 'TRIGGER', 'PLANNED', 'STARTED', 'DURATION', 'NOTE'],
-        runs.map(runRow),
+        ['RUN', 'STATE', 'TRIGGER', 'PLANNED', 'STARTED', 'DURATION', ...(parts ? ['PARTS'] : []), 'NOTE'],
+        runs.map((r) => runRow(r, parts)),
       )) {
         ctx.out(line);
       }
@@ -269,6 +273,7 @@ export function registerDagCommands(program: Command, context: ContextFactory): 
       ctx.out(
         `run ${run.id} of ${run.dagId}: ${run.state} (${run.trigger}, ${duration(run.durationMs)})${run.note ? ` — ${run.note}` : ''}`,
       );
+      if (run.processing) for (const line of processingLines(run.processing)) ctx.out(line);
       for (const t of run.tasks) {
         ctx.out(
           `── ${t.taskId} try ${t.tryNumber}: ${t.state}${t.worker ? ` on ${t.worker}` : ''} (${duration(t.durationMs)})`,

@@ -25,6 +25,14 @@ import {
 import { createRun, type CreateRunResult } from './runs.js';
 import type { OrchestrationRuntime } from './runtime.js';
 import { logFields } from './log-fields.js';
+import { partsOfDagRuns, type PartRecord } from '../processing/staged-parts.js';
+import {
+  processingTotals,
+  processingView,
+  type ProcessingTotals,
+  type ProcessingView,
+  type TaskNode,
+} from './processing-view.js';
 
 export interface RunSummary {
   id: number;
@@ -86,6 +94,8 @@ export interface TaskInstanceView {
 export interface RunDetail extends RunSummary {
   /** Every try of every task, in the order they were created. */
   tasks: TaskInstanceView[];
+  /** The parts of an incremental run, their workers and the critical path (processing-view.ts); null: no parts. */
+  processing: ProcessingView | null;
 }
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
@@ -147,19 +157,28 @@ export async function listDags(rt: OrchestrationRuntime): Promise<DagSummary[]> 
   return summaries;
 }
 
+/** A run in a DAG's run list: its summary and the totals of its parts (null: it read no parts). */
+export interface RunListEntry extends RunSummary {
+  processing: ProcessingTotals | null;
+}
+
 /** The newest runs of a DAG first (skipped ones included). @defaultValue limit 20, offset 0, any state/trigger */
 export async function listRuns(
   rt: OrchestrationRuntime,
   dagId: string,
   options: { limit?: number; offset?: number; state?: RunState; trigger?: RunTrigger } = {},
-): Promise<RunSummary[]> {
+): Promise<RunListEntry[]> {
   rt.registry.get(dagId);
   const limit = options.limit ?? 20;
-  if (!options.offset && !options.state && !options.trigger)
-    return (await runsOfDag(rt.db, dagId, limit)).map(runSummary);
-  return (await runsOfDagPage(rt.db, dagId, { ...options, limit, offset: options.offset ?? 0 })).map(
-    runSummary,
+  const rows =
+    !options.offset && !options.state && !options.trigger
+      ? await runsOfDag(rt.db, dagId, limit)
+      : await runsOfDagPage(rt.db, dagId, { ...options, limit, offset: options.offset ?? 0 });
+  const processing = await processingOfRuns(
+    rt,
+    rows.map((r) => r.id),
   );
+  return rows.map((r) => ({ ...runSummary(r), processing: processing.get(r.id) ?? null }));
 }
 
 /** The latest try of each task of each run (no log lines), by run id: the grid of the dashboard. */
@@ -178,15 +197,37 @@ export async function latestTriesOfRuns(
   return new Map([...byRun].map(([id, tasks]) => [id, [...tasks.values()]]));
 }
 
-/** One run with every task try and (optionally only for one task) their log lines. */
-export async function getRun(
+/** The totals of the parts of each run that has parts (incremental runs that read something), by run id. */
+async function processingOfRuns(
   rt: Pick<OrchestrationRuntime, 'db'>,
+  runIds: readonly number[],
+): Promise<Map<number, ProcessingTotals>> {
+  const byRun = new Map<number, PartRecord[]>();
+  for (const p of await partsOfDagRuns(rt.db, runIds))
+    if (p.dagRunId !== null) byRun.set(p.dagRunId, [...(byRun.get(p.dagRunId) ?? []), p]);
+  return new Map([...byRun].map(([id, parts]) => [id, processingTotals(parts)]));
+}
+
+/** The DAG's tasks as the processing view walks them; none for a DAG no longer defined. */
+function taskNodes(rt: Pick<OrchestrationRuntime, 'registry'>, dagId: string): TaskNode[] {
+  if (!rt.registry.ids().includes(dagId)) return [];
+  return validateDag(rt.registry.get(dagId)).map((t) => ({
+    id: t.id,
+    dependsOn: t.dependsOn ?? [],
+    fanOut: t.fanOut !== undefined,
+  }));
+}
+
+/** One run with every task try, its processing view and (optionally only for one task) their log lines. */
+export async function getRun(
+  rt: Pick<OrchestrationRuntime, 'db' | 'registry'>,
   runId: number,
   options: { taskId?: string; logs?: boolean } = {},
 ): Promise<RunDetail> {
   const row = await runById(rt.db, runId);
   if (!row) throw new NotFoundError(`no DAG run ${runId}`);
   let tries = (await triesOfRuns(rt.db, [runId])).map(taskView);
+  const processing = processingView(await partsOfDagRuns(rt.db, [runId]), taskNodes(rt, row.dag_id), tries);
   if (options.taskId !== undefined) {
     const known = [...new Set(tries.map((t) => t.taskId))];
     if (!known.includes(options.taskId)) {
@@ -214,7 +255,7 @@ export async function getRun(
         }));
     }
   }
-  return { ...runSummary(row), tasks: tries };
+  return { ...runSummary(row), tasks: tries, processing };
 }
 
 /** Pausing stops scheduled and event runs (an active run finishes); it is stored, so every process sees it. */

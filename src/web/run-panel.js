@@ -1,10 +1,12 @@
 // The run panel of the DAG page (#/dags/<dag>/runs/<run>[/tasks/<task>]): the run's state and parameters, the
-// operator's actions, a Gantt of its tries, and each task with its tries and logs. The open task's log follows a
+// operator's actions, a Gantt of its tries, an incremental run's Processing section (processing.js), and each task
+// with its tries and logs. The open task's log follows a
 // running task (it stays at the bottom if the reader was there) and stays open across refreshes, because it is in
 // the URL and the panel re-renders only when the run changed.
 import { api, session } from './api.js';
 import { $, el, fmtDuration, renderIfChanged, timeEl } from './dom.js';
 import { gantt } from './gantt.js';
+import { processingSection } from './processing.js';
 import { runActions, taskActions } from './dag-actions.js';
 
 export const pill = (state) => el('span', { class: `pill state-${state}` }, state.replace(/_/g, ' '));
@@ -115,6 +117,7 @@ export async function refreshRun(view) {
     ),
     el('h3', { class: 'small muted' }, 'Gantt'),
     gantt(run.tasks.filter((t) => t.state !== 'cleared')),
+    processingSection(run),
     [...byTask].map(([taskId, tries]) => taskBlock(view, run, taskId, tries)),
   ]);
   if (changed) {

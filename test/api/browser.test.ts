@@ -62,7 +62,8 @@ const apiPost = (p: string, body: unknown = {}) =>
 
 before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
-  h = await startHarness({ dags: 'pipeline' });
+  // Small ranges: the incremental run's landed file is read as several parts (its Processing section).
+  h = await startHarness({ dags: 'pipeline', env: { ORDERFLOW_RANGE_BYTES: '4096' } });
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
@@ -186,7 +187,10 @@ test('browser › a triggered run opens by URL, its log stays open, and a deep l
   );
 
   // Trigger with parameters: { "force": true } retrains although the data did not change.
+  // A fresh load: a refresh still in flight for the run's URL would re-render the page (closing the form) after
+  // the click (the form's open state does not survive a re-render).
   await page.goto(`${h.url}/#/dags/ml_training_dag`);
+  await page.reload();
   await page.click('#dag-detail details.trigger-params summary');
   await page.click('#dag-detail .trigger-params-form button');
   await page.waitForURL((url) => /runs\/\d+$/.test(url.hash) && !url.hash.endsWith(`/runs/${runId}`));
@@ -309,12 +313,48 @@ test('browser › the data, models, cache and predict sections work', async () =
   assert.deepEqual(errors, []);
 });
 
+/** The run's Processing section: a table row and a timeline bar per part, the critical one marked in both. */
+async function assertProcessingSection(runId: number): Promise<void> {
+  const res = await fetch(`${h.url}/api/runs/${runId}`, {
+    headers: { authorization: `Bearer ${API_TOKEN}` },
+  });
+  const { processing } = (await res.json()) as {
+    processing: { parts: { path: string; critical: boolean }[]; criticalPath: unknown[] } | null;
+  };
+  assert.ok(processing && processing.parts.length >= 2, 'the file was read as several parts');
+  const n = processing.parts.length;
+  await countIs('#run-detail .processing .processing-parts tbody tr[data-part]', n);
+  await countIs('#run-detail .processing .parts-timeline .gantt-bar', n);
+  await countIs('#run-detail .processing .critical-path .gantt-bar', processing.criticalPath.length);
+  const critical = await page.$$eval(
+    '#run-detail .parts-timeline .gantt-row:has(.gantt-bar.critical)',
+    (rows) => rows.map((r) => r.getAttribute('data-part')),
+  );
+  const row = await page.$$eval('#run-detail .processing-parts tr.critical', (rows) =>
+    rows.map((r) => r.getAttribute('data-part')),
+  );
+  // One critical part: its bar in the parts timeline and in the critical path, and its table row.
+  assert.equal(row.length, 1);
+  assert.deepEqual(critical, row);
+  await countIs('#run-detail .critical-path .gantt-row[data-step=part] .gantt-bar.critical', 1);
+  assert.match(row[0] ?? '', /^0\/orders_0\.csv \[\d\/\d\]$/);
+  assert.match(
+    await page.innerText('#run-detail .processing-summary'),
+    new RegExp(`^${n} parts of 1 file on 1 worker`),
+  );
+  await shot('run-processing-1440-light');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForFunction('document.documentElement.scrollWidth <= window.innerWidth');
+  await shot('run-processing-390-light');
+  await page.setViewportSize({ width: 1440, height: 900 });
+}
+
 test('browser › a reprocess dry run lists the changed cells, and applying reads the batch again', async () => {
   // One committed batch: a small orders file, folded in by the incremental DAG on the worker.
   const dir = path.join(h.config.paths.incrementalRawDir, '0');
   await mkdir(dir, { recursive: true });
   const rows = ['order_id,order_dow,order_hour_of_day,days_since_prior_order,fresh fruits,yogurt'];
-  for (let i = 1; i <= 40; i++) rows.push(`${i},${i % 7},${8 + (i % 10)},${i % 30},${1 + (i % 3)},${i % 2}`);
+  for (let i = 1; i <= 400; i++) rows.push(`${i},${i % 7},${8 + (i % 10)},${i % 30},${1 + (i % 3)},${i % 2}`);
   await writeFile(path.join(dir, 'orders_0.csv'), rows.join('\n') + '\n');
   const { runId } = (await (await apiPost('/api/dags/incremental_processing_dag/trigger')).json()) as {
     runId: number;
@@ -323,6 +363,7 @@ test('browser › a reprocess dry run lists the changed cells, and applying read
   await page.waitForSelector(`#run-detail .run-head:has-text("run ${runId} ") .pill.state-success`, {
     timeout: 20_000,
   });
+  await assertProcessingSection(runId);
   // The ledger's partial drifts from the file (as after a fix to the aggregation).
   const store = await openStore(h.config, createLogger('silent'));
   try {

@@ -16,7 +16,7 @@ import { OrchestrationDagService } from '../../src/api/dag-services.js';
 import { DagRegistry } from '../../src/orchestration/dag.js';
 import { pipelineDags, pipelineStages } from '../../src/orchestration/pipeline-dags.js';
 import { createRuntime } from '../../src/orchestration/runtime.js';
-import { startWorker } from '../../src/orchestration/worker.js';
+import { startWorker, type StartWorkerOptions } from '../../src/orchestration/worker.js';
 import { createRedis } from '../../src/redis.js';
 
 export const API_TOKEN = 'test-token-0123456789abcdef';
@@ -52,6 +52,8 @@ export interface HarnessOptions {
   dags?: 'memory' | 'pipeline';
   train?: boolean;
   app?: ServerRuntime['app'];
+  /** The workers of `pipeline`, each a BullMQ worker in this process. @defaultValue one, named hostname:pid */
+  workers?: StartWorkerOptions[];
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -92,8 +94,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       const settings = { lockDurationMs: 2_000, stalledIntervalMs: 1_000, shutdownGraceMs: 2_000 };
       const rt = createRuntime({ config, logger, db, registry, settings });
       stops.push(() => rt.close());
-      const worker = await startWorker(rt);
-      stops.push(() => worker.close());
+      for (const workerOptions of options.workers ?? [{}]) {
+        const worker = await startWorker(rt, workerOptions);
+        stops.push(() => worker.close());
+      }
       dagService = new OrchestrationDagService(rt);
     }
     const announced: string[] = [];

@@ -46,7 +46,7 @@ export class MemoryDagService implements DagService {
     const dag = this.dag(id);
     const runs = this.runs.filter((r) => r.dagId === id);
     const last = runs.at(-1);
-    const lastRun = last ? (({ tasks: _tasks, ...summary }) => summary)(last) : null;
+    const lastRun = last ? (({ tasks: _tasks, processing: _processing, ...summary }) => summary)(last) : null;
     return {
       id,
       description: `${id} (test)`,
@@ -73,7 +73,11 @@ export class MemoryDagService implements DagService {
       .filter((r) => !filter.trigger || r.trigger === filter.trigger)
       .reverse()
       .slice(offset, offset + limit)
-      .map((r) => ({ ...r, tasks: r.tasks.map(({ logs: _logs, ...t }) => t) }));
+      .map(({ processing: _processing, ...r }) => ({
+        ...r,
+        processing: null,
+        tasks: r.tasks.map(({ logs: _logs, ...t }) => t),
+      }));
   }
 
   async getRun(runId: number) {
@@ -119,6 +123,7 @@ export class MemoryDagService implements DagService {
       note: null,
       params: params ?? null,
       tasks: dag.tasks.map((t) => this.task(t)),
+      processing: null,
     };
     this.runs.push(run);
     this.later(() => {
