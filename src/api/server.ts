@@ -9,6 +9,7 @@ import { connectRedis, redisKey, type Redis } from '../redis.js';
 import { readTopology } from '../redis-topology.js';
 import type { Db } from '../store/db.js';
 import { openStore } from '../store/open.js';
+import { followRegistry } from '../ops/follow-registry.js';
 import { createApp, type AppOptions } from './app.js';
 import { CsvAggregateSource } from './aggregates.js';
 import { DbAuthStore, ensureAdmin, ADMIN_USER } from './auth-store.js';
@@ -88,6 +89,10 @@ export async function startServer(
           setup.generatedPassword,
       );
     }
+
+    // This machine may not be the one that trained the model or committed the data it serves.
+    const follower = followRegistry({ config, db, logger });
+    releasers.push(() => follower.close());
 
     const built = { ...(await runtime.buildServices?.({ db, redis })), ...runtime.services };
     const store = db;
