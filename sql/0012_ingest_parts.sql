@@ -34,6 +34,8 @@ CREATE TABLE ingest_parts (
 );
 CREATE INDEX ingest_parts_dag_run ON ingest_parts (dag_run_id) WHERE dag_run_id IS NOT NULL;
 CREATE INDEX ingest_parts_staged ON ingest_parts (token) WHERE payload IS NOT NULL;
+-- Retention: part records older than the run history's retention are deleted with it (sweeper.ts).
+CREATE INDEX ingest_parts_queued_at ON ingest_parts (queued_at);
 
 -- The token of the last run whose commit went through: a commit task retried after its transaction committed
 -- (its worker died before recording success) sees it and does not commit twice.

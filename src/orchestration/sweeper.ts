@@ -6,6 +6,7 @@ import { deleteRunsBefore, endTry, latestTries, activeRuns } from './run-store.j
 import { abandonTry, advanceRun, enqueueTask, taskJobId } from './runs.js';
 import type { OrchestrationRuntime } from './runtime.js';
 import { outageLog, reportOutage } from '../ops/outage-log.js';
+import { deletePartsBefore } from '../processing/staged-parts.js';
 
 const RETENTION_EVERY_MS = 3_600_000;
 
@@ -68,6 +69,8 @@ export async function sweep(
   if (options.retention) {
     const cutoff = new Date(now - rt.config.runRetentionDays * 86_400_000);
     result.deletedRuns = await deleteRunsBefore(rt.db, cutoff);
+    // The incremental runs' part records (the processing view) go with their runs.
+    await deletePartsBefore(rt.db, cutoff);
   }
   return result;
 }

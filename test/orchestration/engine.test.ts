@@ -223,7 +223,14 @@ describe('orchestration engine', () => {
     assert.equal((await waitForRunEnd(env.db, runId)).state, 'success');
 
     await env.db.query(`UPDATE dag_runs SET created_at = now() - interval '15 days' WHERE id = $1`, [runId]);
+    // Part records of incremental runs (the processing view) as old, and one recent: only the old one goes.
+    await env.db.query(
+      `INSERT INTO ingest_parts (token, path, range_index, range_count, bytes, state, queued_at)
+       VALUES (1, 'old.csv', 0, 1, 10, 'committed', now() - interval '15 days'),
+              (2, 'new.csv', 0, 1, 10, 'committed', now())`,
+    );
     const retained = await sweep(rt, { retention: true });
+    assert.deepEqual(await env.db.query('SELECT path FROM ingest_parts'), [{ path: 'new.csv' }]);
     assert.equal(
       retained.deletedRuns,
       1,
