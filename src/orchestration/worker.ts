@@ -6,7 +6,7 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { toError } from '../errors.js';
 import { quitRedis, settlesWithin } from '../ops/bounded.js';
 import { reportOutage } from '../ops/outage-log.js';
-import { TASK_DEFAULTS } from './dag.js';
+import { TASK_DEFAULTS, type TaskDefinition } from './dag.js';
 import { createRun, markChildrenRunning } from './runs.js';
 import { failTry, startTry, succeedTry } from './runs.js';
 import { TASK_QUEUE, type OrchestrationRuntime, type TaskJobData } from './runtime.js';
@@ -91,6 +91,46 @@ export async function startWorker(
 /** How long a close that needs only Redis may take before it is abandoned. */
 const CLOSE_BOUND_MS = 1_000;
 
+/** The job's task definition; an unknown DAG or task (another version's job) cannot be fixed by a retry. */
+function taskOf(rt: OrchestrationRuntime, data: TaskJobData): TaskDefinition {
+  try {
+    return rt.registry.task(data.dagId, data.taskId);
+  } catch (err) {
+    throw new UnrecoverableError(toError(err).message);
+  }
+}
+
+/**
+ * Runs `work` with a signal that aborts when the worker shuts down or `timeoutMs` passes; on the timeout the
+ * returned promise rejects with TaskTimeoutError at once (the work is asked to stop, not waited for).
+ */
+async function withDeadline<T>(
+  label: string,
+  timeoutMs: number,
+  shutdown: AbortSignal,
+  work: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const controller = new AbortController();
+  const onShutdown = (): void => controller.abort(shutdown.reason);
+  shutdown.addEventListener('abort', onShutdown);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      work(controller.signal),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          const err = new TaskTimeoutError(label, timeoutMs);
+          controller.abort(err);
+          reject(err);
+        }, timeoutMs);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    shutdown.removeEventListener('abort', onShutdown);
+  }
+}
+
 async function runTaskJob(
   rt: OrchestrationRuntime,
   job: Job<TaskJobData>,
@@ -98,12 +138,7 @@ async function runTaskJob(
   shutdown: AbortSignal,
 ): Promise<unknown> {
   const data = job.data;
-  let task;
-  try {
-    task = rt.registry.task(data.dagId, data.taskId);
-  } catch (err) {
-    throw new UnrecoverableError(toError(err).message);
-  }
+  const task = taskOf(rt, data);
   const started = await startTry(rt, data, workerName);
   if (!started) return { skipped: true };
   const children = task.fanOut ? await childValues(job) : { values: [], failures: [] };
@@ -113,11 +148,6 @@ async function runTaskJob(
     task: data.taskId,
     try: started.tryNumber,
   });
-  const timeoutMs = task.timeoutMs ?? TASK_DEFAULTS.timeoutMs;
-  const controller = new AbortController();
-  const onShutdown = (): void => controller.abort(shutdown.reason);
-  shutdown.addEventListener('abort', onShutdown);
-  let timer: NodeJS.Timeout | undefined;
   try {
     taskLog.logger.debug({ worker: workerName }, 'task started');
     if (children.failures.length > 0) {
@@ -126,32 +156,29 @@ async function runTaskJob(
         `${children.failures.length} of ${children.failures.length + children.values.length} child jobs failed: ${children.failures[0]}`,
       );
     }
-    const result = await Promise.race([
-      task.run({
-        dagId: data.dagId,
-        runId: data.runId,
-        taskId: data.taskId,
-        tryNumber: started.tryNumber,
-        trigger: started.trigger,
-        logger: taskLog.logger,
-        signal: controller.signal,
-        upstream: started.upstream,
-        params: started.params,
-        children: children.values,
-        triggerDag: async (dagId, key) => {
-          const outcome = await createRun(rt, { dagId, trigger: 'event', runKey: key, ifActive: 'defer' });
-          // The key says why (e.g. generation-7: new data committed); the outcome whether a run was made.
-          taskLog.logger.info({ triggeredDag: dagId, because: key, ...outcome }, `triggered ${dagId}`);
-        },
-      }),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          const err = new TaskTimeoutError(data.taskId, timeoutMs);
-          controller.abort(err);
-          reject(err);
-        }, timeoutMs);
-      }),
-    ]);
+    const result = await withDeadline(
+      data.taskId,
+      task.timeoutMs ?? TASK_DEFAULTS.timeoutMs,
+      shutdown,
+      (signal) =>
+        task.run({
+          dagId: data.dagId,
+          runId: data.runId,
+          taskId: data.taskId,
+          tryNumber: started.tryNumber,
+          trigger: started.trigger,
+          logger: taskLog.logger,
+          signal,
+          upstream: started.upstream,
+          params: started.params,
+          children: children.values,
+          triggerDag: async (dagId, key) => {
+            const outcome = await createRun(rt, { dagId, trigger: 'event', runKey: key, ifActive: 'defer' });
+            // The key says why (e.g. generation-7: new data committed); the outcome whether a run was made.
+            taskLog.logger.info({ triggeredDag: dagId, because: key, ...outcome }, `triggered ${dagId}`);
+          },
+        }),
+    );
     taskLog.logger.debug('task succeeded');
     await taskLog.close();
     await succeedTry(rt, data, started.tryId, result);
@@ -167,9 +194,6 @@ async function runTaskJob(
     await taskLog.close();
     await failTry(rt, data, started.tryId, err, final);
     throw err;
-  } finally {
-    clearTimeout(timer);
-    shutdown.removeEventListener('abort', onShutdown);
   }
 }
 
@@ -190,13 +214,9 @@ async function runChildJob(
   shutdown: AbortSignal,
 ): Promise<unknown> {
   const data = job.data;
-  let task;
-  try {
-    task = rt.registry.task(data.dagId, data.taskId);
-  } catch (err) {
-    throw new UnrecoverableError(toError(err).message);
-  }
-  if (!task.fanOut) throw new UnrecoverableError(`task ${data.taskId} of ${data.dagId} has no child jobs`);
+  const task = taskOf(rt, data);
+  const fanOut = task.fanOut;
+  if (!fanOut) throw new UnrecoverableError(`task ${data.taskId} of ${data.dagId} has no child jobs`);
   const tryId = await markChildrenRunning(rt, data);
   if (tryId === null) throw new UnrecoverableError(`run ${data.runId} has no try of ${data.taskId}`);
   const taskLog = createTaskLogger(rt.db, rt.logger, tryId, {
@@ -205,14 +225,10 @@ async function runChildJob(
     task: data.taskId,
     child: data.child,
   });
-  const timeoutMs = task.timeoutMs ?? TASK_DEFAULTS.timeoutMs;
-  const controller = new AbortController();
-  const onShutdown = (): void => controller.abort(shutdown.reason);
-  shutdown.addEventListener('abort', onShutdown);
-  let timer: NodeJS.Timeout | undefined;
+  const label = `${data.taskId} child ${data.child}`;
   try {
-    const value = await Promise.race([
-      task.fanOut.runChild({
+    const value = await withDeadline(label, task.timeoutMs ?? TASK_DEFAULTS.timeoutMs, shutdown, (signal) =>
+      fanOut.runChild({
         dagId: data.dagId,
         runId: data.runId,
         taskId: data.taskId,
@@ -221,16 +237,9 @@ async function runChildJob(
         tryNumber: job.attemptsStarted,
         worker: workerName,
         logger: taskLog.logger,
-        signal: controller.signal,
+        signal,
       }),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          const err = new TaskTimeoutError(`${data.taskId} child ${data.child}`, timeoutMs);
-          controller.abort(err);
-          reject(err);
-        }, timeoutMs);
-      }),
-    ]);
+    );
     return value ?? null;
   } catch (error) {
     taskLog.logger.warn(
@@ -239,8 +248,6 @@ async function runChildJob(
     );
     throw error;
   } finally {
-    clearTimeout(timer);
-    shutdown.removeEventListener('abort', onShutdown);
     await taskLog.close();
   }
 }
