@@ -1,12 +1,23 @@
-// The ledger's evaluation partials (tables ingest_holdout_files and ingest_holdout_partials, sql/0007): written in
-// the ledger's commit transaction next to each file's partial aggregate, summed into the incremental output's
-// holdout file. Kept apart from ledger.ts: these tables belong to model evaluation, not to exactly-once counting.
+// The ledger's evaluation partials (tables ingest_holdout_files and ingest_holdout_partials, sql/0007) and their
+// maintained totals (sql/0013, holdout-totals.ts): written in the ledger's commit transaction next to each file's
+// partial aggregate, read as the incremental output's holdout file. Kept apart from ledger.ts: these tables belong
+// to model evaluation, not to exactly-once counting.
 import type { Db } from '../store/db.js';
 import { BUCKETS } from './order-bucket.js';
-import { emptyHoldout, type HoldoutPartial } from './holdout.js';
+import type { HoldoutPartial } from './holdout.js';
+import { addFileToHoldoutState, addHoldoutCells, holdoutRows, unpackHoldoutCells } from './holdout-totals.js';
 
-/** Records one committed file's evaluation partial (inside the ledger's commit transaction). */
-export async function insertHoldoutPartial(tx: Db, path: string, holdout: HoldoutPartial): Promise<void> {
+/**
+ * Records one committed file's evaluation partial and adds it to the totals (inside the ledger's commit
+ * transaction). A file without one (`undefined`) is counted, and the totals say they are incomplete.
+ */
+export async function insertHoldoutPartial(
+  tx: Db,
+  path: string,
+  holdout: HoldoutPartial | undefined,
+): Promise<void> {
+  await addFileToHoldoutState(tx, holdout?.bucketOrders);
+  if (!holdout) return;
   await tx.query('INSERT INTO ingest_holdout_files (path, bucket_orders) VALUES ($1, $2::bigint[])', [
     path,
     holdout.bucketOrders,
@@ -26,30 +37,43 @@ export async function insertHoldoutPartial(tx: Db, path: string, holdout: Holdou
       holdout.cells.map((c) => c.squares),
     ],
   );
+  await addHoldoutCells(tx, holdout.cells, 1);
 }
 
-/** The sum of every committed file's evaluation partial, and whether every committed file has one. */
+/** The sum of every committed file's evaluation partial (maintained), and whether every committed file has one. */
 export async function holdoutTotals(db: Db): Promise<{ holdout: HoldoutPartial; complete: boolean }> {
-  const holdout = emptyHoldout();
-  const [counts] = await db.query<{ files: string; with_holdout: string }>(
-    `SELECT (SELECT count(*) FROM ingest_files)::text AS files,
-            (SELECT count(*) FROM ingest_holdout_files)::text AS with_holdout`,
+  const [state] = await db.query<{ bucket_orders: (string | number)[]; files_without_holdout: string }>(
+    'SELECT bucket_orders, files_without_holdout::text FROM ingest_holdout_state WHERE id = 1',
   );
-  const orders = await db.query<{ bucket_orders: (string | number)[] }>(
-    'SELECT bucket_orders FROM ingest_holdout_files',
+  const rows = await db.query<{
+    day_of_week: number;
+    hour_of_day: number;
+    category: string;
+    bucket_items: (string | number)[];
+    items_squared: string | number;
+  }>('SELECT day_of_week, hour_of_day, category, bucket_items, items_squared FROM ingest_holdout_totals');
+  const holdout: HoldoutPartial = {
+    bucketOrders: state.bucket_orders.map(Number),
+    cells: rows.map((r) => ({
+      day: Number(r.day_of_week),
+      hour: Number(r.hour_of_day),
+      category: r.category,
+      buckets: r.bucket_items.map(Number),
+      squares: Number(r.items_squared),
+    })),
+  };
+  return { holdout, complete: state.files_without_holdout === '0' };
+}
+
+/** One committed file's evaluation partial (rows or packed); undefined when it has none. */
+export async function holdoutPartialOf(db: Db, path: string): Promise<HoldoutPartial | undefined> {
+  const [file] = await db.query<{ bucket_orders: (string | number)[]; partial_packed: Uint8Array | null }>(
+    'SELECT bucket_orders, partial_packed FROM ingest_holdout_files WHERE path = $1',
+    [path],
   );
-  for (const row of orders) row.bucket_orders.forEach((n, b) => (holdout.bucketOrders[b] += Number(n)));
-  const sums = Array.from({ length: BUCKETS }, (_, b) => `sum(bucket_items[${b + 1}])::bigint AS b${b}`);
-  const rows = await db.query<Record<string, string | number>>(
-    `SELECT day_of_week, hour_of_day, category, ${sums.join(', ')}, sum(items_squared) AS sq
-     FROM ingest_holdout_partials GROUP BY day_of_week, hour_of_day, category`,
-  );
-  holdout.cells = rows.map((r) => ({
-    day: Number(r.day_of_week),
-    hour: Number(r.hour_of_day),
-    category: String(r.category),
-    buckets: Array.from({ length: BUCKETS }, (_, b) => Number(r[`b${b}`])),
-    squares: Number(r.sq),
-  }));
-  return { holdout, complete: counts.files === counts.with_holdout };
+  if (!file) return undefined;
+  const cells = file.partial_packed
+    ? unpackHoldoutCells(file.partial_packed)
+    : ((await holdoutRows(db, [path])).get(path) ?? []);
+  return { bucketOrders: file.bucket_orders.map(Number), cells };
 }

@@ -8,6 +8,7 @@ import type { BadRow } from '../data/order-rows.js';
 import type { Cell } from './cells.js';
 import type { HoldoutPartial } from './holdout.js';
 import { insertHoldoutPartial } from './holdout-ledger.js';
+import { compactHoldoutPartials, subtractHoldoutFiles } from './holdout-totals.js';
 import {
   addFile,
   compactPartials,
@@ -110,7 +111,7 @@ export interface CommitResult {
 export class Ledger {
   constructor(
     private readonly db: Db,
-    /** Files whose partials stay as rows; older ones are packed (ledger-totals.ts). */
+    /** Files whose partials (and holdout partials) stay as rows; older ones are packed (ledger-totals.ts). */
     private readonly unpackedFiles = UNPACKED_FILES,
   ) {}
 
@@ -188,6 +189,7 @@ export class Ledger {
     return this.db.transaction(async (tx) => {
       // Their counts leave the maintained totals with them, and the output must be rebuilt.
       await subtractFiles(tx, [...paths]);
+      await subtractHoldoutFiles(tx, [...paths]);
       const rows = await tx.query<{ path: string }>(
         'DELETE FROM ingest_files WHERE path = ANY($1::text[]) RETURNING path',
         [paths],
@@ -228,6 +230,7 @@ export class Ledger {
       const runId = Number(run.id);
       const gone = [...removed, ...files.filter((f) => f.replaces).map((f) => f.path)];
       await subtractFiles(tx, gone);
+      await subtractHoldoutFiles(tx, gone);
       if (gone.length > 0) await tx.query('DELETE FROM ingest_files WHERE path = ANY($1::text[])', [gone]);
       for (const file of files) {
         await tx.query(
@@ -263,7 +266,7 @@ export class Ledger {
           );
         }
         await addFile(tx, file.cells);
-        if (file.holdout) await insertHoldoutPartial(tx, file.path, file.holdout);
+        await insertHoldoutPartial(tx, file.path, file.holdout);
         if (file.badRows.length > 0) {
           await tx.query(
             `INSERT INTO ingest_bad_rows (path, line, reason, raw) SELECT $1, * FROM unnest($2::integer[], $3::text[], $4::text[])`,
@@ -278,6 +281,7 @@ export class Ledger {
       }
       await pruneTotals(tx);
       await compactPartials(tx, this.unpackedFiles);
+      await compactHoldoutPartials(tx, this.unpackedFiles);
       const [state] = await tx.query<{ generation: number }>(
         'UPDATE ingest_state SET generation = generation + 1 WHERE id = 1 RETURNING generation',
       );
