@@ -1,8 +1,9 @@
 // npm run bench:ledger — does a commit stay cheap as history grows? Commits small files (scripted: synthetic
-// partials straight into the ledger, 10 files per commit, no scheduler) up to 100, 1,000 and 10,000 files
-// on the local PostgreSQL, and at each size prints the median time of a one-file commit, of reading the
-// output's totals, and the ledger's rows and size (after VACUUM FULL). Side by side, in the same run: the maintained totals with
-// packing (what orderflow does) and the former way — every partial kept as rows and summed for each output.
+// partials and holdout partials straight into the ledger, 10 files per commit, no scheduler) up to 100, 1,000
+// and 10,000 files on the local PostgreSQL, and at each size prints the median time of a one-file commit, of
+// reading the output's totals and its holdout totals (the output rebuild's reads), and the ledger's partial and
+// holdout rows and size (after VACUUM FULL). Side by side, in the same run: the maintained totals with packing
+// (what orderflow does) and the former way — every partial kept as rows and summed for each output.
 //
 //   BENCH_LEDGER_SIZES=100,1000,10000  BENCH_LEDGER_CELLS=150  npm run bench:ledger
 import os from 'node:os';
@@ -11,6 +12,8 @@ import fs from 'node:fs';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
 import type { Cell } from '../src/processing/cells.js';
+import type { HoldoutPartial } from '../src/processing/holdout.js';
+import { holdoutTotals } from '../src/processing/holdout-ledger.js';
 import { Ledger, type FileCommit } from '../src/processing/ledger.js';
 import type { Db } from '../src/store/db.js';
 import { openStore } from '../src/store/open.js';
@@ -39,6 +42,14 @@ function smallFile(n: number): FileCommit {
   }
   const list = [...cells.values()];
   const items = list.reduce((t, c) => t + c.items, 0);
+  // All of a cell's items in one bucket (the cell's own), one order per cell.
+  const holdout: HoldoutPartial = { bucketOrders: [0, 0, 0, 0, 0], cells: [] };
+  list.forEach((c, i) => {
+    const buckets = [0, 0, 0, 0, 0];
+    buckets[i % 5] = c.items;
+    holdout.bucketOrders[i % 5]++;
+    holdout.cells.push({ day: c.day, hour: c.hour, category: c.category, buckets, squares: c.items ** 2 });
+  });
   return {
     path: `${n % 100}/file-${n}.csv`,
     batch: String(n % 100),
@@ -47,6 +58,7 @@ function smallFile(n: number): FileCommit {
     orders: CELLS,
     items,
     cells: list,
+    holdout,
     badRows: [],
     quarantinePath: undefined,
     replaces: false,
@@ -55,18 +67,36 @@ function smallFile(n: number): FileCommit {
 
 async function ledgerRows(db: Db) {
   // Deleted (packed) rows stay in the files until vacuumed; VACUUM FULL shows the space the data needs.
-  await db.query('VACUUM FULL ingest_partials, ingest_files, ingest_totals');
-  const [r] = await db.query<{ partials: number; files: number; bytes: number }>(
-    `SELECT (SELECT count(*) FROM ingest_partials)::int AS partials, (SELECT count(*) FROM ingest_files)::int AS files,
-       (pg_total_relation_size('ingest_partials') + pg_total_relation_size('ingest_files')
-        + pg_total_relation_size('ingest_totals'))::bigint AS bytes`,
+  const tables = [
+    'ingest_partials',
+    'ingest_files',
+    'ingest_totals',
+    'ingest_holdout_partials',
+    'ingest_holdout_files',
+    'ingest_holdout_totals',
+  ];
+  await db.query(`VACUUM FULL ${tables.join(', ')}`);
+  const [r] = await db.query<{ partials: number; holdouts: number; bytes: number }>(
+    `SELECT (SELECT count(*) FROM ingest_partials)::int AS partials,
+       (SELECT count(*) FROM ingest_holdout_partials)::int AS holdouts,
+       (${tables.map((t) => `pg_total_relation_size('${t}')`).join(' + ')})::bigint AS bytes`,
   );
-  return { partials: r.partials, files: r.files, mb: Number(r.bytes) / 2 ** 20 };
+  return { partials: r.partials, holdouts: r.holdouts, mb: Number(r.bytes) / 2 ** 20 };
 }
 
 /** The former output read: every committed partial summed. */
 const SUM_EVERY_PARTIAL = `SELECT day_of_week, hour_of_day, category, sum(items_count)::bigint AS items
   FROM ingest_partials GROUP BY day_of_week, hour_of_day, category`;
+
+/** The former holdout read: every committed holdout partial summed (and every file's bucket orders). */
+async function sumEveryHoldoutPartial(db: Db): Promise<void> {
+  await db.query('SELECT bucket_orders FROM ingest_holdout_files');
+  const sums = [1, 2, 3, 4, 5].map((b) => `sum(bucket_items[${b}])::bigint AS b${b}`).join(', ');
+  await db.query(
+    `SELECT day_of_week, hour_of_day, category, ${sums}, sum(items_squared) AS sq
+     FROM ingest_holdout_partials GROUP BY day_of_week, hour_of_day, category`,
+  );
+}
 
 async function measure(mode: 'maintained' | 'former') {
   const database = await createTestDatabase();
@@ -87,6 +117,7 @@ async function measure(mode: 'maintained' | 'former') {
       }
       const commitMs: number[] = [];
       const readMs: number[] = [];
+      const holdoutMs: number[] = [];
       while (n < size) {
         const started = performance.now();
         await ledger.commit(
@@ -99,11 +130,16 @@ async function measure(mode: 'maintained' | 'former') {
         if (mode === 'former') await db.query(SUM_EVERY_PARTIAL);
         else await ledger.totals();
         readMs.push(performance.now() - readStarted);
+        const holdoutStarted = performance.now();
+        if (mode === 'former') await sumEveryHoldoutPartial(db);
+        else await holdoutTotals(db);
+        holdoutMs.push(performance.now() - holdoutStarted);
       }
       const r = await ledgerRows(db);
       const line =
         `${size} files: one-file commit ${median(commitMs).toFixed(1)} ms, output totals read ${median(readMs).toFixed(1)} ms, ` +
-        `${r.partials.toLocaleString('en-US')} partial rows, ${r.mb.toFixed(1)} MB`;
+        `holdout totals read ${median(holdoutMs).toFixed(1)} ms, ${r.partials.toLocaleString('en-US')} partial rows, ` +
+        `${r.holdouts.toLocaleString('en-US')} holdout rows, ${r.mb.toFixed(1)} MB`;
       console.log(`${mode}: ${line}`);
       rows.push(line);
     }
@@ -116,7 +152,7 @@ async function measure(mode: 'maintained' | 'former') {
 }
 
 const figures: Record<string, string> = {
-  setup: `synthetic files of ${CELLS} cells each, committed ${PER_COMMIT} per commit into a fresh PostgreSQL database; medians of the last ${SAMPLES} one-file commits at each size`,
+  setup: `synthetic files of ${CELLS} cells each (with a holdout partial of as many cells), committed ${PER_COMMIT} per commit into a fresh PostgreSQL database; medians of the last ${SAMPLES} one-file commits at each size`,
 };
 const maintained = await measure('maintained');
 const former = await measure('former');

@@ -5,7 +5,7 @@
 // the score is how well the model spread the day's items over hours and categories. Next to the RMSE, the
 // increment's own noise floor √(Σ squared per-order counts / cells): a model drifting away from the data shows as
 // a growing distance between the two, increment after increment.
-import { BUCKETS } from '../processing/order-bucket.js';
+import { holdoutPartialOf } from '../processing/holdout-ledger.js';
 import type { Db } from '../store/db.js';
 import { loadCurrentModel, normalizeCategory, type LoadedModel } from './predictor.js';
 import { DAYS, HOURS } from './rows.js';
@@ -18,14 +18,6 @@ export interface IncrementScore {
   rmse: number;
   noiseFloor: number;
   scoredAt: string;
-}
-
-interface PartialRow {
-  day_of_week: number;
-  hour_of_day: number;
-  category: string;
-  bucket_items: (string | number)[];
-  items_squared: string | number;
 }
 
 /** Scores one increment's cells against `model`; null when it covers no cell the model knows. */
@@ -81,19 +73,16 @@ export async function scoreNewIncrements(deps: { db: Db; modelsDir: string }): P
   );
   const out: IncrementScore[] = [];
   for (const file of pending) {
-    const partial = await deps.db.query<PartialRow>(
-      `SELECT day_of_week, hour_of_day, category, bucket_items, items_squared
-       FROM ingest_holdout_partials WHERE path = $1`,
-      [file.path],
-    );
+    // Rows or packed: a file scored long after its commit (no model then) may have been packed since.
+    const partial = await holdoutPartialOf(deps.db, file.path);
     const score = scoreIncrement(
       model,
-      partial.map((r) => ({
-        day: Number(r.day_of_week),
-        hour: Number(r.hour_of_day),
-        category: r.category,
-        items: r.bucket_items.slice(0, BUCKETS).reduce<number>((s, v) => s + Number(v), 0),
-        squares: Number(r.items_squared),
+      (partial?.cells ?? []).map((c) => ({
+        day: c.day,
+        hour: c.hour,
+        category: c.category,
+        items: c.buckets.reduce((s, v) => s + v, 0),
+        squares: c.squares,
       })),
     );
     if (!score) continue;

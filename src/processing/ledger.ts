@@ -7,7 +7,8 @@ import type { LedgerFileView, LedgerRun } from './ledger-view.js';
 import type { BadRow } from '../data/order-rows.js';
 import type { Cell } from './cells.js';
 import type { HoldoutPartial } from './holdout.js';
-import { insertHoldoutPartial } from './holdout-ledger.js';
+import { addHoldoutPartials, insertHoldoutPartial } from './holdout-ledger.js';
+import { compactHoldoutPartials, subtractHoldoutFiles } from './holdout-totals.js';
 import {
   addFile,
   compactPartials,
@@ -112,7 +113,7 @@ export interface CommitResult {
 export class Ledger {
   constructor(
     private readonly db: Db,
-    /** Files whose (legacy, per-cell) partial rows stay as rows; older ones are packed (ledger-totals.ts). */
+    /** Files whose legacy per-cell partial rows (and holdout rows) stay as rows; older ones are packed. */
     private readonly unpackedFiles = UNPACKED_FILES,
   ) {}
 
@@ -190,6 +191,7 @@ export class Ledger {
     return this.db.transaction(async (tx) => {
       // Their counts leave the maintained totals with them, and the output must be rebuilt.
       await subtractFiles(tx, [...paths]);
+      await subtractHoldoutFiles(tx, [...paths]);
       const rows = await tx.query<{ path: string }>(
         'DELETE FROM ingest_files WHERE path = ANY($1::text[]) RETURNING path',
         [paths],
@@ -230,6 +232,7 @@ export class Ledger {
       const runId = Number(run.id);
       const gone = [...removed, ...files.filter((f) => f.replaces).map((f) => f.path)];
       await subtractFiles(tx, gone);
+      await subtractHoldoutFiles(tx, gone);
       if (gone.length > 0) await tx.query('DELETE FROM ingest_files WHERE path = ANY($1::text[])', [gone]);
       for (const file of files) {
         // The partial is stored packed (one row, not one per cell: a real day file fills ~22k cells, and a row
@@ -254,7 +257,7 @@ export class Ledger {
             packCells(file.cells),
           ],
         );
-        if (file.holdout) await insertHoldoutPartial(tx, file.path, file.holdout);
+        await insertHoldoutPartial(tx, file.path, file.holdout);
         if (file.badRows.length > 0) {
           await tx.query(
             `INSERT INTO ingest_bad_rows (path, line, reason, raw) SELECT $1, * FROM unnest($2::integer[], $3::text[], $4::text[])`,
@@ -267,11 +270,16 @@ export class Ledger {
           );
         }
       }
-      // One upsert of the run's summed partials, however many files it commits.
+      // One upsert of the run's summed partials (and holdout partials), however many files it commits.
       await addFile(tx, sumCells(files.map((f) => f.cells)));
+      await addHoldoutPartials(
+        tx,
+        files.map((f) => f.holdout),
+      );
       await pruneTotals(tx);
       // Packs partial rows that older versions stored per cell.
       await compactPartials(tx, this.unpackedFiles);
+      await compactHoldoutPartials(tx, this.unpackedFiles);
       const [state] = await tx.query<{ generation: number }>(
         'UPDATE ingest_state SET generation = generation + 1 WHERE id = 1 RETURNING generation',
       );
