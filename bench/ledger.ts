@@ -3,7 +3,8 @@
 // and 10,000 files on the local PostgreSQL, and at each size prints the median time of a one-file commit, of
 // reading the output's totals and its holdout totals (the output rebuild's reads), and the ledger's partial and
 // holdout rows and size (after VACUUM FULL). Side by side, in the same run: the maintained totals with packing
-// (what orderflow does) and the former way — every partial kept as rows and summed for each output.
+// (what orderflow does) and the former way — every partial also kept as one row per cell (as commits stored
+// them before they packed them at once) and summed for each output.
 //
 //   BENCH_LEDGER_SIZES=100,1000,10000  BENCH_LEDGER_CELLS=150  npm run bench:ledger
 import os from 'node:os';
@@ -98,6 +99,40 @@ async function sumEveryHoldoutPartial(db: Db): Promise<void> {
   );
 }
 
+/**
+ * The former storage: every file's partial and holdout partial as one row per cell (the commit now packs them
+ * in one row each). Written after each commit in the former mode and timed with it, as it was part of it.
+ */
+async function storeRowsTheFormerWay(db: Db, files: FileCommit[]): Promise<void> {
+  for (const f of files) {
+    await db.query(
+      `INSERT INTO ingest_partials (path, day_of_week, hour_of_day, category, items_count)
+       SELECT $1, * FROM unnest($2::smallint[], $3::smallint[], $4::text[], $5::bigint[])`,
+      [
+        f.path,
+        f.cells.map((c) => c.day),
+        f.cells.map((c) => c.hour),
+        f.cells.map((c) => c.category),
+        f.cells.map((c) => c.items),
+      ],
+    );
+    const h = f.holdout!.cells;
+    await db.query(
+      `INSERT INTO ingest_holdout_partials (path, day_of_week, hour_of_day, category, bucket_items, items_squared)
+       SELECT $1, d, h, c, ($5::bigint[])[(i - 1) * 5 + 1 : i * 5], sq
+       FROM unnest($2::smallint[], $3::smallint[], $4::text[], $6::float8[]) WITH ORDINALITY AS t(d, h, c, sq, i)`,
+      [
+        f.path,
+        h.map((c) => c.day),
+        h.map((c) => c.hour),
+        h.map((c) => c.category),
+        h.flatMap((c) => c.buckets),
+        h.map((c) => c.squares),
+      ],
+    );
+  }
+}
+
 async function measure(mode: 'maintained' | 'former') {
   const database = await createTestDatabase();
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'orderflow-bench-ledger-'));
@@ -105,7 +140,7 @@ async function measure(mode: 'maintained' | 'former') {
     loadConfig({ DATA_DIR: work, DATABASE_URL: database.url }),
     createLogger('silent'),
   );
-  // The former way never packed: keep every file's partial as rows.
+  // The former way never packed: every file's partial stays as rows (storeRowsTheFormerWay).
   const ledger = new Ledger(db, mode === 'former' ? Number.MAX_SAFE_INTEGER : undefined);
   const rows: string[] = [];
   let n = 0;
@@ -114,17 +149,16 @@ async function measure(mode: 'maintained' | 'former') {
       while (n < size - SAMPLES) {
         const files = Array.from({ length: Math.min(PER_COMMIT, size - SAMPLES - n) }, () => smallFile(n++));
         await ledger.commit(new Date(), { files, removed: [], skipped: [], unskipped: [] }, noFence);
+        if (mode === 'former') await storeRowsTheFormerWay(db, files);
       }
       const commitMs: number[] = [];
       const readMs: number[] = [];
       const holdoutMs: number[] = [];
       while (n < size) {
         const started = performance.now();
-        await ledger.commit(
-          new Date(),
-          { files: [smallFile(n++)], removed: [], skipped: [], unskipped: [] },
-          noFence,
-        );
+        const files = [smallFile(n++)];
+        await ledger.commit(new Date(), { files, removed: [], skipped: [], unskipped: [] }, noFence);
+        if (mode === 'former') await storeRowsTheFormerWay(db, files);
         commitMs.push(performance.now() - started);
         const readStarted = performance.now();
         if (mode === 'former') await db.query(SUM_EVERY_PARTIAL);
