@@ -252,7 +252,7 @@ export async function insertLogLines(
 export async function logLines(db: Db, taskInstanceIds: readonly number[]): Promise<LogLineRow[]> {
   return db.query<LogLineRow>(
     `SELECT task_instance_id, seq, logged_at, level, message, line FROM dag_task_logs
-     WHERE task_instance_id = ANY($1::bigint[]) ORDER BY task_instance_id, seq`,
+     WHERE task_instance_id = ANY($1::bigint[]) ORDER BY task_instance_id, logged_at, seq`,
     [taskInstanceIds],
   );
 }

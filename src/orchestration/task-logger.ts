@@ -25,10 +25,20 @@ export function createTaskLogger(
   processLogger: Logger,
   tryId: number,
   bindings: Record<string, unknown>,
-  flushEveryMs = 1000,
+  options: {
+    /** @defaultValue 1000 */
+    flushEveryMs?: number;
+    /**
+     * Sequence number of the first line. Several loggers may write to one try (the child jobs of a fan-out
+     * task, each on its own worker): each takes its own range, so no line overwrites another's.
+     * @defaultValue 0
+     */
+    firstSeq?: number;
+  } = {},
 ): TaskLogger {
+  const flushEveryMs = options.flushEveryMs ?? 1000;
   let pending: CapturedLine[] = [];
-  let seq = 0;
+  let seq = options.firstSeq ?? 0;
   const forward = processLogger.level !== 'silent';
   const labels = pino.levels.labels;
   const capture = {

@@ -206,6 +206,14 @@ async function childValues(job: Job<TaskJobData>): Promise<{ values: unknown[]; 
   return { values: values.filter((v) => v !== undefined), failures };
 }
 
+/**
+ * Where the log lines of a child's try start in its fan-out task's log: past the task's own lines, 1,000 lines
+ * for each try of each child (a child says a few), so children on different workers never take each other's.
+ */
+function childLogSeq(child: number, tryNumber: number): number {
+  return 1_000_000_000 + (child % 100_000) * 10_000 + (Math.min(tryNumber, 10) - 1) * 1_000;
+}
+
 /** One child of a fan-out task: its tries are BullMQ's (retries with backoff, stalled-job recovery). */
 async function runChildJob(
   rt: OrchestrationRuntime,
@@ -219,12 +227,13 @@ async function runChildJob(
   if (!fanOut) throw new UnrecoverableError(`task ${data.taskId} of ${data.dagId} has no child jobs`);
   const tryId = await markChildrenRunning(rt, data);
   if (tryId === null) throw new UnrecoverableError(`run ${data.runId} has no try of ${data.taskId}`);
-  const taskLog = createTaskLogger(rt.db, rt.logger, tryId, {
-    dag: data.dagId,
-    run: data.runId,
-    task: data.taskId,
-    child: data.child,
-  });
+  const taskLog = createTaskLogger(
+    rt.db,
+    rt.logger,
+    tryId,
+    { dag: data.dagId, run: data.runId, task: data.taskId, child: data.child },
+    { firstSeq: childLogSeq(data.child!, job.attemptsStarted) },
+  );
   const label = `${data.taskId} child ${data.child}`;
   try {
     const value = await withDeadline(label, task.timeoutMs ?? TASK_DEFAULTS.timeoutMs, shutdown, (signal) =>

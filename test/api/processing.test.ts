@@ -176,6 +176,14 @@ describe('api › processing view', () => {
 
     const json = await runCli(['dags', 'logs', String(runId), '--json'], env);
     assert.deepEqual(JSON.parse(json.stdout), await api(`/api/runs/${runId}`));
+    // Every child job's lines are in the aggregate task's log, whichever worker ran it (none overwrote another's).
+    const withLogs = await runCli(['dags', 'logs', String(runId), 'aggregate', '--json'], env);
+    const detail = JSON.parse(withLogs.stdout) as {
+      tasks: { taskId: string; logs?: { message: string }[] }[];
+    };
+    const aggregate = detail.tasks.find((t) => t.taskId === 'aggregate')!;
+    const partLines = (aggregate.logs ?? []).filter((l) => /^read \S+ part \d+\/\d+: read$/.test(l.message));
+    assert.equal(partLines.length, p.parts.length, 'one log line per child job');
     const runs = await runCli(['dags', 'runs', INCREMENTAL_DAG], env);
     assert.match(runs.stdout, /DURATION\s+PARTS/);
     assert.match(runs.stdout, new RegExp(`^${runId}\\s+success\\s+manual.* ${p.parts.length} parts on`, 'm'));

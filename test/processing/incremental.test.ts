@@ -197,7 +197,7 @@ describe('incremental (embedded PGlite ledger)', () => {
 });
 
 describe('incremental --watch', () => {
-  test('commits a landed file within a second of its arrival (file events, not the rescan)', async () => {
+  test('commits a landed file long before the rescan would have (file events, not the rescan)', async () => {
     const watched = await openStage(path.join(tmp.path, 'watch'), source, {
       REDIS_URL: redisServer.url,
       DATABASE_URL: database.url,
@@ -220,7 +220,9 @@ describe('incremental --watch', () => {
         committed.map((c) => c.batches),
         [['2']],
       );
-      assert.ok(committed[0].at - landed < 1000, `committed ${committed[0].at - landed} ms after landing`);
+      // The rescan is a minute away: a commit within seconds can only come from the file event (how fast it is,
+      // on an idle machine, is bench:incremental's measure, not this test's).
+      assert.ok(committed[0].at - landed < 10_000, `committed ${committed[0].at - landed} ms after landing`);
       await assertMatchesFullAggregation(watched.config, watched.redis);
     } finally {
       controller.abort();
