@@ -33,7 +33,8 @@ CREATE TABLE ingest_parts (
   PRIMARY KEY (token, path, range_index)
 );
 CREATE INDEX ingest_parts_dag_run ON ingest_parts (dag_run_id) WHERE dag_run_id IS NOT NULL;
-CREATE INDEX ingest_parts_staged ON ingest_parts (token) WHERE payload IS NOT NULL;
+-- Parts not yet committed or abandoned: what each run's discover looks at (abandonOlderParts), every 4 s.
+CREATE INDEX ingest_parts_open ON ingest_parts (token) WHERE state IN ('queued', 'running', 'staged');
 -- Retention: part records older than the run history's retention are deleted with it (sweeper.ts).
 CREATE INDEX ingest_parts_queued_at ON ingest_parts (queued_at);
 
