@@ -13,6 +13,7 @@ import { syncModels } from '../ml/model-sync.js';
 import { trainModels } from '../ml/train.js';
 import { resolveTrainingInputs } from '../ml/training-inputs.js';
 import type { IncrementPlan, PartPlan } from '../processing/increment-plan.js';
+import { openLanding, type LandingArea } from '../processing/landing.js';
 import { syncLocalOutput } from '../processing/increment-output.js';
 import {
   commitIncrement,
@@ -124,10 +125,13 @@ interface PartInput {
 
 function incrementalStages(deps: PipelineDeps): IncrementalStages {
   const { config, db, redis } = deps;
+  // One landing area per process (for a bucket, one S3 client), not one per task and per child job.
+  let opened: Promise<LandingArea> | undefined;
+  const landing = (): Promise<LandingArea> => (opened ??= openLanding(config));
   return {
     discover: async (ctx) => {
       const { plan, lock } = await discoverIncrement(
-        { config, logger: ctx.logger, db, redis },
+        { config, logger: ctx.logger, db, redis, landing: await landing() },
         {
           dagRunId: ctx.runId,
           // A run that failed between its tasks leaves its lease behind, and so does an earlier try of this task
@@ -155,7 +159,12 @@ function incrementalStages(deps: PipelineDeps): IncrementalStages {
     },
     readPart: async (ctx) => {
       const { token, part } = ctx.input as PartInput;
-      const report = await readIncrementPart({ config, db }, token, part, ctx.worker);
+      const report = await readIncrementPart(
+        { config, db, landing: await landing() },
+        token,
+        part,
+        ctx.worker,
+      );
       ctx.logger.debug(
         { ...report },
         `read ${part.path} part ${part.index + 1}/${part.count}: ${report.outcome}`,
@@ -163,7 +172,10 @@ function incrementalStages(deps: PipelineDeps): IncrementalStages {
       return report;
     },
     commit: async (ctx, plan) => {
-      const result = await commitIncrement({ config, logger: ctx.logger, db, redis }, plan as IncrementPlan);
+      const result = await commitIncrement(
+        { config, logger: ctx.logger, db, redis, landing: await landing() },
+        plan as IncrementPlan,
+      );
       // Every 4 s: said at info only when something was committed (always kept in the task's log).
       const level = result.status === 'committed' ? 'info' : 'debug';
       ctx.logger[level]({ ...result }, `incremental: ${result.status}`);
