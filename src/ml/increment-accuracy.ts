@@ -67,13 +67,12 @@ export function scoreIncrement(
 export async function scoreNewIncrements(deps: { db: Db; modelsDir: string }): Promise<IncrementScore[]> {
   const model = await loadCurrentModel(deps.modelsDir);
   if (!model) return [];
-  const pending = await deps.db.query<{ path: string; bucket_orders: (string | number)[] }>(
-    `SELECT f.path, f.bucket_orders FROM ingest_holdout_files f
+  const pending = await deps.db.query<{ path: string }>(
+    `SELECT f.path FROM ingest_files f
      LEFT JOIN increment_accuracy a ON a.path = f.path WHERE a.path IS NULL ORDER BY f.path`,
   );
   const out: IncrementScore[] = [];
   for (const file of pending) {
-    // Rows or packed: a file scored long after its commit (no model then) may have been packed since.
     const partial = await holdoutPartialOf(deps.db, file.path);
     const score = scoreIncrement(
       model,
@@ -86,7 +85,7 @@ export async function scoreNewIncrements(deps: { db: Db; modelsDir: string }): P
       })),
     );
     if (!score) continue;
-    const orders = file.bucket_orders.reduce<number>((s, v) => s + Number(v), 0);
+    const orders = (partial?.bucketOrders ?? []).reduce((s, v) => s + v, 0);
     const [row] = await deps.db.query<{ scored_at: string }>(
       `INSERT INTO increment_accuracy (path, model_version, orders, cells, rmse, noise_floor)
        VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (path) DO NOTHING

@@ -5,13 +5,14 @@
 // (The exact path used to hand a clean copy to DuckDB to sum; a row the validator accepted could then fail
 // DuckDB's cast and take the whole file down, and DuckDB refused a valid 200 MB order_id outright. Summing
 // what was validated makes "accepted" and "counted" one decision. Both paths end in the same toCells.)
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { readOrdersHeader, type OrdersHeader } from '../data/orders-header.js';
 import { scanOrderRows, type BadRow } from '../data/order-rows.js';
 import type { Cell } from './cells.js';
 import { holdoutFromTotals, type HoldoutPartial } from './holdout.js';
 import { orderBucket } from './order-bucket.js';
-import { partRange, scanFileRange, type ScanOptions } from './scan-file.js';
+import { chunkCount, chunksOfPart, chunkStarts, hashChunks } from './content-hash.js';
+import { dataRange, scanFileRange, type ScanOptions } from './scan-file.js';
 import { DAYS, emptyTotals, HOURS, type ScanTotals } from './sum-scan.js';
 
 export interface FileAggregate {
@@ -56,6 +57,11 @@ export function toCells(
 export interface AggregateFileOptions extends ScanOptions {
   /** Lines longer than this are bad rows. @defaultValue 1 MiB */
   maxLineBytes?: number;
+  /**
+   * Where the whole file can be read when the exact validator must read it (a part read from a partial local
+   * copy of an object: landing-s3.ts). @defaultValue the file itself
+   */
+  wholeFile?: () => Promise<string>;
 }
 
 /** The exact path: every row through the validator, good rows summed from the fields it checked. */
@@ -97,7 +103,7 @@ async function aggregateRowByRow(
   return { totals, badRows };
 }
 
-/** The totals of one part of a file: its data lines, or one of `count` byte ranges of them (partRange). */
+/** The totals of one part of a file: the data lines of its chunks (content-hash.ts), or the whole file. */
 export interface PartTotals {
   categories: string[];
   totals: ScanTotals;
@@ -109,50 +115,85 @@ export interface PartTotals {
    * for the file, whatever part was asked for, so its line numbers and multi-line records are those of one pass.
    */
   whole: boolean;
-  /** The bytes read: the range, or the whole file. */
+  /** The part's bytes (its chunks; part 0 includes the header), whichever path read them. */
   start: number;
   end: number;
 }
 
+/** Where a part lies in its file: chunks [first, end) of a file cut into chunks of `chunkBytes`. */
+export interface PartChunks {
+  chunkBytes: number;
+  index: number;
+  count: number;
+}
+
+/** A part's totals and the SHA-256 of each chunk it covers (the file's content hash is made of them). */
+export interface PartRead extends PartTotals {
+  firstChunk: number;
+  chunkHashes: Buffer;
+}
+
 /**
- * Reads part `index` of `count` of a wide orders file. Ranges are scanned on their own, so a large file can be
- * read by several workers at once; anything the scanner does not accept sends the whole file to the exact path.
+ * Reads part `index` of `count` of a wide orders file: hashes its chunks and sums their data lines. Ranges are
+ * scanned on their own, so a large file can be read by several workers at once; anything the scanner does not
+ * accept sends the whole file to the exact path (the chunks hashed are still only this part's).
  */
-export async function readPartTotals(
+export async function readPart(
   file: string,
-  index: number,
-  count: number,
+  chunks: PartChunks,
   options: AggregateFileOptions = {},
+): Promise<PartRead> {
+  const { firstChunk, chunkHashes, from, to } = await hashPart(file, chunks);
+  return { ...(await readTotals(file, from, to, options)), firstChunk, chunkHashes };
+}
+
+/** The totals of the data lines in the file's bytes [from, to) (line starts), or of the whole file. */
+async function readTotals(
+  file: string,
+  from: number,
+  to: number,
+  options: AggregateFileOptions,
 ): Promise<PartTotals> {
   const header = await readOrdersHeader(file);
-  const range = await partRange(file, index, count);
-  if (range) {
-    const scan = await scanFileRange(file, header, range.start, range.end, options);
-    if (scan) {
-      const { categories } = header;
-      // Part 0 reads the header too: the parts of a file cover all its bytes.
-      const start = index === 0 ? 0 : range.start;
-      return {
-        categories,
-        totals: scan.totals,
-        badRows: [],
-        method: 'scan',
-        whole: false,
-        start,
-        end: range.end,
-      };
-    }
+  const { categories } = header;
+  const range = await dataRange(file, from, to);
+  const scan = range && (await scanFileRange(file, header, range.start, range.end, options));
+  if (scan)
+    return {
+      categories,
+      totals: scan.totals,
+      badRows: [],
+      method: 'scan',
+      whole: false,
+      start: from,
+      end: to,
+    };
+  const whole = options.wholeFile ? await options.wholeFile() : file;
+  const { totals, badRows } = await aggregateRowByRow(whole, header, options.maxLineBytes);
+  return { categories, totals, badRows, method: 'exact', whole: true, start: from, end: to };
+}
+
+async function hashPart(
+  file: string,
+  chunks: PartChunks,
+): Promise<{ firstChunk: number; chunkHashes: Buffer; from: number; to: number }> {
+  const handle = await open(file, 'r');
+  try {
+    const { size } = await handle.stat();
+    const { first, end } = chunksOfPart(chunkCount(size, chunks.chunkBytes), chunks.index, chunks.count);
+    const starts = await chunkStarts(handle, size, chunks.chunkBytes, first, end);
+    const chunkHashes = await hashChunks(handle, starts);
+    return { firstChunk: first, chunkHashes, from: starts[0], to: starts[starts.length - 1] };
+  } finally {
+    await handle.close();
   }
-  const { totals, badRows } = await aggregateRowByRow(file, header, options.maxLineBytes);
-  const end = (await stat(file)).size;
-  return { categories: header.categories, totals, badRows, method: 'exact', whole: true, start: 0, end };
 }
 
 export async function aggregateFile(
   file: string,
   options: AggregateFileOptions = {},
 ): Promise<FileAggregate> {
-  const part = await readPartTotals(file, 0, 1, options);
+  const part = await readTotals(file, 0, (await stat(file)).size, options);
   return {
     file,
     categories: part.categories,

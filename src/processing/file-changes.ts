@@ -1,9 +1,8 @@
-// Which arrived files the incremental run must read: new files, files whose content changed, and skipped
-// (rejected, duplicate) files whose verdict may have changed. A file is hashed only when its stats moved:
-// size, mtime, ctime and inode together (ctime and inode cannot be restored by utime, so an edit that puts
-// the old mtime back is still seen). A file that may still be being written in place waits (readiness).
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+// Which arrived files the incremental run must read, from the listing alone: new files, files whose stats moved
+// (size, mtime, ctime and inode together — ctime and inode cannot be restored by utime, so an edit that puts the
+// old mtime back is still seen; for S3 size and ETag), and skipped (rejected, duplicate) files whose verdict may
+// have changed. Nothing is read here: the parts hash what they read, and the commit tells a changed file from
+// one whose stats alone moved. A file that may still be being written in place waits (readiness).
 import fs from 'node:fs/promises';
 import type { ArrivedFile } from './arrivals.js';
 import type { LandingArea } from './landing.js';
@@ -11,9 +10,6 @@ import type { FileStat, Ledger, LedgerFile, SkippedFile } from './ledger.js';
 
 export interface FileToRead {
   file: ArrivedFile;
-  sha256: string;
-  /** The path is committed with other content: its partial is replaced. */
-  replaces: boolean;
 }
 
 /** A present file the run does not read yet, and why. */
@@ -59,12 +55,6 @@ export function ledgerStat(f: LedgerFile): FileStat {
     ctimeMs: f.ctime_ms === null ? NaN : Number(f.ctime_ms),
     inode: f.inode ?? '',
   };
-}
-
-export async function sha256Of(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 async function endsWithNewline(file: string, size: number): Promise<boolean> {
@@ -130,12 +120,7 @@ export async function findChanges(
       changes.waiting.push({ path: file.path, batch: file.batch, reason: why });
       continue;
     }
-    const sha256 = await sha256Of(await landing.materialize(file));
-    if ((entry && entry.sha256 === sha256) || (skipStands && skipped.sha256 === sha256)) {
-      await ledger.touch(file.path, stat);
-      continue;
-    }
-    changes.toRead.push({ file, sha256, replaces: Boolean(entry) });
+    changes.toRead.push({ file });
   }
   changes.removed = [...committedByPath.keys()];
   changes.vanishedSkipped = [...skippedByPath.keys()];

@@ -9,10 +9,9 @@ import { writeQuarantine } from '../data/quarantine.js';
 import type { Logger } from '../log.js';
 import type { Db } from '../store/db.js';
 import { writeAggregateOutputs } from './aggregate-output.js';
-import { sumCells } from './cells.js';
 import { DuckDbEngine } from './duckdb-engine.js';
 import { holdoutPathFor, writeHoldoutFile } from './holdout.js';
-import { holdoutTotals } from './holdout-ledger.js';
+import { cellsOf, foldTotals, holdoutOf } from './ledger-totals.js';
 import type { LandingArea } from './landing.js';
 import { Ledger, type FileCommit } from './ledger.js';
 
@@ -64,7 +63,11 @@ export async function writeQuarantines(
   return written;
 }
 
-/** Rewrites the output from the ledger when it does not show `generation`. Whether it did. */
+/**
+ * Rewrites the output from the ledger when it does not show `generation`: folds what commits queued (on whichever
+ * machine needs the output: ledger-totals.ts) and writes the totals at the generation the fold reached. Whether it
+ * wrote.
+ */
 export async function rebuildOutputIfBehind(
   config: Config,
   db: Db,
@@ -75,21 +78,15 @@ export async function rebuildOutputIfBehind(
   const outputDir = config.paths.incrementalProcessedDir;
   const state = await readOutputState(outputDir);
   if (state?.generation === generation && (await outputPresent(config))) return false;
-  const cells = sumCells([await ledger.totals()]);
-  await writeAggregateOutputs(engine, cells, config.paths.incrementalCsv, config.paths.incrementalParquet);
-  const evaluation = await holdoutTotals(db);
-  await writeHoldoutFile(
-    holdoutPathFor(config.paths.incrementalCsv),
-    evaluation.holdout,
-    evaluation.complete,
-    {
-      files: (await ledger.files()).map((f) => f.path),
-      generation,
-    },
-  );
+  const folded = await foldTotals(db);
+  await writeAggregateOutputs(engine, cellsOf(folded.totals), config.paths.incrementalCsv, config.paths.incrementalParquet);
+  await writeHoldoutFile(holdoutPathFor(config.paths.incrementalCsv), holdoutOf(folded.totals), true, {
+    files: (await ledger.files()).map((f) => f.path),
+    generation: folded.generation,
+  });
   await writeFileAtomic(
     path.join(outputDir, STATE_FILE),
-    JSON.stringify({ generation, writtenAt: new Date().toISOString() }) + '\n',
+    JSON.stringify({ generation: folded.generation, writtenAt: new Date().toISOString() }) + '\n',
   );
   return true;
 }

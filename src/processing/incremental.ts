@@ -1,17 +1,20 @@
 // Part 2: exactly-once incremental processing, in four steps that the incremental DAG runs as four tasks on any
 // workers, and `orderflow incremental` runs one after the other in one process:
 //
-// 1. discover: take the lease (its fencing token names the run), list new, changed and removed files against
-//    the ledger, plan the parts (a file, or a byte range of a large one: increment-plan.ts), drop the staged
-//    partials of older runs that never committed;
-// 2. read parts: each part is read (scanner over its range, or the exact validator over the whole file) and
-//    its partial staged in the metadata store under (token, file, range) — a retry overwrites, nothing counts yet;
-// 3. commit: one ledger transaction that checks the fencing token, adds up each file's staged parts and applies
-//    the changes; then quarantine files and the output (atomic renames, `_state.json` naming the generation);
+// 1. discover: take a lease of the run's own (its fencing token names the run), list new, changed and removed
+//    files against the ledger by their stats alone, claim the paths no other live run holds (run-claims.ts: runs
+//    over different files go on side by side), plan the parts (whole content-hash chunks: increment-plan.ts);
+// 2. read parts: each part is read (scanner over its range, or the exact validator over the whole file), its
+//    chunks hashed, and its partial staged under (token, file, range) — a retry overwrites, nothing counts yet;
+// 3. commit: one ledger transaction of a few statements that checks the lease and the claims, decides from the
+//    parts' hashes which files are new, changed, unchanged or duplicates, keeps the counted parts' staged totals
+//    as the files' partials and queues the change for the fold; then the quarantine files. The output is written
+//    after it by whichever process needs it (increment-output.ts folds and writes it);
 // 4. tracking: the Redis keys processed_days / last_processed_day, rebuilt from the ledger (one MULTI/EXEC).
 //
 // Each step is safe to crash after: a re-run finds whatever did not happen and does it; a commit retried after
 // its transaction went through sees the run's token recorded and commits nothing twice.
+import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { quarantinePathFor } from '../data/quarantine.js';
 import { InputError, LeaseLostError, toError } from '../errors.js';
@@ -19,17 +22,16 @@ import type { Logger } from '../log.js';
 import type { Redis } from '../redis.js';
 import type { Db } from '../store/db.js';
 import { DuckDbEngine } from './duckdb-engine.js';
-import { readPartTotals } from './file-aggregate.js';
-import { findChanges, type WaitingFile } from './file-changes.js';
+import { readPart } from './file-aggregate.js';
+import { findChanges, type FileChanges, type WaitingFile } from './file-changes.js';
 import { planIncrement, type IncrementPlan, type PartPlan } from './increment-plan.js';
 import { rebuildOutputIfBehind, writeQuarantines } from './increment-output.js';
 import { openLanding, type LandingArea } from './landing.js';
 import { Ledger } from './ledger.js';
 import { mergeParts } from './merge-parts.js';
 import { acquireRunLock, leaseByToken, type RunLock, type RunLockOptions } from './run-lock.js';
+import { claimedByOthers, claimPaths, fenceClaims, RUN_LEASE_PREFIX, sweepGoneRuns } from './run-claims.js';
 import {
-  abandonOlderParts,
-  markPartsCommitted,
   partsOfToken,
   recordPlannedParts,
   stagedParts,
@@ -61,8 +63,6 @@ export interface IncrementalDeps {
   /** Where files land; by default the one the config names (ORDERFLOW_LANDING). */
   landing?: LandingArea;
 }
-
-export const INCREMENTAL_LEASE = 'incremental';
 
 /** This process, as part records and task logs name it. */
 export const THIS_WORKER = `${os.hostname()}:${process.pid}`;
@@ -124,28 +124,55 @@ export async function discoverIncrement(
 ): Promise<{ plan: IncrementPlan; lock: RunLock }> {
   const { config, logger, db } = deps;
   const startedAt = new Date();
-  const lock = await acquireRunLock(db, INCREMENTAL_LEASE, {
+  const lock = await acquireRunLock(db, `${RUN_LEASE_PREFIX}${randomUUID()}`, {
     leaseMs: config.ingest.leaseMs,
     logger,
     ...options,
   });
   try {
-    const landing = deps.landing ?? (await openLanding(config));
-    const changes = await findChanges(new Ledger(db), landing, {
-      nowMs: Date.now(),
-      minFileAgeMs: config.ingest.minFileAgeMs,
-    });
-    const plan = planIncrement(changes, config.ingest, lock.token, startedAt);
-    // This run holds the lease: no older run can commit any more, so what they staged is garbage.
-    const abandoned = await abandonOlderParts(db, lock.token);
+    // Runs that are gone leave their claims and staged parts behind: free them before claiming.
+    const abandoned = await sweepGoneRuns(db, lock.token, { holderEnded: options.holderEnded });
     if (abandoned > 0)
       logger.info({ parts: abandoned }, 'dropped the staged parts of runs that never committed');
+    const landing = deps.landing ?? (await openLanding(config));
+    const changes = await claimChanges(
+      db,
+      lock.token,
+      await findChanges(new Ledger(db), landing, { nowMs: Date.now(), minFileAgeMs: config.ingest.minFileAgeMs }),
+    );
+    const plan = planIncrement(changes, config.ingest, lock.token, startedAt, changes.claims);
     await recordPlannedParts(db, lock.token, options.dagRunId ?? null, plan.parts);
     return { plan, lock };
   } catch (err) {
     await lock.release().catch(() => {});
     throw err;
   }
+}
+
+/** The changes whose paths this run could claim; the others wait for the runs that hold them. */
+async function claimChanges(
+  db: Db,
+  token: number,
+  changes: FileChanges,
+): Promise<FileChanges & { claims: number }> {
+  const wanted = [...changes.toRead.map((t) => t.file.path), ...changes.removed, ...changes.vanishedSkipped];
+  const mine = await claimPaths(db, token, wanted);
+  const others = await claimedByOthers(db, token, wanted);
+  const waiting = changes.toRead
+    .filter((t) => !mine.has(t.file.path))
+    .map((t) => ({
+      path: t.file.path,
+      batch: t.file.batch,
+      reason: `being read by another run (${others.has(t.file.path) ? `run ${others.get(t.file.path)}` : 'just committed'})`,
+    }));
+  return {
+    ...changes,
+    toRead: changes.toRead.filter((t) => mine.has(t.file.path)),
+    removed: changes.removed.filter((p) => mine.has(p)),
+    vanishedSkipped: changes.vanishedSkipped.filter((p) => mine.has(p)),
+    waiting: [...changes.waiting, ...waiting],
+    claims: mine.size,
+  };
 }
 
 /** Step 2, for one part: reads it and stages its partial (or its verdict). Any process, any machine. */
@@ -174,37 +201,12 @@ export async function readIncrementPart(
   // A newer run took the lease over (this one was abandoned) or this run already committed: nothing to do.
   if (!(await startPart(db, token, part, worker))) return report('abandoned');
   // Reading a large range may outlast the lease: keep it alive while this part is read.
-  const lease = leaseByToken(db, INCREMENTAL_LEASE, token, config.ingest.leaseMs);
+  const lease = leaseByToken(db, token, config.ingest.leaseMs);
   const renew = setInterval(() => void lease.renew().catch(() => {}), config.ingest.leaseMs / 3);
   renew.unref();
   try {
     const landing = deps.landing ?? (await openLanding(config));
-    const file = landing.locate(part.path, part.batch, part.stat);
-    const local = await landing.materialize(file);
-    // Messages name the file as landed (s3://…), not the local copy read.
-    const named = (text: string) => text.split(local).join(landing.describe(part.path));
-    let result: PartResult;
-    try {
-      const read = await readPartTotals(local, part.index, part.count, {
-        maxLineBytes: config.ingest.maxLineBytes,
-        threads: config.ingest.scanThreads,
-      });
-      read.badRows = read.badRows.map((row) => ({ ...row, file: named(row.file) }));
-      result = {
-        outcome: 'read',
-        part: read,
-        orders: sum(read.totals.orders),
-        items: sum(read.totals.items),
-      };
-    } catch (err) {
-      if (!(err instanceof InputError)) throw err;
-      result = { outcome: 'rejected', reason: named(err.message) };
-    }
-    if (result.outcome === 'read' && !(await landing.unchanged(file)))
-      result = {
-        outcome: 'changed',
-        reason: 'changed while it was being read: it is read again by the next run',
-      };
+    const result = await readAndCheck(landing, part, config);
     await stagePart(db, token, part, result);
     if (result.outcome !== 'read') return report(result.outcome);
     return report('read', {
@@ -215,6 +217,42 @@ export async function readIncrementPart(
     });
   } finally {
     clearInterval(renew);
+  }
+}
+
+const CHANGED_WHILE_READ = 'changed while it was being read: it is read again by the next run';
+
+/** Reads a part from the landing area (only its bytes: landing.ts) and checks the file did not change meanwhile. */
+async function readAndCheck(landing: LandingArea, part: PartPlan, config: Config): Promise<PartResult> {
+  const file = landing.locate(part.path, part.batch, part.stat);
+  const chunks = { chunkBytes: part.chunkBytes, index: part.index, count: part.count };
+  const locals: string[] = [];
+  // Messages name the file as landed (s3://…), not the local copy read.
+  const named = (text: string) => locals.reduce((t, l) => t.split(l).join(landing.describe(part.path)), text);
+  let copy: Awaited<ReturnType<LandingArea['materializePart']>> | undefined;
+  try {
+    copy = await landing.materializePart(file, chunks);
+    locals.push(copy.path);
+    const read = await readPart(copy.path, chunks, {
+      maxLineBytes: config.ingest.maxLineBytes,
+      threads: config.ingest.scanThreads,
+      wholeFile: async () => {
+        const whole = await landing.materialize(file);
+        locals.push(whole);
+        return whole;
+      },
+    });
+    read.badRows = read.badRows.map((row) => ({ ...row, file: named(row.file) }));
+    if (!(await landing.unchanged(file))) return { outcome: 'changed', reason: CHANGED_WHILE_READ };
+    return { outcome: 'read', part: read, orders: sum(read.totals.orders), items: sum(read.totals.items) };
+  } catch (err) {
+    // An object replaced since it was listed: the ranged GETs are pinned to the listed ETag.
+    if ((err as { name?: string }).name === 'PreconditionFailed')
+      return { outcome: 'changed', reason: CHANGED_WHILE_READ };
+    if (!(err instanceof InputError)) throw err;
+    return { outcome: 'rejected', reason: named(err.message) };
+  } finally {
+    await copy?.discard();
   }
 }
 
@@ -231,99 +269,84 @@ export interface CommitLease {
 }
 
 /**
- * Step 3. Adds up the staged parts and commits them in one fenced transaction, then writes quarantine files and
- * the output, and releases the lease. Throws LeaseLostError (commits nothing) if another run took the lease.
+ * Step 3. Checks the staged parts and commits them in one fenced transaction, then writes the quarantine files and
+ * releases the lease. Throws LeaseLostError (commits nothing) if the run's lease or a claim was taken over.
  */
 export async function commitIncrement(
   deps: IncrementalDeps,
   plan: IncrementPlan,
-  lease: CommitLease = leaseByToken(deps.db, INCREMENTAL_LEASE, plan.token, deps.config.ingest.leaseMs),
+  lease: CommitLease = leaseByToken(deps.db, plan.token, deps.config.ingest.leaseMs),
 ): Promise<CommitOutcome> {
   const { config, logger, db, hooks = {} } = deps;
-  const engine = deps.engine ?? new DuckDbEngine();
   const ledger = new Ledger(db);
-  try {
-    const landing = deps.landing ?? (await openLanding(config));
-    if (await alreadyWentThrough(db, plan.token)) {
-      // A retry after this run's transaction went through: the ledger has it; only the outputs may lag.
-      logger.info({ token: plan.token }, 'this run already committed; bringing the output up to date');
-      const generation = await ledger.generation();
-      const outputRebuilt = await rebuildOutputIfBehind(config, db, ledger, engine, generation);
-      await lease.release();
-      return alreadyCommitted(await partsOfToken(db, plan.token), generation, outputRebuilt);
-    }
-    const merged = mergeParts(plan, await stagedParts(db, plan.token));
-    const { commits, skipped } = merged;
-    for (const c of commits) {
-      if (c.badRows.length === 0) continue;
-      const source = landing.describe(c.path);
-      c.quarantinePath = quarantinePathFor(config.paths.quarantineDir, config.dataDir, source);
-    }
-    const removed = [...plan.removed, ...merged.dropped];
-    const unskipped = [...plan.vanishedSkipped, ...commits.map((c) => c.path)];
-    const moved = commits.length > 0 || removed.length > 0;
-    const fence = {
-      fence: async (tx: Db) => {
-        await lease.fence(tx);
-        await markPartsCommitted(tx, plan.token);
-        await tx.query('UPDATE ingest_state SET committed_token = $1 WHERE id = 1', [plan.token]);
-      },
-    };
-    const committed =
-      moved || skipped.length > 0 || unskipped.length > 0 || plan.parts.length > 0
-        ? await ledger.commit(
-            new Date(plan.startedAt),
-            { files: commits, removed, skipped, unskipped },
-            fence,
-          )
-        : null;
-    const generation = committed?.generation ?? (await ledger.generation());
-    if (committed) logger.info({ files: commits.map((c) => c.path), removed, generation }, 'ledger commit');
-    for (const f of skipped) logger.warn({ file: f.path, reason: f.reason }, `file ${f.status}`);
-    const quarantined = await writeQuarantines(config, landing, commits, removed, logger);
-    await hooks.afterLedgerCommit?.();
-
-    const outputRebuilt = await rebuildOutputIfBehind(config, db, ledger, engine, generation);
-    // Worth a warning only when an output existed and lagged (a crash after a commit); a first run writes it.
-    if (outputRebuilt && !moved && generation > 0)
-      logger.warn({ generation }, 'output was behind the ledger: rebuilt it');
-    await hooks.afterOutputWrite?.();
+  const landing = deps.landing ?? (await openLanding(config));
+  if (await alreadyWentThrough(db, plan.token)) {
+    // A retry after this run's transaction went through: the ledger has it.
+    logger.info({ token: plan.token }, 'this run already committed');
     await lease.release();
-
-    const committedPaths = new Set(commits.map((c) => c.path));
-    return {
-      status: moved ? 'committed' : 'up-to-date',
-      filesAdded: commits.filter((c) => !c.replaces).length,
-      filesReplaced: commits.filter((c) => c.replaces).length,
-      filesRemoved: removed.length,
-      orders: commits.reduce((n, c) => n + c.orders, 0),
-      items: commits.reduce((n, c) => n + c.items, 0),
-      badRows: commits.reduce((n, c) => n + c.badRows.length, 0),
-      skipped: skipped.map((f) => ({ path: f.path, status: f.status, reason: f.reason })),
-      waiting: [...plan.waiting, ...merged.waiting],
-      quarantined,
-      files: (await partsOfToken(db, plan.token)).filter((p) => committedPaths.has(p.path)),
-      batches: [...new Set(commits.map((c) => c.batch))],
-      generation,
-      outputRebuilt,
-    };
-  } finally {
-    if (!deps.engine) engine.close();
+    return alreadyCommitted(await partsOfToken(db, plan.token), await ledger.generation());
   }
+  const merged = mergeParts(plan, await stagedParts(db, plan.token));
+  for (const c of merged.commits) {
+    if (c.badRows.length === 0) continue;
+    c.quarantinePath = quarantinePathFor(config.paths.quarantineDir, config.dataDir, landing.describe(c.path));
+  }
+  const committed = await ledger.commit(
+    {
+      token: plan.token,
+      startedAt: new Date(plan.startedAt),
+      files: merged.commits,
+      removed: plan.removed,
+      skipped: merged.skipped,
+      vanishedSkipped: plan.vanishedSkipped,
+      allowDuplicates: config.ingest.allowDuplicateFiles,
+    },
+    {
+      fence: async (tx) => {
+        await lease.fence(tx);
+        await fenceClaims(tx, plan.token, plan.claims);
+      },
+    },
+  );
+  const { added, removed, generation } = committed;
+  const moved = added.length > 0 || removed.length > 0;
+  if (moved) logger.info({ files: added.map((c) => c.path), removed, generation }, 'ledger commit');
+  const skipped = [...merged.skipped, ...committed.duplicates];
+  for (const f of skipped) logger.warn({ file: f.path, reason: f.reason }, `file ${f.status}`);
+  const quarantined = await writeQuarantines(config, landing, added, removed, logger);
+  await hooks.afterLedgerCommit?.();
+  await lease.release();
+
+  const addedPaths = new Set(added.map((c) => c.path));
+  return {
+    status: moved ? 'committed' : 'up-to-date',
+    filesAdded: added.filter((c) => !c.replaces).length,
+    filesReplaced: added.filter((c) => c.replaces).length,
+    filesRemoved: removed.length - added.filter((c) => c.replaces).length,
+    orders: added.reduce((n, c) => n + c.orders, 0),
+    items: added.reduce((n, c) => n + c.items, 0),
+    badRows: added.reduce((n, c) => n + c.badRows.length, 0),
+    skipped: skipped.map((f) => ({ path: f.path, status: f.status, reason: f.reason })),
+    waiting: [...plan.waiting, ...merged.waiting],
+    quarantined,
+    files: (await partsOfToken(db, plan.token)).filter((p) => addedPaths.has(p.path)),
+    batches: [...new Set(added.map((c) => c.batch))],
+    generation,
+    outputRebuilt: false,
+  };
 }
 
 /** Whether this run's commit transaction went through: it marked its parts, or recorded its token last. */
 async function alreadyWentThrough(db: Db, token: number): Promise<boolean> {
   const [row] = await db.query<{ done: boolean }>(
-    `SELECT (SELECT committed_token FROM ingest_state WHERE id = 1) = $1
-       OR EXISTS (SELECT 1 FROM ingest_parts WHERE token = $1 AND state = 'committed') AS done`,
+    'SELECT EXISTS (SELECT 1 FROM ingest_commits WHERE token = $1) AS done',
     [token],
   );
   return row.done;
 }
 
 /** The outcome of a commit that had already gone through, as far as its part records tell. */
-function alreadyCommitted(parts: PartRecord[], generation: number, outputRebuilt: boolean): CommitOutcome {
+function alreadyCommitted(parts: PartRecord[], generation: number): CommitOutcome {
   const read = parts.filter((p) => p.outcome === 'read');
   return {
     status: 'committed',
@@ -339,7 +362,7 @@ function alreadyCommitted(parts: PartRecord[], generation: number, outputRebuilt
     files: read,
     batches: [...new Set(read.map((p) => p.path.split('/')[0]))],
     generation,
-    outputRebuilt,
+    outputRebuilt: false,
   };
 }
 
@@ -371,6 +394,22 @@ export async function updateIncrementTracking(
   }
 }
 
+/** Brings the local output up to the ledger (a fold and a rewrite when it is behind). Whether it wrote. */
+async function writeOutput(deps: IncrementalDeps, committed: CommitOutcome): Promise<boolean> {
+  const engine = deps.engine ?? new DuckDbEngine();
+  try {
+    const ledger = new Ledger(deps.db);
+    const generation = await ledger.generation();
+    const rebuilt = await rebuildOutputIfBehind(deps.config, deps.db, ledger, engine, generation);
+    // Worth a warning only when an output existed and lagged (a crash after a commit); a first run writes it.
+    if (rebuilt && committed.status !== 'committed' && generation > 0)
+      deps.logger.warn({ generation }, 'output was behind the ledger: rebuilt it');
+    return rebuilt;
+  } finally {
+    if (!deps.engine) engine.close();
+  }
+}
+
 /** The four steps in this process (`orderflow incremental`, watch mode): the same code the DAG's tasks run. */
 export async function runIncremental(deps: IncrementalDeps): Promise<IncrementalResult> {
   const started = Date.now();
@@ -384,6 +423,9 @@ export async function runIncremental(deps: IncrementalDeps): Promise<Incremental
     await deps.hooks?.afterAggregate?.();
     lock.assertHeld();
     const committed = await commitIncrement({ ...deps, landing }, plan, lock);
+    // In one process the output is written at once (in the DAG, by whichever task needs it: training, serve).
+    committed.outputRebuilt = await writeOutput(deps, committed);
+    await deps.hooks?.afterOutputWrite?.();
     const tracking = await updateIncrementTracking(deps, committed.status === 'committed');
     await deps.hooks?.afterRedisUpdate?.();
     return { ...committed, ...tracking, durationMs: Date.now() - started };

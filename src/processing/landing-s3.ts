@@ -14,6 +14,8 @@ import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } f
 import type { Config } from '../config.js';
 import { InputError } from '../errors.js';
 import { isCompleteFileName, SUCCESS_MARKER, type ArrivedFile } from './arrivals.js';
+import { chunkCount, chunksOfPart } from './content-hash.js';
+import type { PartChunks } from './file-aggregate.js';
 import type { LandingArea } from './landing.js';
 import type { FileStat } from './ledger.js';
 
@@ -97,6 +99,65 @@ export class S3Landing implements LandingArea {
     await fs.rename(temp, file.absolute);
     await fs.writeFile(etagFile, file.inode);
     return file.absolute;
+  }
+
+  /**
+   * Downloads only what part `chunks` of the object needs (range GETs, pinned to the listed ETag): its header line,
+   * and its chunks from the byte before the first one (where its first line start is found) up to the first line
+   * end after its last one, written at their offsets into a sparse local file of the object's size. The parts of
+   * an object together download it about once.
+   */
+  async materializePart(
+    file: ArrivedFile,
+    chunks: PartChunks,
+  ): Promise<{ path: string; discard(): Promise<void> }> {
+    const { first, end } = chunksOfPart(chunkCount(file.size, chunks.chunkBytes), chunks.index, chunks.count);
+    const local = path.join(
+      this.cacheDir,
+      '.parts',
+      `${file.path}.${process.pid}.${randomUUID().slice(0, 8)}.part${chunks.index}`,
+    );
+    await fs.mkdir(path.dirname(local), { recursive: true });
+    const handle = await fs.open(local, 'w');
+    const discard = () => fs.rm(local, { force: true });
+    try {
+      await handle.truncate(file.size);
+      await this.fetchToLineEnd(handle, file, 0);
+      const from = Math.max(0, first * chunks.chunkBytes - 1);
+      const to = Math.min(file.size, end * chunks.chunkBytes);
+      await this.fetchRange(handle, file, from, to);
+      if (to < file.size) await this.fetchToLineEnd(handle, file, to);
+    } catch (err) {
+      await handle.close();
+      await discard();
+      throw err;
+    }
+    await handle.close();
+    return { path: local, discard };
+  }
+
+  /** Bytes [from, to) of the object as listed (a changed object answers 412: the part is read again). */
+  private async fetchRange(handle: fs.FileHandle, file: ArrivedFile, from: number, to: number): Promise<Buffer> {
+    if (to <= from) return Buffer.alloc(0);
+    const object = await this.client.send(
+      new GetObjectCommand({
+        Bucket: this.bucket,
+        Key: this.prefix + file.path,
+        Range: `bytes=${from}-${to - 1}`,
+        IfMatch: file.inode || undefined,
+      }),
+    );
+    const bytes = Buffer.from(await object.Body!.transformToByteArray());
+    await handle.write(bytes, 0, bytes.length, from);
+    return bytes;
+  }
+
+  /** From `from` on, in growing steps, up to and including the first LF (or the object's end). */
+  private async fetchToLineEnd(handle: fs.FileHandle, file: ArrivedFile, from: number): Promise<void> {
+    for (let at = from, step = 16 << 10; at < file.size; at += step, step *= 2) {
+      const bytes = await this.fetchRange(handle, file, at, Math.min(file.size, at + step));
+      if (bytes.includes(10)) return;
+    }
   }
 
   async unchanged(file: ArrivedFile): Promise<boolean> {

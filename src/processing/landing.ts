@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Config } from '../config.js';
 import { listArrivedFiles, type ArrivedFile } from './arrivals.js';
 import { waitReason, type ReadinessOptions } from './file-changes.js';
+import type { PartChunks } from './file-aggregate.js';
 import type { FileStat } from './ledger.js';
 
 export interface LandingArea {
@@ -17,6 +18,12 @@ export interface LandingArea {
   list(): Promise<ArrivedFile[]>;
   /** Where `file` can be read from now: the file itself, or a downloaded copy (S3). */
   materialize(file: ArrivedFile): Promise<string>;
+  /**
+   * Where one part of `file` can be read from now: the file itself, or (S3) a local file of the object's size
+   * holding the part's chunks and its header line at their offsets — a ranged download of only those bytes.
+   * `discard` frees it once read.
+   */
+  materializePart(file: ArrivedFile, chunks: PartChunks): Promise<{ path: string; discard(): Promise<void> }>;
   /** True when `file` is still what was listed (size, mtime, ctime and inode; or size and ETag). */
   unchanged(file: ArrivedFile): Promise<boolean>;
   /** Null when `file` may be read now, else why it waits. */
@@ -37,6 +44,10 @@ export class DirectoryLanding implements LandingArea {
 
   async materialize(file: ArrivedFile): Promise<string> {
     return file.absolute;
+  }
+
+  async materializePart(file: ArrivedFile): Promise<{ path: string; discard(): Promise<void> }> {
+    return { path: file.absolute, discard: async () => {} };
   }
 
   async unchanged(file: ArrivedFile): Promise<boolean> {

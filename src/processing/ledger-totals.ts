@@ -1,147 +1,138 @@
-// The incremental output's totals as the ledger maintains them (sql/0011): a commit adds the partials of the
-// files it adds and subtracts those of the files it removes or replaces, so its cost follows the files that
-// changed, not the history. Old files' per-cell partial rows are compacted into one packed row per file: the
-// ledger stops growing by ~10k rows per file, and a later removal still subtracts exactly what was added.
-import { gunzipSync, gzipSync } from 'node:zlib';
+// The incremental output's totals as the ledger keeps them (sql/0015): a packed snapshot plus a queue of the
+// changes commits made since (+ a file committed, − a file that left). A commit only appends to the queue, so it
+// costs a few small statements however many orders or cells its files have, and commits of concurrent runs never
+// touch the same rows; whoever needs the totals (the output writer on any machine, training, reprocess) folds the
+// queue into the snapshot first. A file's partial is the packed totals its parts staged (ingest_parts.payload),
+// kept while the file is committed so that its removal subtracts exactly what was added.
 import type { Db } from '../store/db.js';
-import type { Cell } from './cells.js';
+import { sumCells, type Cell } from './cells.js';
+import { toCells } from './file-aggregate.js';
+import { holdoutFromTotals, type HoldoutPartial } from './holdout.js';
+import { packTotals, unpackTotals, type PayloadHead } from './part-payload.js';
+import { DAYS, emptyTotals, HOURS, type ScanTotals } from './sum-scan.js';
+import { BUCKETS } from './order-bucket.js';
 
-/** Files whose partials stay as rows (the ones most likely to be replaced soon). @defaultValue 200 */
-export const UNPACKED_FILES = 200;
-/** At most this many files are packed after one commit, so compaction never makes one run slow. */
-const PACK_PER_RUN = 200;
-
-interface Packed {
+/** Totals with the category of each of their columns. */
+export interface KeyedTotals {
   categories: string[];
-  /** day, hour, category index, items — repeated. */
-  cells: number[];
+  totals: ScanTotals;
 }
 
-export function packCells(cells: Cell[]): Buffer {
-  const categories = [...new Set(cells.map((c) => c.category))];
-  const index = new Map(categories.map((c, i) => [c, i]));
-  const flat = cells.flatMap((c) => [c.day, c.hour, index.get(c.category)!, c.items]);
-  return gzipSync(JSON.stringify({ categories, cells: flat } satisfies Packed));
+export const emptyKeyedTotals = (): KeyedTotals => ({ categories: [], totals: emptyTotals(0) });
+
+/** `into` with room for `categories` (new ones appended): a copy when it had to grow. */
+function withCategories(into: KeyedTotals, categories: readonly string[]): KeyedTotals {
+  const missing = categories.filter((c) => !into.categories.includes(c));
+  if (missing.length === 0) return into;
+  const grown: KeyedTotals = {
+    categories: [...into.categories, ...missing],
+    totals: emptyTotals(into.categories.length + missing.length),
+  };
+  addKeyed(grown, into, 1);
+  return grown;
 }
 
-export function unpackCells(bytes: Uint8Array): Cell[] {
-  const packed = JSON.parse(gunzipSync(bytes).toString('utf8')) as Packed;
-  const cells: Cell[] = [];
-  for (let i = 0; i < packed.cells.length; i += 4) {
-    const [day, hour, category, items] = packed.cells.slice(i, i + 4);
-    cells.push({ day, hour, category: packed.categories[category], items });
-  }
-  return cells;
+/** Adds `sign` × `from` into `into` (same or fewer categories, in any order). */
+function addKeyed(into: KeyedTotals, from: KeyedTotals, sign: 1 | -1): void {
+  const a = into.totals;
+  const b = from.totals;
+  for (let i = 0; i < b.orders.length; i++) a.orders[i] += sign * b.orders[i];
+  for (let i = 0; i < b.bucketOrders.length; i++) a.bucketOrders[i] += sign * b.bucketOrders[i];
+  const wa = into.categories.length;
+  const wb = from.categories.length;
+  const column = from.categories.map((c) => into.categories.indexOf(c));
+  for (let slot = 0; slot < DAYS * HOURS; slot++)
+    for (let k = 0; k < wb; k++) {
+      const ia = slot * wa + column[k];
+      const ib = slot * wb + k;
+      a.items[ia] += sign * b.items[ib];
+      a.squares[ia] += sign * b.squares[ib];
+      for (let bucket = 0; bucket < BUCKETS; bucket++)
+        a.bucketItems[bucket * DAYS * HOURS * wa + ia] += sign * b.bucketItems[bucket * DAYS * HOURS * wb + ib];
+    }
 }
 
-/** Adds `sign` × cells to the totals. */
-async function addToTotals(tx: Db, cells: Cell[], sign: 1 | -1): Promise<void> {
-  if (cells.length === 0) return;
-  await tx.query(
-    `INSERT INTO ingest_totals (day_of_week, hour_of_day, category, items_count)
-     SELECT d, h, c, sum(n) FROM unnest($1::smallint[], $2::smallint[], $3::text[], $4::bigint[]) AS t(d, h, c, n)
-     GROUP BY d, h, c
-     ON CONFLICT (day_of_week, hour_of_day, category)
-     DO UPDATE SET items_count = ingest_totals.items_count + EXCLUDED.items_count`,
-    [
-      cells.map((c) => c.day),
-      cells.map((c) => c.hour),
-      cells.map((c) => c.category),
-      cells.map((c) => sign * c.items),
-    ],
+/** `into` plus `sign` × `from`; `into` is changed in place unless it had to grow. */
+export function addTotalsKeyed(into: KeyedTotals, from: KeyedTotals, sign: 1 | -1 = 1): KeyedTotals {
+  const target = withCategories(into, from.categories);
+  addKeyed(target, from, sign);
+  return target;
+}
+
+/** The positive cells of `t`, in output order. */
+export const cellsOf = (t: KeyedTotals): Cell[] => sumCells([toCells(t.totals, t.categories).cells]);
+export const holdoutOf = (t: KeyedTotals): HoldoutPartial => holdoutFromTotals(t.totals, t.categories);
+
+/** The committed partial of each of `files` (path → token): the sum of its counted parts' payloads. */
+export async function partialsOf(
+  db: Db,
+  files: readonly { path: string; token: number }[],
+): Promise<Map<string, KeyedTotals>> {
+  const out = new Map<string, KeyedTotals>(files.map((f) => [`${f.token}\u0000${f.path}`, emptyKeyedTotals()]));
+  if (files.length === 0) return out;
+  const rows = await db.query<{ path: string; token: string | number; payload: Uint8Array }>(
+    `SELECT p.path, p.token, p.payload FROM ingest_parts p
+     JOIN unnest($1::text[], $2::bigint[]) AS f(path, token) ON p.path = f.path AND p.token = f.token
+     WHERE p.state = 'committed' AND p.payload IS NOT NULL`,
+    [files.map((f) => f.path), files.map((f) => f.token)],
   );
-}
-
-/** Subtracts the committed partials of `paths` (rows or packed) from the totals; call before deleting them. */
-export async function subtractFiles(tx: Db, paths: string[]): Promise<void> {
-  if (paths.length === 0) return;
-  await tx.query(
-    `INSERT INTO ingest_totals (day_of_week, hour_of_day, category, items_count)
-     SELECT day_of_week, hour_of_day, category, -sum(items_count) FROM ingest_partials
-     WHERE path = ANY($1::text[]) GROUP BY day_of_week, hour_of_day, category
-     ON CONFLICT (day_of_week, hour_of_day, category)
-     DO UPDATE SET items_count = ingest_totals.items_count + EXCLUDED.items_count`,
-    [paths],
-  );
-  const packed = await tx.query<{ partial_packed: Uint8Array }>(
-    'SELECT partial_packed FROM ingest_files WHERE path = ANY($1::text[]) AND partial_packed IS NOT NULL',
-    [paths],
-  );
-  await addToTotals(
-    tx,
-    packed.flatMap((r) => unpackCells(r.partial_packed)),
-    -1,
-  );
-}
-
-/** Adds a new file's partial to the totals (its rows are inserted by the ledger). */
-export async function addFile(tx: Db, cells: Cell[]): Promise<void> {
-  await addToTotals(tx, cells, 1);
-}
-
-/** Drops cells whose total came back to zero (every file that had items there left). */
-export async function pruneTotals(tx: Db): Promise<void> {
-  await tx.query('DELETE FROM ingest_totals WHERE items_count = 0');
-}
-
-export async function readTotals(db: Db): Promise<Cell[]> {
-  const rows = await db.query<{
-    day_of_week: number;
-    hour_of_day: number;
-    category: string;
-    items_count: number;
-  }>('SELECT day_of_week, hour_of_day, category, items_count FROM ingest_totals');
-  return rows.map((r) => ({
-    day: Number(r.day_of_week),
-    hour: Number(r.hour_of_day),
-    category: r.category,
-    items: Number(r.items_count),
-  }));
-}
-
-/** The partial rows (not the packed partials) of each of `paths`, as cells; an entry for every path. */
-export async function partialRows(db: Db, paths: readonly string[]): Promise<Map<string, Cell[]>> {
-  const rows = await db.query<{
-    path: string;
-    day_of_week: number;
-    hour_of_day: number;
-    category: string;
-    items_count: number;
-  }>(
-    'SELECT path, day_of_week, hour_of_day, category, items_count FROM ingest_partials WHERE path = ANY($1::text[])',
-    [paths],
-  );
-  const byPath = new Map<string, Cell[]>(paths.map((p) => [p, []]));
   for (const r of rows) {
-    byPath.get(r.path)!.push({
-      day: Number(r.day_of_week),
-      hour: Number(r.hour_of_day),
-      category: r.category,
-      items: Number(r.items_count),
-    });
+    const key = `${Number(r.token)}\u0000${r.path}`;
+    const { head, totals } = unpackTotals<PayloadHead>(r.payload);
+    out.set(key, addTotalsKeyed(out.get(key)!, { categories: head.categories, totals }));
   }
-  return byPath;
+  return out;
+}
+
+interface QueueRow {
+  seq: string | number;
+  path: string;
+  token: string | number;
+  sign: number;
 }
 
 /**
- * Packs the partial rows of files older than the newest `keep` (by commit) into one row each, a bounded
- * number per call. Returns how many files it packed. Runs inside the fenced commit transaction: a packing
- * beside another run's commit could let that commit subtract a file twice (rows, then packed).
+ * Folds every queued change up to the ledger's current generation into the snapshot and returns the totals at
+ * that generation. One fold at a time (the snapshot's row lock); commits go on meanwhile. Changes of commits after
+ * the generation read here stay queued: generations follow commit order, so the snapshot is exactly generation G.
  */
-export async function compactPartials(tx: Db, keep = UNPACKED_FILES): Promise<number> {
-  {
-    const old = await tx.query<{ path: string }>(
-      `SELECT path FROM ingest_files WHERE partial_packed IS NULL
-       ORDER BY run_id DESC, path OFFSET $1 LIMIT $2`,
-      [keep, PACK_PER_RUN],
+export async function foldTotals(db: Db): Promise<{ generation: number; totals: KeyedTotals }> {
+  return db.transaction(async (tx) => {
+    const [snapshot] = await tx.query<{ generation: string | number; payload: Uint8Array | null }>(
+      'SELECT generation, payload FROM ingest_totals_snapshot WHERE id = 1 FOR UPDATE',
     );
-    if (old.length === 0) return 0;
-    const paths = old.map((r) => r.path);
-    const byPath = await partialRows(tx, paths);
-    for (const [path, cells] of byPath) {
-      await tx.query('UPDATE ingest_files SET partial_packed = $2 WHERE path = $1', [path, packCells(cells)]);
-    }
-    await tx.query('DELETE FROM ingest_partials WHERE path = ANY($1::text[])', [paths]);
-    return paths.length;
-  }
+    const [state] = await tx.query<{ generation: string | number }>(
+      'SELECT generation FROM ingest_state WHERE id = 1',
+    );
+    const generation = Number(state.generation);
+    let totals = snapshot.payload ? unpackKeyed(snapshot.payload) : emptyKeyedTotals();
+    if (Number(snapshot.generation) === generation) return { generation, totals };
+    const queue = await tx.query<QueueRow>(
+      'SELECT seq, path, token, sign FROM ingest_fold_queue WHERE generation <= $1 ORDER BY seq',
+      [generation],
+    );
+    const files = queue.map((q) => ({ path: q.path, token: Number(q.token) }));
+    const partials = await partialsOf(tx, files);
+    for (const q of queue)
+      totals = addTotalsKeyed(totals, partials.get(`${Number(q.token)}\u0000${q.path}`)!, q.sign as 1 | -1);
+    await tx.query('UPDATE ingest_totals_snapshot SET generation = $1, payload = $2 WHERE id = 1', [
+      generation,
+      packTotals({ categories: totals.categories }, totals.totals),
+    ]);
+    await tx.query('DELETE FROM ingest_fold_queue WHERE seq = ANY($1::bigint[])', [queue.map((q) => q.seq)]);
+    // A file that left is subtracted now: its partial is no longer needed.
+    const left = queue.filter((q) => q.sign < 0);
+    if (left.length > 0)
+      await tx.query(
+        `UPDATE ingest_parts p SET payload = NULL FROM unnest($1::text[], $2::bigint[]) AS f(path, token)
+         WHERE p.path = f.path AND p.token = f.token`,
+        [left.map((q) => q.path), left.map((q) => q.token)],
+      );
+    return { generation, totals };
+  });
+}
+
+function unpackKeyed(bytes: Uint8Array): KeyedTotals {
+  const { head, totals } = unpackTotals<PayloadHead>(bytes);
+  return { categories: head.categories, totals };
 }

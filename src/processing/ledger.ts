@@ -6,21 +6,20 @@ import type { Db } from '../store/db.js';
 import type { LedgerFileView, LedgerRun } from './ledger-view.js';
 import type { BadRow } from '../data/order-rows.js';
 import type { Cell } from './cells.js';
-import type { HoldoutPartial } from './holdout.js';
-import { addHoldoutPartials, insertHoldoutPartial } from './holdout-ledger.js';
-import { compactHoldoutPartials, subtractHoldoutFiles } from './holdout-totals.js';
 import {
-  addFile,
-  compactPartials,
-  partialRows,
-  pruneTotals,
-  readTotals,
-  subtractFiles,
-  packCells,
-  UNPACKED_FILES,
-  unpackCells,
-} from './ledger-totals.js';
-import { sumCells } from './cells.js';
+  claimContents,
+  currentGeneration,
+  dropFiles,
+  insertFiles,
+  insertRun,
+  queueChanges,
+  recordSkipped,
+  sortAgainstLedger,
+  touchFiles,
+} from './ledger-commit.js';
+import { cellsOf, foldTotals, partialsOf } from './ledger-totals.js';
+import { releaseClaims } from './run-claims.js';
+import { markPartsCommitted } from './staged-parts.js';
 
 /** What a file looked like on disk when it was last read: equal stats mean it need not be hashed again. */
 export interface FileStat {
@@ -81,41 +80,49 @@ export interface CommitFence {
 }
 
 export interface CommitChanges {
+  /** The run: its fencing token names its parts, whose payloads become the counted files' partials. */
+  token: number;
+  startedAt: Date;
   files: FileCommit[];
   removed: string[];
-  /** Files to record as rejected or duplicate (replacing any earlier verdict on the same path). */
+  /** Files to record as rejected (replacing any earlier verdict on the same path). */
   skipped: SkippedFile[];
-  /** Paths whose skipped record goes (the file vanished, or it is committed now). */
-  unskipped: string[];
+  /** Skipped paths no longer present: their verdict goes. */
+  vanishedSkipped: string[];
+  /** ORDERFLOW_ALLOW_DUPLICATE_FILES: count content already committed under another path. */
+  allowDuplicates: boolean;
 }
 
+/** A file of the run, read whole, as the commit receives it (merge-parts.ts). */
 export interface FileCommit {
   path: string;
   batch: string;
+  /** The content hash (content-hash.ts). */
   sha256: string;
   stat: FileStat;
   orders: number;
   items: number;
-  cells: Cell[];
-  /** The file's evaluation partial (holdout.ts), stored by holdout-ledger.ts in the same transaction. */
-  holdout?: HoldoutPartial;
   badRows: BadRow[];
   quarantinePath: string | undefined;
-  /** True when the file was in the ledger with another hash. */
-  replaces: boolean;
+  /** The parts whose staged totals are the file's partial (all of them, or the one read whole). */
+  parts: number[];
 }
 
 export interface CommitResult {
-  runId: number;
+  /** The generation after the commit (unchanged when nothing was added or removed). */
   generation: number;
+  /** Files counted by this commit; `replaces` when the path was committed with other content. */
+  added: (FileCommit & { replaces: boolean })[];
+  /** Paths that left the output: removed, or replaced by content not counted (a duplicate). */
+  removed: string[];
+  /** Files whose content was already committed (here or under another path): not counted again. */
+  duplicates: SkippedFile[];
+  /** Files whose stats moved but whose content is what was committed: only their stats were recorded. */
+  unchanged: string[];
 }
 
 export class Ledger {
-  constructor(
-    private readonly db: Db,
-    /** Files whose legacy per-cell partial rows (and holdout rows) stay as rows; older ones are packed. */
-    private readonly unpackedFiles = UNPACKED_FILES,
-  ) {}
+  constructor(private readonly db: Db) {}
 
   async files(): Promise<LedgerFile[]> {
     return this.db.query<LedgerFile>(
@@ -158,162 +165,80 @@ export class Ledger {
     return Number(row.generation);
   }
 
-  /** Records that a file's stats changed but its content did not (so it is not hashed again). */
-  async touch(path: string, stat: FileStat): Promise<void> {
-    const params = [path, stat.size, stat.mtimeMs, stat.ctimeMs, stat.inode];
-    await this.db.query(
-      'UPDATE ingest_files SET size_bytes = $2, mtime_ms = $3, ctime_ms = $4, inode = $5 WHERE path = $1',
-      params,
-    );
-    await this.db.query(
-      'UPDATE ingest_skipped_files SET size_bytes = $2, mtime_ms = $3, ctime_ms = $4, inode = $5 WHERE path = $1',
-      params,
-    );
-  }
-
   /** The committed partial aggregate of each of `paths` (a reprocess compares a fresh read with it). */
   async partials(paths: readonly string[]): Promise<Map<string, Cell[]>> {
-    const byPath = await partialRows(this.db, paths);
-    // Older files' partials are packed (ledger-totals.ts).
-    const packed = await this.db.query<{ path: string; partial_packed: Uint8Array }>(
-      'SELECT path, partial_packed FROM ingest_files WHERE path = ANY($1::text[]) AND partial_packed IS NOT NULL',
+    const files = await this.db.query<{ path: string; token: string | number }>(
+      'SELECT path, token FROM ingest_files WHERE path = ANY($1::text[])',
       [paths],
     );
-    for (const r of packed) byPath.set(r.path, unpackCells(r.partial_packed));
+    const partials = await partialsOf(
+      this.db,
+      files.map((f) => ({ path: f.path, token: Number(f.token) })),
+    );
+    const byPath = new Map<string, Cell[]>(paths.map((p) => [p, []]));
+    for (const f of files) byPath.set(f.path, cellsOf(partials.get(`${Number(f.token)}\u0000${f.path}`)!));
     return byPath;
   }
 
   /**
    * Forgets committed files (with their partials and bad rows), so the next incremental run reads them again as
-   * new: a reprocess. The caller holds the incremental run lock, so no run is between reading and committing.
+   * new: a reprocess. The caller holds claims on these paths (run-claims.ts), so no run is reading them.
    */
   async forget(paths: readonly string[]): Promise<string[]> {
     return this.db.transaction(async (tx) => {
-      // Their counts leave the maintained totals with them, and the output must be rebuilt.
-      await subtractFiles(tx, [...paths]);
-      await subtractHoldoutFiles(tx, [...paths]);
-      const rows = await tx.query<{ path: string }>(
-        'DELETE FROM ingest_files WHERE path = ANY($1::text[]) RETURNING path',
-        [paths],
-      );
-      await pruneTotals(tx);
-      if (rows.length > 0) await tx.query('UPDATE ingest_state SET generation = generation + 1 WHERE id = 1');
-      return rows.map((r) => r.path);
+      const left = await dropFiles(tx, paths);
+      // Their counts leave the totals with the next fold, and the output must be rebuilt.
+      if (left.length > 0) await queueChanges(tx, 0, [], left);
+      return left.map((f) => f.path);
     });
   }
 
   /**
-   * One transaction: the fence, then skipped-file verdicts, then — when files were added, replaced or
-   * removed — the run, files, partials and bad rows, and the next generation. Null when only verdicts
-   * changed (the output's content did not).
+   * One transaction of a few statements, none per cell: the fence, then what the files of the run are against the
+   * ledger as it is now (another run may have committed since this one planned), the content claims that count
+   * each content once, the file rows, the verdicts, and — when the output changes — the next generation and the
+   * changes queued for the fold. The counted parts' staged totals become the files' partials as they are.
    */
-  async commit(startedAt: Date, changes: CommitChanges, fence: CommitFence): Promise<CommitResult | null> {
-    const { files, removed } = changes;
+  async commit(changes: CommitChanges, fence: CommitFence): Promise<CommitResult> {
     return this.db.transaction(async (tx) => {
       await fence.fence(tx);
-      await this.recordSkipped(tx, changes);
-      if (files.length === 0 && removed.length === 0) return null;
-      const [run] = await tx.query<{ id: number }>(
-        `INSERT INTO ingest_runs (started_at, files_added, files_replaced, files_removed, orders, items, bad_rows,
-           files_rejected, files_duplicate)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-        [
-          startedAt.toISOString(),
-          files.filter((f) => !f.replaces).length,
-          files.filter((f) => f.replaces).length,
-          removed.length,
-          files.reduce((n, f) => n + f.orders, 0),
-          files.reduce((n, f) => n + f.items, 0),
-          files.reduce((n, f) => n + f.badRows.length, 0),
-          changes.skipped.filter((f) => f.status === 'rejected').length,
-          changes.skipped.filter((f) => f.status === 'duplicate').length,
-        ],
-      );
-      const runId = Number(run.id);
-      const gone = [...removed, ...files.filter((f) => f.replaces).map((f) => f.path)];
-      await subtractFiles(tx, gone);
-      await subtractHoldoutFiles(tx, gone);
-      if (gone.length > 0) await tx.query('DELETE FROM ingest_files WHERE path = ANY($1::text[])', [gone]);
-      for (const file of files) {
-        // The partial is stored packed (one row, not one per cell: a real day file fills ~22k cells, and a row
-        // per cell made the commit the run's bottleneck); a removal or replacement subtracts exactly it.
-        await tx.query(
-          `INSERT INTO ingest_files (path, batch, sha256, size_bytes, mtime_ms, ctime_ms, inode, orders, items,
-             bad_rows, quarantine_path, run_id, partial_packed)
-           VALUES ($1, $2, $3, $4, $5, $11, $12, $6, $7, $8, $9, $10, $13)`,
-          [
-            file.path,
-            file.batch,
-            file.sha256,
-            file.stat.size,
-            file.stat.mtimeMs,
-            file.orders,
-            file.items,
-            file.badRows.length,
-            file.quarantinePath ?? null,
-            runId,
-            file.stat.ctimeMs,
-            file.stat.inode,
-            packCells(file.cells),
-          ],
-        );
-        await insertHoldoutPartial(tx, file.path, file.holdout);
-        if (file.badRows.length > 0) {
-          await tx.query(
-            `INSERT INTO ingest_bad_rows (path, line, reason, raw) SELECT $1, * FROM unnest($2::integer[], $3::text[], $4::text[])`,
-            [
-              file.path,
-              file.badRows.map((r) => r.line),
-              file.badRows.map((r) => r.reason),
-              file.badRows.map((r) => storableText(r.raw)),
-            ],
-          );
-        }
-      }
-      // One upsert of the run's summed partials (and holdout partials), however many files it commits.
-      await addFile(tx, sumCells(files.map((f) => f.cells)));
-      await addHoldoutPartials(
+      const sorted = await sortAgainstLedger(tx, changes);
+      // Leaving first: content that moves to another path in this run is counted there.
+      const left = await dropFiles(tx, sorted.leaving);
+      const { counted, duplicates } = await claimContents(tx, sorted.candidates, changes.allowDuplicates);
+      await touchFiles(tx, sorted.unchanged);
+      const moved = counted.length > 0 || left.length > 0;
+      const runId = moved ? await insertRun(tx, changes, counted, left.length) : null;
+      if (runId !== null) await insertFiles(tx, changes.token, runId, counted);
+      const skipped = [...changes.skipped, ...duplicates.map((d) => d.skipped)];
+      await recordSkipped(tx, skipped, [
+        ...changes.vanishedSkipped,
+        ...counted.map((f) => f.path),
+        ...sorted.unchanged.map((f) => f.path),
+      ]);
+      await markPartsCommitted(
         tx,
-        files.map((f) => f.holdout),
+        changes.token,
+        counted.flatMap((f) => f.parts.map((rangeIndex) => ({ path: f.path, rangeIndex }))),
       );
-      await pruneTotals(tx);
-      // Packs partial rows that older versions stored per cell.
-      await compactPartials(tx, this.unpackedFiles);
-      await compactHoldoutPartials(tx, this.unpackedFiles);
-      const [state] = await tx.query<{ generation: number }>(
-        'UPDATE ingest_state SET generation = generation + 1 WHERE id = 1 RETURNING generation',
-      );
-      return { runId, generation: Number(state.generation) };
+      const generation = moved
+        ? await queueChanges(tx, changes.token, counted, left)
+        : await currentGeneration(tx);
+      await tx.query('INSERT INTO ingest_commits (token, generation) VALUES ($1, $2)', [changes.token, generation]);
+      await releaseClaims(tx, changes.token);
+      return {
+        generation,
+        added: counted,
+        removed: left.map((f) => f.path),
+        duplicates: duplicates.map((d) => d.skipped),
+        unchanged: sorted.unchanged.map((f) => f.path),
+      };
     });
   }
 
-  private async recordSkipped(tx: Db, changes: CommitChanges): Promise<void> {
-    const gone = [...changes.unskipped, ...changes.skipped.map((f) => f.path)];
-    if (gone.length > 0)
-      await tx.query('DELETE FROM ingest_skipped_files WHERE path = ANY($1::text[])', [gone]);
-    for (const f of changes.skipped) {
-      await tx.query(
-        `INSERT INTO ingest_skipped_files (path, batch, status, reason, duplicate_of, sha256, size_bytes, mtime_ms,
-           ctime_ms, inode) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-        [
-          f.path,
-          f.batch,
-          f.status,
-          storableText(f.reason),
-          f.duplicateOf,
-          f.sha256,
-          f.size,
-          f.mtimeMs,
-          f.ctimeMs,
-          f.inode,
-        ],
-      );
-    }
-  }
-
-  /** The sum of all committed partials (maintained by every commit): what the incremental output must contain. */
+  /** The sum of all committed partials (folded: ledger-totals.ts): what the incremental output must contain. */
   async totals(): Promise<Cell[]> {
-    return readTotals(this.db);
+    return cellsOf((await foldTotals(this.db)).totals);
   }
 
   /** Committed files with their counts, by batch and path (the ledger's view for the API). */

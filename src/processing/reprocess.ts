@@ -3,8 +3,9 @@
 //
 // The dry run changes nothing: it lists the (day, hour, category) cells whose totals would change, by how much,
 // and how many prediction-cache keys those cells have (the next training and cache refresh recompute them).
-// Applying forgets the files in the ledger under the incremental run lock; the next incremental run (the caller
-// starts one) reads them again as new, so the output stays the sum of committed partials, exactly once.
+// Applying forgets the files in the ledger while holding claims on their paths (run-claims.ts: no incremental run
+// is reading them meanwhile); the next incremental run (the caller starts one) reads them again as new, so the
+// output stays the sum of committed partials, exactly once.
 import type { Config } from '../config.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import { cacheKeys } from '../cache/keys.js';
@@ -13,6 +14,9 @@ import type { Db } from '../store/db.js';
 import { aggregateFile } from './file-aggregate.js';
 import { openLanding } from './landing.js';
 import { Ledger } from './ledger.js';
+import { randomUUID } from 'node:crypto';
+import { LockedError } from '../errors.js';
+import { claimPaths, releaseClaims, RUN_LEASE_PREFIX } from './run-claims.js';
 import { acquireRunLock } from './run-lock.js';
 
 export interface ReprocessRequest {
@@ -146,10 +150,17 @@ export async function reprocess(
     .sort((a, b) => Math.abs(b.after - b.before) - Math.abs(a.after - a.before));
   const plan: ReprocessPlan = { files, cells, cacheKeys: await countCachedKeys(deps, cells), applied: false };
   if (!options.apply) return plan;
-  const lock = await acquireRunLock(deps.db, 'incremental');
+  const paths = chosen.map((f) => f.path);
+  const lock = await acquireRunLock(deps.db, `${RUN_LEASE_PREFIX}${randomUUID()}`);
   try {
-    await ledger.forget(chosen.map((f) => f.path));
+    const claimed = await claimPaths(deps.db, lock.token, paths);
+    if (claimed.size < paths.length)
+      throw new LockedError(
+        `an incremental run is reading ${paths.filter((p) => !claimed.has(p)).join(', ')}: try again once it has committed`,
+      );
+    await ledger.forget(paths);
   } finally {
+    await releaseClaims(deps.db, lock.token);
     await lock.release();
   }
   return { ...plan, applied: true };

@@ -1,5 +1,5 @@
-// A lease in the metadata store so that one incremental run at a time happens across all processes and
-// machines. A lease expires unless renewed; one held by a dead process on this host is taken over at once
+// A lease in the metadata store: one holder of a name at a time across all processes and machines (each
+// incremental run takes a lease of its own name and claims the paths it works on: run-claims.ts). A lease expires unless renewed; one held by a dead process on this host is taken over at once
 // (a kill -9 must not block the next run for the lease time).
 //
 // The lease is also a fence: each acquisition takes a token from a sequence, and the commit calls
@@ -37,7 +37,7 @@ export interface TokenLease {
   release(): Promise<void>;
 }
 
-interface LockRow {
+export interface LockRow {
   owner: string;
   host: string;
   pid: number;
@@ -72,6 +72,23 @@ const heldHere = new Set<string>();
 
 const LEASE_INTERVAL = "($3::double precision * interval '1 millisecond')";
 
+/**
+ * Whether a lease's holder is gone although the lease has not expired: a dead process on this host, this very
+ * process no longer running that lease (its release failed on a lost connection), or an ended DAG run. Such a
+ * lease would otherwise block every run until it expires.
+ */
+export async function isStaleHolder(
+  holder: LockRow,
+  holderEnded?: (dagRunId: number) => Promise<boolean>,
+): Promise<boolean> {
+  const host = os.hostname();
+  if (holder.host === host) {
+    if (!processAlive(holder.pid)) return true;
+    if (holder.pid === process.pid && !heldHere.has(holder.owner)) return true;
+  }
+  return holder.dag_run_id !== null && holderEnded !== undefined && (await holderEnded(Number(holder.dag_run_id)));
+}
+
 export async function acquireRunLock(db: Db, name: string, options: RunLockOptions = {}): Promise<RunLock> {
   const leaseMs = options.leaseMs ?? 60_000;
   const owner = randomUUID();
@@ -93,15 +110,7 @@ export async function acquireRunLock(db: Db, name: string, options: RunLockOptio
       'SELECT owner, host, pid, token, dag_run_id FROM run_locks WHERE name = $1',
       [name],
     );
-    // A holder on this host that is dead, or is this very process but no longer running that lease (its
-    // release failed on a lost connection), would otherwise block every run until the lease expires.
-    const stale =
-      holder !== undefined &&
-      ((holder.host === host &&
-        (!processAlive(holder.pid) || (holder.pid === process.pid && !heldHere.has(holder.owner)))) ||
-        (holder.dag_run_id !== null &&
-          options.holderEnded !== undefined &&
-          (await options.holderEnded(Number(holder.dag_run_id)))));
+    const stale = holder !== undefined && (await isStaleHolder(holder, options.holderEnded));
     if (holder && stale) {
       await db.query('DELETE FROM run_locks WHERE name = $1 AND owner = $2', [name, holder.owner]);
       rows = await take();
@@ -116,8 +125,9 @@ export async function acquireRunLock(db: Db, name: string, options: RunLockOptio
   const token = Number(rows[0].token);
   heldHere.add(owner);
   let lost: string | undefined;
+  // Only an unexpired lease is renewed: an expired one may be taken over (its claims: run-claims.ts) at any moment.
   const renewSql = `UPDATE run_locks SET expires_at = now() + ${LEASE_INTERVAL}
-                    WHERE name = $1 AND owner = $2 AND token = $4 RETURNING token`;
+                    WHERE name = $1 AND owner = $2 AND token = $4 AND expires_at > now() RETURNING token`;
   const leaseLost = (why: string) => leaseLostError(name, token, why);
   const renew = setInterval(() => {
     db.query(renewSql, [name, owner, leaseMs, token]).then(
@@ -168,20 +178,24 @@ function leaseLostError(name: string, token: number, why: string): LeaseLostErro
   );
 }
 
-export function leaseByToken(db: Db, name: string, token: number, leaseMs: number): TokenLease {
-  const renewSql = `UPDATE run_locks SET expires_at = now() + ${LEASE_INTERVAL}
-                    WHERE name = $1 AND token = $2 RETURNING token`;
+/** The lease of fencing token `token`, whatever its name, for whichever process does the run's next step. */
+export function leaseByToken(db: Db, token: number, leaseMs: number): TokenLease {
+  const renewSql = `UPDATE run_locks SET expires_at = now() + ($2::double precision * interval '1 millisecond')
+                    WHERE token = $1 AND expires_at > now() RETURNING name`;
+  const lost = () =>
+    new LeaseLostError(
+      `the lease of run ${token} expired or was taken over; this run commits nothing (the next run does the work)`,
+    );
   return {
     token,
     async renew() {
-      return (await db.query(renewSql, [name, token, leaseMs])).length > 0;
+      return (await db.query(renewSql, [token, leaseMs])).length > 0;
     },
     async fence(tx) {
-      const held = await tx.query(renewSql, [name, token, leaseMs]);
-      if (held.length === 0) throw leaseLostError(name, token, 'another run took it over after it expired');
+      if ((await tx.query(renewSql, [token, leaseMs])).length === 0) throw lost();
     },
     async release() {
-      await db.query('DELETE FROM run_locks WHERE name = $1 AND token = $2', [name, token]);
+      await db.query('DELETE FROM run_locks WHERE token = $1', [token]);
     },
   };
 }

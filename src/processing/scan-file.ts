@@ -91,30 +91,20 @@ async function cutRange(
 }
 
 /**
- * The byte range of part `index` of `count` of a file's data lines: the file is cut at nominal offsets
- * (size × k / count) moved forward to the next line start, so neighbouring parts, computed on different
- * machines, meet exactly and every line belongs to one part. A cut inside a CRLF pair or a quoted field moves
- * past the next LF too; a quoted field holding a LF makes the scanner give up on both sides of it, and the
- * exact validator then reads the whole file (read-part.ts). Null when the header itself is not a plain line.
+ * The data lines of a part that covers the file's bytes [from, to) (whole chunks: content-hash.ts), i.e. the
+ * range without the header. Null when the header itself is not a plain line (the exact validator reads it).
  */
-export async function partRange(
+export async function dataRange(
   file: string,
-  index: number,
-  count: number,
+  from: number,
+  to: number,
 ): Promise<{ start: number; end: number } | null> {
   const handle = await fs.open(file, 'r');
   try {
-    const size = (await handle.stat()).size;
     const first = await dataStart(handle);
     if (first < 0) return null;
-    const cutAt = async (k: number): Promise<number> =>
-      k === 0
-        ? first
-        : k === count
-          ? size
-          : Math.max(first, await nextLineStart(handle, Math.floor((size * k) / count), size));
-    const start = await cutAt(index);
-    return { start, end: Math.max(start, await cutAt(index + 1)) };
+    const start = Math.max(first, from);
+    return { start, end: Math.max(start, to) };
   } finally {
     await handle.close();
   }
@@ -140,7 +130,7 @@ export async function scanFile(
   header: OrdersHeader,
   options: ScanOptions = {},
 ): Promise<FileScan | null> {
-  const range = await partRange(file, 0, 1);
+  const range = await dataRange(file, 0, (await fs.stat(file)).size);
   return range ? scanFileRange(file, header, range.start, range.end, options) : null;
 }
 

@@ -1,7 +1,8 @@
 // The parts of incremental runs in the metadata store (sql/0012): planned by `discover_files`, read and staged by
 // any worker, folded into the ledger by `commit`. The rows outlive the payloads as the run's task history.
 import type { Db } from '../store/db.js';
-import type { PartTotals } from './file-aggregate.js';
+import type { BadRow } from '../data/order-rows.js';
+import type { PartRead, PartTotals } from './file-aggregate.js';
 import type { PartPlan } from './increment-plan.js';
 import { packPart, unpackPart } from './part-payload.js';
 
@@ -36,7 +37,7 @@ export interface PartRecord {
 
 /** What a worker reports for a part it read. */
 export type PartResult =
-  | { outcome: 'read'; part: PartTotals; orders: number; items: number }
+  | { outcome: 'read'; part: PartRead; orders: number; items: number }
   | { outcome: 'rejected'; reason: string }
   | { outcome: 'changed'; reason: string };
 
@@ -45,7 +46,15 @@ export interface StagedPart {
   rangeIndex: number;
   outcome: PartOutcome;
   reason: string | null;
-  part: PartTotals | null;
+  /** For a part read: its chunks' hashes (content-hash.ts), from chunk `firstChunk` on. */
+  firstChunk: number | null;
+  chunkHashes: Buffer | null;
+  orders: number;
+  items: number;
+  /** The exact validator read the whole file for this part: its totals stand for the file. */
+  whole: boolean;
+  /** The bad rows of a part read whole (a part the scanner read has none). */
+  badRows: BadRow[];
 }
 
 interface PartRow {
@@ -141,13 +150,19 @@ export async function startPart(db: Db, token: number, part: PartPlan, worker: s
   return rows.length > 0;
 }
 
+/** The part's totals without its hashes (those have columns of their own). */
+function partTotalsOf(part: PartRead): PartTotals {
+  const { chunkHashes: _hashes, firstChunk: _first, ...totals } = part;
+  return totals;
+}
+
 /** Stores a part's outcome (and, when read, its partial) for the commit; a later try overwrites it. */
 export async function stagePart(db: Db, token: number, part: PartPlan, result: PartResult): Promise<void> {
   const read = result.outcome === 'read' ? result : undefined;
   await db.query(
     `UPDATE ingest_parts SET state = 'staged', outcome = $4, reason = $5, payload = $6, range_start = $7,
        range_end = $8, bytes = COALESCE($9, bytes), orders = $10, items = $11, bad_rows = $12, method = $13,
-       ended_at = now()
+       chunk_hashes = $14, first_chunk = $15, ended_at = now()
      WHERE token = $1 AND path = $2 AND range_index = $3 AND state IN ('queued', 'running', 'staged')`,
     [
       token,
@@ -155,7 +170,7 @@ export async function stagePart(db: Db, token: number, part: PartPlan, result: P
       part.index,
       result.outcome,
       result.outcome === 'read' ? null : result.reason,
-      read ? packPart(read.part) : null,
+      read ? packPart(partTotalsOf(read.part)) : null,
       read?.part.start ?? null,
       read?.part.end ?? null,
       read ? read.part.end - read.part.start : null,
@@ -163,21 +178,29 @@ export async function stagePart(db: Db, token: number, part: PartPlan, result: P
       read?.items ?? null,
       read?.part.badRows.length ?? null,
       read?.part.method ?? null,
+      read?.part.chunkHashes ?? null,
+      read?.part.firstChunk ?? null,
     ],
   );
 }
 
-/** The staged outcomes of a run's parts, with their partials. */
+/** The staged outcomes of a run's parts, with their hashes; a payload is decoded only for a part read whole. */
 export async function stagedParts(db: Db, token: number): Promise<StagedPart[]> {
   const rows = await db.query<{
     path: string;
     range_index: number;
     outcome: PartOutcome;
     reason: string | null;
-    payload: Uint8Array | null;
+    first_chunk: number | null;
+    chunk_hashes: Uint8Array | null;
+    orders: string | number | null;
+    items: string | number | null;
+    method: 'scan' | 'exact' | null;
+    exact_payload: Uint8Array | null;
   }>(
-    `SELECT path, range_index, outcome, reason, payload FROM ingest_parts
-     WHERE token = $1 AND state = 'staged' ORDER BY path, range_index`,
+    `SELECT path, range_index, outcome, reason, first_chunk, chunk_hashes, orders, items, method,
+       CASE WHEN method = 'exact' THEN payload END AS exact_payload
+     FROM ingest_parts WHERE token = $1 AND state = 'staged' ORDER BY path, range_index`,
     [token],
   );
   return rows.map((r) => ({
@@ -185,37 +208,44 @@ export async function stagedParts(db: Db, token: number): Promise<StagedPart[]> 
     rangeIndex: r.range_index,
     outcome: r.outcome,
     reason: r.reason,
-    part: r.payload ? unpackPart(r.payload) : null,
+    firstChunk: r.first_chunk,
+    chunkHashes: r.chunk_hashes ? Buffer.from(r.chunk_hashes) : null,
+    orders: Number(r.orders ?? 0),
+    items: Number(r.items ?? 0),
+    whole: r.method === 'exact',
+    badRows: r.exact_payload ? unpackPart(r.exact_payload).badRows : [],
   }));
 }
 
-/** In the commit's transaction: the run's parts are committed and their partials dropped. */
-export async function markPartsCommitted(tx: Db, token: number): Promise<void> {
-  await tx.query(
-    `UPDATE ingest_parts SET state = 'committed', payload = NULL WHERE token = $1 AND state <> 'abandoned'`,
-    [token],
-  );
-}
-
 /**
- * Parts of runs older than `token` that never committed (their run failed, or lost its lease): abandoned, and
- * their staged partials dropped. Called by each new run once it holds the lease, so no older run can still
- * commit them. Returns how many parts were abandoned.
+ * In the commit's transaction: the run's parts are committed. The payloads of the `counted` parts stay (they are
+ * their files' partials, folded into the totals and subtracted when the file leaves); the others are dropped.
  */
-export async function abandonOlderParts(db: Db, token: number): Promise<number> {
-  const rows = await db.query(
-    `UPDATE ingest_parts SET state = 'abandoned', payload = NULL
-     WHERE token < $1 AND state IN ('queued', 'running', 'staged') RETURNING token`,
-    [token],
+export async function markPartsCommitted(
+  tx: Db,
+  token: number,
+  counted: readonly { path: string; rangeIndex: number }[],
+): Promise<void> {
+  await tx.query(
+    `UPDATE ingest_parts p SET state = 'committed',
+       payload = CASE WHEN EXISTS (SELECT 1 FROM unnest($2::text[], $3::integer[]) AS c(path, range_index)
+                                   WHERE c.path = p.path AND c.range_index = p.range_index)
+                      THEN payload END
+     WHERE token = $1 AND state <> 'abandoned'`,
+    [token, counted.map((c) => c.path), counted.map((c) => c.rangeIndex)],
   );
-  return rows.length;
 }
 
 /** Drops part history older than `before` (the run history's retention). */
 export async function deletePartsBefore(db: Db, before: Date): Promise<number> {
-  const rows = await db.query('DELETE FROM ingest_parts WHERE queued_at < $1 RETURNING token', [
-    before.toISOString(),
-  ]);
+  // Parts whose payload is a committed file's partial (or is still to be folded) stay while the file does.
+  const rows = await db.query(
+    `DELETE FROM ingest_parts p WHERE queued_at < $1
+       AND NOT EXISTS (SELECT 1 FROM ingest_files f WHERE f.path = p.path AND f.token = p.token)
+       AND NOT EXISTS (SELECT 1 FROM ingest_fold_queue q WHERE q.path = p.path AND q.token = p.token)
+     RETURNING token`,
+    [before.toISOString()],
+  );
   return rows.length;
 }
 

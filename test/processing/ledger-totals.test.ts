@@ -1,21 +1,25 @@
-// The maintained totals: over random sequences of added, replaced, removed and forgotten files — with old
-// partials packed along the way — the ledger's cell totals and holdout totals always equal a sum over the files
-// committed now.
+// The ledger's totals: over random sequences of added, replaced, removed and forgotten files — each staged as parts
+// of a run and committed by the ledger's real transaction, with folds at random points — the folded cell totals,
+// holdout totals and each committed file's own partial always equal a sum over the files committed now.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
-import type { Cell } from '../../src/processing/cells.js';
+import { holdoutPartialOf } from '../../src/processing/holdout-ledger.js';
 import { Ledger, type FileCommit } from '../../src/processing/ledger.js';
-import { packCells, unpackCells } from '../../src/processing/ledger-totals.js';
-import { sumHoldouts, type HoldoutPartial } from '../../src/processing/holdout.js';
-import { holdoutPartialOf, holdoutTotals } from '../../src/processing/holdout-ledger.js';
-import { packHoldoutCells, unpackHoldoutCells } from '../../src/processing/holdout-totals.js';
+import {
+  addTotalsKeyed,
+  cellsOf,
+  emptyKeyedTotals,
+  foldTotals,
+  holdoutOf,
+  type KeyedTotals,
+} from '../../src/processing/ledger-totals.js';
 import type { Db } from '../../src/store/db.js';
 import { openStore } from '../../src/store/open.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { tempDir, type TempDir } from '../helpers/tmp.js';
-import { commitOf, random, randomCells, randomHoldout } from './random-files.js';
+import { random, randomTotals, stageFile } from './random-files.js';
 
 const noFence = { fence: async () => {} };
 
@@ -37,116 +41,149 @@ after(async () => {
   await tmp.remove();
 });
 
-const key = (c: Pick<Cell, 'day' | 'hour' | 'category'>) => `${c.day}|${c.hour}|${c.category}`;
-
-function expectedTotals(files: Iterable<FileCommit>): Map<string, number> {
-  const sums = new Map<string, number>();
-  for (const { cells } of files) for (const c of cells) sums.set(key(c), (sums.get(key(c)) ?? 0) + c.items);
-  return sums;
+function sumOf(files: Iterable<KeyedTotals>): KeyedTotals {
+  let sum = emptyKeyedTotals();
+  for (const t of files) sum = addTotalsKeyed(sum, t);
+  return sum;
 }
 
-/** A holdout partial in a comparable form: bucket orders, and each cell's buckets and squares by key. */
-function comparable(holdout: HoldoutPartial) {
+/** Cells and holdout as comparable values (category order inside totals does not matter). */
+function comparable(t: KeyedTotals) {
+  const holdout = holdoutOf(t);
   return {
+    cells: cellsOf(t)
+      .map((c) => `${c.day}|${c.hour}|${c.category}=${c.items}`)
+      .sort(),
     bucketOrders: holdout.bucketOrders,
-    cells: new Map(holdout.cells.map((c) => [key(c), [...c.buckets, c.squares]])),
+    holdout: holdout.cells
+      .map((c) => `${c.day}|${c.hour}|${c.category}=${c.buckets.join(',')};${c.squares}`)
+      .sort(),
   };
 }
 
-function expectedHoldout(files: Iterable<FileCommit>) {
-  const present = [...files];
-  return {
-    ...comparable(sumHoldouts(present.flatMap((f) => (f.holdout ? [f.holdout] : [])))),
-    complete: present.every((f) => f.holdout !== undefined),
-  };
-}
-
-async function actualHoldout(db: Db) {
-  const { holdout, complete } = await holdoutTotals(db);
-  return { ...comparable(holdout), complete };
-}
-
-/** One commit's changes drawn at random: new files, replacements and removals of `present` files. */
-function randomChanges(next: () => number, present: Map<string, FileCommit>, fileNo: () => number) {
-  const files: FileCommit[] = [];
-  const removed: string[] = [];
-  const paths = [...present.keys()];
-  // One file in eight is committed without a holdout partial (as before sql/0007).
-  const holdoutOf = (cells: Cell[]) => (next() < 0.125 ? undefined : randomHoldout(cells, next));
-  const actions = 1 + Math.floor(next() * 3);
-  for (let a = 0; a < actions; a++) {
-    const r = next();
-    const candidates = paths.filter((p) => !removed.includes(p) && !files.some((f) => f.path === p));
-    if (r < 0.5 || candidates.length === 0) {
-      const n = fileNo();
-      const cells = randomCells(next);
-      files.push(commitOf(`${n % 5}/f${n}.csv`, cells, false, holdoutOf(cells)));
+test('ledger totals › random adds, replaces, removes and forgets keep the folded totals equal to a full sum', async () => {
+  const next = random(20261205);
+  const ledger = new Ledger(db);
+  const present = new Map<string, KeyedTotals>();
+  let fileNo = 0;
+  let token = 1000;
+  for (let step = 0; step < 60; step++) {
+    token++;
+    if (step % 7 === 6) {
+      const paths = [...present.keys()];
+      const chosen = paths.length === 0 ? [] : [paths[Math.floor(next() * paths.length)]];
+      await ledger.forget([...chosen, 'never/committed.csv']);
+      for (const p of chosen) present.delete(p);
     } else {
-      const path = candidates[Math.floor(next() * candidates.length)];
-      if (r < 0.75) {
-        const cells = randomCells(next);
-        files.push(commitOf(path, cells, true, holdoutOf(cells)));
-      } else removed.push(path);
+      const files: FileCommit[] = [];
+      const removed: string[] = [];
+      const staged = new Map<string, KeyedTotals>();
+      for (let a = 0; a < 1 + Math.floor(next() * 3); a++) {
+        const candidates = [...present.keys()].filter((p) => !removed.includes(p) && !staged.has(p));
+        const r = next();
+        if (r < 0.25 && candidates.length > 0) {
+          removed.push(candidates[Math.floor(next() * candidates.length)]);
+          continue;
+        }
+        const path =
+          r < 0.6 || candidates.length === 0
+            ? `${fileNo % 5}/f${fileNo++}.csv`
+            : candidates[Math.floor(next() * candidates.length)];
+        const parts = Array.from({ length: 1 + Math.floor(next() * 3) }, () => randomTotals(next));
+        const { commit, totals } = await stageFile(db, token, path, parts);
+        files.push(commit);
+        staged.set(path, totals);
+      }
+      const result = await ledger.commit(
+        {
+          token,
+          startedAt: new Date(),
+          files,
+          removed,
+          skipped: [],
+          vanishedSkipped: [],
+          allowDuplicates: false,
+        },
+        noFence,
+      );
+      assert.equal(result.added.length, files.length, `every file counted at step ${step}`);
+      for (const p of removed) present.delete(p);
+      for (const [p, t] of staged) present.set(p, t);
+    }
+    // Folds happen when some reader needs the totals: not after every commit.
+    if (next() < 0.5) {
+      const folded = await foldTotals(db);
+      assert.equal(folded.generation, await ledger.generation());
+      assert.deepEqual(comparable(folded.totals), comparable(sumOf(present.values())), `after step ${step}`);
     }
   }
-  for (const path of removed) present.delete(path);
-  for (const file of files) present.set(file.path, file);
-  return { files, removed, skipped: [], unskipped: [] };
-}
-
-test('ledger totals › packing keeps a partial exactly', () => {
-  const next = random(3);
-  const cells = randomCells(next);
-  assert.deepEqual(unpackCells(packCells(cells)), cells);
-  const holdout = randomHoldout(cells, next);
-  assert.deepEqual(unpackHoldoutCells(packHoldoutCells(holdout.cells)), holdout.cells);
+  const folded = await foldTotals(db);
+  assert.deepEqual(comparable(folded.totals), comparable(sumOf(present.values())));
+  // Each committed file's own partial (what an increment is scored on) is what its parts staged.
+  for (const [path, totals] of present) {
+    const stored = await holdoutPartialOf(db, path);
+    const key = (h: ReturnType<typeof holdoutOf>) => ({
+      bucketOrders: h.bucketOrders,
+      cells: h.cells.map((c) => JSON.stringify(c)).sort(),
+    });
+    assert.deepEqual(stored && key(stored), key(holdoutOf(totals)), path);
+  }
+  // Nothing is left to fold, and files that left keep no payload.
+  const [left] = await db.query<{ queued: number; payloads: number; live: number }>(
+    `SELECT (SELECT count(*) FROM ingest_fold_queue)::int AS queued,
+       (SELECT count(DISTINCT (path, token)) FROM ingest_parts WHERE payload IS NOT NULL)::int AS payloads,
+       (SELECT count(*) FROM ingest_files)::int AS live`,
+  );
+  assert.equal(left.queued, 0);
+  assert.equal(left.payloads, left.live);
 });
 
-test('ledger totals › random adds, replaces, removes and forgets (with packing) keep the cell and holdout totals equal to a full sum', async () => {
-  const next = random(20261202);
-  // Keep 3 files unpacked, so packed files get replaced, removed and forgotten too.
-  const ledger = new Ledger(db, 3);
-  const present = new Map<string, FileCommit>();
-  let fileNo = 0;
-  for (let step = 0; step < 80; step++) {
-    if (step % 7 === 6) {
-      // A reprocess forgets a file or two (and a path the ledger never had).
-      const paths = [...present.keys()];
-      const chosen = paths.length === 0 ? [] : [0, 1].map(() => paths[Math.floor(next() * paths.length)]);
-      await ledger.forget([...chosen, 'never/committed.csv']);
-      for (const path of chosen) present.delete(path);
-    } else {
-      const changes = randomChanges(next, present, () => fileNo++);
-      await ledger.commit(new Date(), changes, noFence);
-    }
-    const actual = new Map((await ledger.totals()).map((c) => [key(c), c.items]));
-    assert.deepEqual(actual, expectedTotals(present.values()), `cells after step ${step}`);
-    assert.deepEqual(
-      await actualHoldout(db),
-      expectedHoldout(present.values()),
-      `holdout after step ${step}`,
-    );
-  }
-  // The committed files' own partials (what an increment is scored on) survive packing.
-  for (const file of present.values()) {
-    const stored = await holdoutPartialOf(db, file.path);
-    assert.deepEqual(stored && comparable(stored), file.holdout && comparable(file.holdout), file.path);
-  }
-  // Once the files without a holdout partial are gone, the totals are complete again.
-  await ledger.forget([...present.values()].filter((f) => !f.holdout).map((f) => f.path));
-  for (const file of present.values()) if (!file.holdout) present.delete(file.path);
-  assert.deepEqual(await actualHoldout(db), { ...expectedHoldout(present.values()), complete: true });
-
-  const [packed] = await db.query<{ cells: number; holdouts: number }>(
-    `SELECT (SELECT count(*) FROM ingest_files WHERE partial_packed IS NOT NULL)::int AS cells,
-       (SELECT count(*) FROM ingest_holdout_files WHERE partial_packed IS NOT NULL)::int AS holdouts`,
+test('ledger totals › a commit decides duplicates from content hashes: one copy counted, the same content twice in one run too', async () => {
+  const ledger = new Ledger(db);
+  const next = random(7);
+  const part = randomTotals(next);
+  const a = await stageFile(db, 5001, 'dup/a.csv', [part]);
+  const b = await stageFile(db, 5001, 'dup/b.csv', [part]);
+  // Same content: the test gives both the same chunk hashes, as the parts of identical bytes compute.
+  b.commit.sha256 = a.commit.sha256;
+  const first = await ledger.commit(
+    {
+      token: 5001,
+      startedAt: new Date(),
+      files: [a.commit, b.commit],
+      removed: [],
+      skipped: [],
+      vanishedSkipped: [],
+      allowDuplicates: false,
+    },
+    noFence,
   );
-  const [rows] = await db.query<{ cells: number; holdouts: number }>(
-    `SELECT (SELECT count(DISTINCT path) FROM ingest_partials)::int AS cells,
-       (SELECT count(DISTINCT path) FROM ingest_holdout_partials)::int AS holdouts`,
+  assert.deepEqual(
+    first.added.map((f) => f.path),
+    ['dup/a.csv'],
   );
-  assert.ok(packed.cells > 5, `${packed.cells} files packed`);
-  assert.ok(packed.holdouts > 5, `${packed.holdouts} holdout partials packed`);
-  assert.ok(rows.cells <= 3, `${rows.cells} files still have partial rows`);
-  assert.ok(rows.holdouts <= 3, `${rows.holdouts} files still have holdout rows`);
+  assert.deepEqual(
+    first.duplicates.map((f) => [f.path, f.duplicateOf]),
+    [['dup/b.csv', 'dup/a.csv']],
+  );
+  // Under another path in a later run: still a duplicate. Once the original is removed, the copy counts.
+  const c = await stageFile(db, 5002, 'dup/c.csv', [part]);
+  c.commit.sha256 = a.commit.sha256;
+  const second = await ledger.commit(
+    {
+      token: 5002,
+      startedAt: new Date(),
+      files: [c.commit],
+      removed: ['dup/a.csv'],
+      skipped: [],
+      vanishedSkipped: [],
+      allowDuplicates: false,
+    },
+    noFence,
+  );
+  assert.deepEqual(
+    second.added.map((f) => f.path),
+    ['dup/c.csv'],
+  );
+  assert.deepEqual(second.removed, ['dup/a.csv']);
 });

@@ -1,7 +1,8 @@
 // Parts of an incremental run: a file read as byte ranges (by different workers) adds up to exactly what one
-// pass gives, wherever the cuts fall — inside quoted fields, between a CR and its LF, inside a record whose
-// quoted field spans lines (then the exact validator reads the whole file once); and the fencing token keeps a
-// run that lost its lease from committing, while the run that took over drops what the old one staged.
+// pass gives, wherever the chunk cuts fall — inside quoted fields, just before the LF of a CRLF, inside a record
+// whose quoted field spans lines (then the exact validator reads the whole file once) — and hashes to the same
+// content hash however many parts read it; and a run whose lease lapsed commits nothing, while the run that
+// took its claims over drops what the old one staged.
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -9,7 +10,9 @@ import { after, before, describe, test } from 'node:test';
 import { loadConfig, type Config } from '../../src/config.js';
 import { LeaseLostError } from '../../src/errors.js';
 import { createLogger } from '../../src/log.js';
-import { aggregateFile, readPartTotals } from '../../src/processing/file-aggregate.js';
+import { chunkCount, contentHashOf } from '../../src/processing/content-hash.js';
+import { aggregateFile, readPart, toCells, type PartRead } from '../../src/processing/file-aggregate.js';
+import { addTotals, emptyTotals } from '../../src/processing/sum-scan.js';
 import { type IncrementPlan, type PartPlan } from '../../src/processing/increment-plan.js';
 import {
   commitIncrement,
@@ -60,11 +63,11 @@ function ordersText(rows: number, seed: number, odd: boolean): string {
   return lines.join('');
 }
 
-/** Where the nominal cut offsets of `count` parts fall: inside a quoted field, or between a CR and its LF. */
-function cutKinds(text: Buffer, count: number): Set<string> {
+/** Where the nominal chunk cuts (k × chunkBytes) fall: inside a quoted field, or between a CR and its LF. */
+function cutKinds(text: Buffer, chunkBytes: number): Set<string> {
   const kinds = new Set<string>();
-  for (let k = 1; k < count; k++) {
-    const at = Math.floor((text.length * k) / count);
+  for (let k = 1; k * chunkBytes < text.length; k++) {
+    const at = k * chunkBytes;
     if (text[at - 1] === 13 && text[at] === 10) kinds.add('crlf');
     const lineStart = text.lastIndexOf(10, at - 1) + 1;
     const quotes = text.subarray(lineStart, at).filter((b) => b === 34).length;
@@ -73,16 +76,15 @@ function cutKinds(text: Buffer, count: number): Set<string> {
   return kinds;
 }
 
-function plannedParts(file: string, count: number): PartPlan[] {
+function plannedParts(file: string, count: number, chunkBytes = 1 << 20): PartPlan[] {
   const stat = { size: 0, mtimeMs: 0, ctimeMs: 0, inode: '' };
   return Array.from({ length: count }, (_, index) => ({
     path: path.basename(file),
     batch: '1',
-    sha256: 'x',
     stat,
-    replaces: false,
     index,
     count,
+    chunkBytes,
   }));
 }
 
@@ -90,12 +92,28 @@ const planOf = (parts: PartPlan[]): IncrementPlan => ({
   token: 1,
   startedAt: new Date().toISOString(),
   parts,
-  skipped: [],
-  dropped: [],
   removed: [],
   vanishedSkipped: [],
   waiting: [],
+  claims: 1,
 });
+
+/** A part as the commit reads it back from the store (its payload through the store's byte format). */
+function stagedOf(p: PartPlan, read: PartRead): StagedPart {
+  const stored = unpackPart(packPart(read));
+  return {
+    path: p.path,
+    rangeIndex: p.index,
+    outcome: 'read',
+    reason: null,
+    firstChunk: read.firstChunk,
+    chunkHashes: read.chunkHashes,
+    orders: stored.totals.orders.reduce((n, v) => n + v, 0),
+    items: stored.totals.items.reduce((n, v) => n + v, 0),
+    whole: stored.whole,
+    badRows: stored.badRows,
+  };
+}
 
 describe('parts › a file read as byte ranges', () => {
   let tmp: TempDir;
@@ -119,25 +137,19 @@ describe('parts › a file read as byte ranges', () => {
       // Fixed counts, plus the first counts whose cuts fall between a CR and its LF, and inside a quoted field.
       const counts = [1, 2, 3, 5, 7, 11, 16, 31, 64];
       for (const kind of ['crlf', 'quoted']) {
-        const hit = Array.from({ length: 400 }, (_, k) => k + 2).find((n) => cutKinds(bytes, n).has(kind));
+        const hit = Array.from({ length: 400 }, (_, k) => k + 2).find((n) =>
+          cutKinds(bytes, Math.ceil(bytes.length / n)).has(kind),
+        );
         if (hit !== undefined) counts.push(hit);
       }
-      for (const count of counts) {
-        for (const kind of cutKinds(bytes, count)) seen.add(kind);
-        const parts = plannedParts(file, count);
-        const staged: StagedPart[] = [];
-        for (const p of parts) {
-          const read = await readPartTotals(file, p.index, p.count, { threads: 1 });
-          // Through the store's byte format too, as a worker stages it and the commit reads it back.
-          staged.push({
-            path: p.path,
-            rangeIndex: p.index,
-            outcome: 'read',
-            reason: null,
-            part: unpackPart(packPart(read)),
-          });
-        }
-        const reads = staged.map((s) => s.part!);
+      for (const wanted of counts) {
+        // Parts of one chunk each: chunk cuts at k × chunkBytes, moved to the next line start.
+        const chunkBytes = Math.max(1, Math.ceil(bytes.length / wanted));
+        const count = chunkCount(bytes.length, chunkBytes);
+        for (const kind of cutKinds(bytes, chunkBytes)) seen.add(kind);
+        const parts = plannedParts(file, count, chunkBytes);
+        const reads: PartRead[] = [];
+        for (const p of parts) reads.push(await readPart(file, p, { threads: 1 }));
         if (!odd) {
           // The ranges tile the file: every byte read once, by the scanner.
           assert.deepEqual(
@@ -146,18 +158,40 @@ describe('parts › a file read as byte ranges', () => {
           );
           assert.equal(reads.at(-1)!.end, bytes.length);
         }
-        const merged = mergeParts(planOf(parts), staged);
+        const merged = mergeParts(
+          planOf(parts),
+          parts.map((p, k) => stagedOf(p, reads[k])),
+        );
         assert.equal(merged.commits.length, 1, `${count} parts`);
         const [commit] = merged.commits;
-        assert.deepEqual(commit.cells, whole.cells, `${count} parts: cells`);
+        // What the commit keeps as the file's partial: the counted parts' totals, added up.
+        const totals = emptyTotals(CATEGORIES.length);
+        for (const k of commit.parts) addTotals(totals, reads[k].totals);
+        const sum = toCells(totals, reads[0].categories);
+        assert.deepEqual(sum.cells, whole.cells, `${count} parts: cells`);
         assert.equal(commit.orders, whole.orders, `${count} parts: orders`);
-        assert.deepEqual(commit.holdout, whole.holdout, `${count} parts: holdout partial`);
+        assert.deepEqual(sum.holdout, whole.holdout, `${count} parts: holdout partial`);
         assert.deepEqual(
           commit.badRows.map((r) => [r.line, r.reason]),
           whole.badRows.map((r) => [r.line, r.reason]),
           `${count} parts: bad rows and their line numbers`,
         );
+        assert.equal(commit.sha256, await contentHashOf(file, chunkBytes), `${count} parts: content hash`);
       }
+      // The content hash does not depend on how many parts read the file, only on its bytes.
+      const fixed = 97;
+      const hashes = new Set<string>();
+      for (const count of [1, 2, 5, chunkCount(bytes.length, fixed)]) {
+        const parts = plannedParts(file, count, fixed);
+        const reads = await Promise.all(parts.map((p) => readPart(file, p, { threads: 1 })));
+        hashes.add(
+          mergeParts(
+            planOf(parts),
+            parts.map((p, k) => stagedOf(p, reads[k])),
+          ).commits[0].sha256,
+        );
+      }
+      assert.equal(hashes.size, 1, 'one content hash for 1, 2, 5 and one-chunk parts');
       if (rows >= 400) {
         assert.ok(seen.has('quoted'), 'some cut fell inside a quoted field');
         assert.ok(seen.has('crlf'), 'some cut fell between a CR and its LF');
@@ -172,7 +206,12 @@ describe('parts › a file read as byte ranges', () => {
       rangeIndex: 1,
       outcome: 'changed',
       reason: 'changed while it was being read',
-      part: null,
+      firstChunk: null,
+      chunkHashes: null,
+      orders: 0,
+      items: 0,
+      whole: false,
+      badRows: [],
     };
     const merged = mergeParts(planOf(parts), [changed]);
     assert.deepEqual(merged.commits, []);
@@ -224,10 +263,10 @@ describe('parts › fencing and abandoned runs (PostgreSQL)', () => {
     for (const part of stale.plan.parts) await readIncrementPart(deps(), stale.plan.token, part, 'w1:1');
     assert.equal((await stagedParts(db, stale.plan.token)).length, stale.plan.parts.length);
 
-    // The stale run is frozen past its lease; another run takes the lease over and plans the same file.
-    await db.query(
-      "UPDATE run_locks SET expires_at = now() - interval '1 second' WHERE name = 'incremental'",
-    );
+    // The stale run is frozen past its lease; another run takes its claim over and plans the same file.
+    await db.query("UPDATE run_locks SET expires_at = now() - interval '1 second' WHERE token = $1", [
+      stale.plan.token,
+    ]);
     await land(1);
     const fresh = await discoverIncrement(deps());
     assert.ok(fresh.plan.token > stale.plan.token);
@@ -256,34 +295,41 @@ describe('parts › fencing and abandoned runs (PostgreSQL)', () => {
     assert.equal(committed.filesAdded, 2);
     assert.ok(committed.files.length > 2, 'one record per part');
     assert.ok(committed.files.every((p) => p.state === 'committed' && p.worker === 'w2:2'));
-    await assertMatchesFullAggregation(config);
+    await assertMatchesFullAggregation(config, undefined, db);
 
     // A commit retried after its transaction went through commits nothing twice.
     const again = await commitIncrement(deps(), fresh.plan);
     assert.equal(again.status, 'committed');
     const [{ n: runs }] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM ingest_runs');
     assert.equal(runs, 1);
-    await assertMatchesFullAggregation(config);
+    await assertMatchesFullAggregation(config, undefined, db);
     assert.equal((await runIncremental(deps())).status, 'up-to-date');
   });
 
-  test('parts › the lease of a DAG run that ended between its tasks is taken over at once, not after it expires', async () => {
+  test('parts › the claims of a DAG run that ended between its tasks are taken over at once, not after its lease expires', async () => {
+    await land(2);
     const failed = await discoverIncrement(deps(), { dagRunId: 7 });
     failed.lock.detach();
+    assert.ok(failed.plan.parts.some((p) => p.path === '3/orders_2.csv'));
     // Its discover task ran on another machine (a process of this one would be recognised as gone).
-    await db.query("UPDATE run_locks SET host = 'another-machine', pid = 1 WHERE name = 'incremental'");
-    // Another DAG run: the holder's run is still active → the lease is busy; once it ended → taken over.
-    await assert.rejects(
-      discoverIncrement(deps(), { dagRunId: 8, holderEnded: async () => false }),
-      /another incremental run is in progress/,
+    await db.query("UPDATE run_locks SET host = 'another-machine', pid = 1 WHERE token = $1", [
+      failed.plan.token,
+    ]);
+    // Another DAG run: while the holder's run is active, its file waits for it; once it ended, it is taken over.
+    const busy = await discoverIncrement(deps(), { dagRunId: 8, holderEnded: async () => false });
+    assert.deepEqual(busy.plan.parts, []);
+    assert.match(
+      busy.plan.waiting.find((w) => w.path === '3/orders_2.csv')?.reason ?? '',
+      new RegExp(`being read by another run \\(run ${failed.plan.token}\\)`),
     );
+    await busy.lock.release();
     const asked: number[] = [];
     const next = await discoverIncrement(deps(), {
       dagRunId: 8,
       holderEnded: async (runId) => (asked.push(runId), true),
     });
     assert.deepEqual(asked, [7]);
-    assert.ok(next.plan.token > failed.plan.token);
+    assert.ok(next.plan.parts.some((p) => p.path === '3/orders_2.csv'));
     await next.lock.release();
   });
 });

@@ -1,11 +1,16 @@
-// Random committed files for the ledger's property tests: reproducible from a seed, a few cells each, with an
-// evaluation (holdout) partial that adds up like the cells.
-import type { Cell } from '../../src/processing/cells.js';
-import type { HoldoutPartial } from '../../src/processing/holdout.js';
+// Random committed files for the ledger's property tests: reproducible from a seed, each staged as one or more
+// parts of a run (real rows in ingest_parts, packed as the workers pack them) with a few cells and an evaluation
+// (holdout) partial that adds up like the cells.
+import { randomBytes } from 'node:crypto';
+import { contentHash } from '../../src/processing/content-hash.js';
 import type { FileCommit } from '../../src/processing/ledger.js';
+import { addTotalsKeyed, emptyKeyedTotals, type KeyedTotals } from '../../src/processing/ledger-totals.js';
 import { BUCKETS } from '../../src/processing/order-bucket.js';
+import { recordPlannedParts, stagePart, startPart } from '../../src/processing/staged-parts.js';
+import { DAYS, emptyTotals, HOURS } from '../../src/processing/sum-scan.js';
+import type { Db } from '../../src/store/db.js';
 
-const CATEGORIES = ['fruit', 'tea', 'yogurt', 'bread'];
+const CATEGORIES = ['fruit', 'tea', 'yogurt', 'bread', 'soup'];
 
 /** A small deterministic pseudo-random generator (the sequence is reproducible from the seed). */
 export function random(seed: number): () => number {
@@ -13,57 +18,80 @@ export function random(seed: number): () => number {
   return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
-export function randomCells(next: () => number): Cell[] {
-  const cells = new Map<string, Cell>();
-  const n = 1 + Math.floor(next() * 12);
-  for (let i = 0; i < n; i++) {
-    const cell = {
-      day: Math.floor(next() * 7),
-      hour: Math.floor(next() * 3),
-      category: CATEGORIES[Math.floor(next() * CATEGORIES.length)],
-      items: 1 + Math.floor(next() * 50),
-    };
-    cells.set(`${cell.day}|${cell.hour}|${cell.category}`, cell);
+/** The totals of a few random orders over a random subset of the categories, in a random order. */
+export function randomTotals(next: () => number): KeyedTotals {
+  const categories = CATEGORIES.filter(() => next() < 0.7).sort(() => next() - 0.5);
+  if (categories.length === 0) categories.push('tea');
+  const t = emptyTotals(categories.length);
+  const width = categories.length;
+  const orders = 1 + Math.floor(next() * 8);
+  for (let o = 0; o < orders; o++) {
+    const slot = Math.floor(next() * 3) * HOURS + Math.floor(next() * 3) + Math.floor(next() * 2) * 20;
+    const bucket = Math.floor(next() * BUCKETS);
+    t.orders[slot]++;
+    t.bucketOrders[bucket * DAYS * HOURS + slot]++;
+    for (let c = 0; c < width; c++) {
+      const n = next() < 0.5 ? 0 : 1 + Math.floor(next() * 9);
+      const at = slot * width + c;
+      t.items[at] += n;
+      t.squares[at] += n * n;
+      t.bucketItems[bucket * DAYS * HOURS * width + at] += n;
+    }
   }
-  return [...cells.values()];
+  return { categories, totals: t };
 }
 
-/** A holdout partial of `cells`: each cell's items spread over the buckets, squares at least the items. */
-export function randomHoldout(cells: Cell[], next: () => number): HoldoutPartial {
-  return {
-    bucketOrders: Array.from({ length: BUCKETS }, () => Math.floor(next() * 20)),
-    cells: cells.map((c) => {
-      const buckets = new Array<number>(BUCKETS).fill(0);
-      for (let i = 0; i < c.items; i++) buckets[Math.floor(next() * BUCKETS)]++;
-      return {
-        day: c.day,
-        hour: c.hour,
-        category: c.category,
-        buckets,
-        squares: c.items + Math.floor(next() * 1000),
-      };
-    }),
-  };
-}
-
-export function commitOf(
+/** Stages `parts` as the parts of `path` under run `token` (as the workers do) and returns the file's commit. */
+export async function stageFile(
+  db: Db,
+  token: number,
   path: string,
-  cells: Cell[],
-  replaces: boolean,
-  holdout?: HoldoutPartial,
-): FileCommit {
-  const items = cells.reduce((n, c) => n + c.items, 0);
-  return {
+  parts: KeyedTotals[],
+): Promise<{ commit: FileCommit; totals: KeyedTotals }> {
+  const stat = { size: 100, mtimeMs: 1, ctimeMs: 1, inode: `${path}@${token}` };
+  const plans = parts.map((_, index) => ({
     path,
     batch: path.split('/')[0],
-    sha256: `${path}:${items}:${cells.length}`,
-    stat: { size: items, mtimeMs: 1, ctimeMs: 1, inode: path },
-    orders: cells.length,
+    stat,
+    index,
+    count: parts.length,
+    chunkBytes: 4096,
+  }));
+  await recordPlannedParts(db, token, null, plans);
+  const hashes: Buffer[] = [];
+  let sum = emptyKeyedTotals();
+  for (const [index, part] of parts.entries()) {
+    const chunkHashes = randomBytes(32);
+    hashes.push(chunkHashes);
+    sum = addTotalsKeyed(sum, part);
+    await startPart(db, token, plans[index], 'test:1');
+    const read = {
+      categories: part.categories,
+      totals: part.totals,
+      badRows: [],
+      method: 'scan' as const,
+      whole: false,
+      start: index * 100,
+      end: index * 100 + 100,
+      firstChunk: index,
+      chunkHashes,
+    };
+    const orders = part.totals.orders.reduce((n, v) => n + v, 0);
+    const items = part.totals.items.reduce((n, v) => n + v, 0);
+    await stagePart(db, token, plans[index], { outcome: 'read', part: read, orders, items });
+  }
+  const orders = sum.totals.orders.reduce((n, v) => n + v, 0);
+  const items = sum.totals.items.reduce((n, v) => n + v, 0);
+  const commit: FileCommit = {
+    path,
+    batch: path.split('/')[0],
+    sha256: contentHash(hashes),
+    stat,
+    orders,
     items,
-    cells,
-    holdout,
     badRows: [],
     quarantinePath: undefined,
-    replaces,
+    parts: parts.map((_, i) => i),
   };
+  return { commit, totals: sum };
 }
