@@ -4,15 +4,14 @@
 // - the prediction cache, when the cached model version is not the current model's (refreshCache compares them
 //   and writes nothing when they agree);
 // - the tracking keys, when they differ from the ledger (the source of truth).
-// Both steps are idempotent and each gives way to the stage that owns the keys: a refresh already running
-// elsewhere (the refresh lock) or an incremental run in progress (the run lock) will write them anyway.
+// Both steps are idempotent: the cache repair gives way to a refresh already running elsewhere (the refresh lock,
+// which will write the keys anyway); the tracking repair takes its turn with the runs' own tracking writes
+// (tracking.ts syncTracking), so whichever writes last read the newest ledger.
 import type { Config } from '../config.js';
 import { LockedError, toError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { refreshCache, type RefreshResult } from '../cache/refresh.js';
-import { Ledger } from '../processing/ledger.js';
-import { acquireRunLock } from '../processing/run-lock.js';
-import { expectedTracking, readTracking, sameTracking, writeTracking } from '../processing/tracking.js';
+import { syncTracking } from '../processing/tracking.js';
 import type { Redis } from '../redis.js';
 import { watchPrimary, type PrimaryWatch } from '../redis-topology.js';
 import type { Db } from '../store/db.js';
@@ -27,8 +26,8 @@ export interface RepairDeps {
 export interface RepairResult {
   /** The refresh's status, or 'busy' when another refresh held the lock. */
   cache: RefreshResult['status'] | 'busy';
-  /** 'rebuilt' when Redis lagged the ledger, 'busy' when an incremental run was in progress. */
-  tracking: 'agreed' | 'rebuilt' | 'busy';
+  /** 'rebuilt' when Redis lagged the ledger. */
+  tracking: 'agreed' | 'rebuilt';
 }
 
 async function repairCache(deps: RepairDeps): Promise<RepairResult['cache']> {
@@ -50,26 +49,13 @@ async function repairCache(deps: RepairDeps): Promise<RepairResult['cache']> {
 }
 
 async function repairTracking(deps: RepairDeps): Promise<RepairResult['tracking']> {
-  let lock;
-  try {
-    lock = await acquireRunLock(deps.db, 'incremental');
-  } catch (err) {
-    if (err instanceof LockedError) return 'busy';
-    throw err;
-  }
-  try {
-    const expected = expectedTracking(await new Ledger(deps.db).committedBatches());
-    const current = await readTracking(deps.redis, deps.config);
-    if (sameTracking(current, expected)) return 'agreed';
-    await writeTracking(deps.redis, deps.config, expected);
-    deps.logger.warn(
-      { had: current, now: expected },
-      'the Redis primary lagged the ledger after a reconnect: rebuilt the tracking keys',
-    );
-    return 'rebuilt';
-  } finally {
-    await lock.release();
-  }
+  const sync = await syncTracking(deps.db, deps.redis, deps.config);
+  if (!sync.changed) return 'agreed';
+  deps.logger.warn(
+    { had: sync.had, now: sync.now },
+    'the Redis primary lagged the ledger after a reconnect: rebuilt the tracking keys',
+  );
+  return 'rebuilt';
 }
 
 /** Both repairs; one failing does not stop the other, and failures are logged, not thrown. */

@@ -7,9 +7,10 @@ import { holdoutOf, partialsOf } from './ledger-totals.js';
 
 /** One committed file's evaluation partial; undefined when the file is not committed. */
 export async function holdoutPartialOf(db: Db, path: string): Promise<HoldoutPartial | undefined> {
-  const [file] = await db.query<{ token: string | number }>('SELECT token FROM ingest_files WHERE path = $1', [
-    path,
-  ]);
+  const [file] = await db.query<{ token: string | number }>(
+    'SELECT token FROM ingest_files WHERE path = $1',
+    [path],
+  );
   if (!file) return undefined;
   const token = Number(file.token);
   const partials = await partialsOf(db, [{ path, token }]);

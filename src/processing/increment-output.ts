@@ -2,6 +2,7 @@
 // committed files' bad rows, and the aggregate CSV/Parquet (+ holdout file) with `_state.json` naming the ledger
 // generation they show. Any machine can bring its own copy up to date from the ledger (rebuildOutputIfBehind).
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config.js';
 import { writeFileAtomic } from '../data/atomic.js';
@@ -11,6 +12,7 @@ import type { Db } from '../store/db.js';
 import { writeAggregateOutputs } from './aggregate-output.js';
 import { DuckDbEngine } from './duckdb-engine.js';
 import { holdoutPathFor, writeHoldoutFile } from './holdout.js';
+import { currentGeneration } from './ledger-commit.js';
 import { cellsOf, foldTotals, holdoutOf } from './ledger-totals.js';
 import type { LandingArea } from './landing.js';
 import { Ledger, type FileCommit } from './ledger.js';
@@ -66,7 +68,9 @@ export async function writeQuarantines(
 /**
  * Rewrites the output from the ledger when it does not show `generation`: folds what commits queued (on whichever
  * machine needs the output: ledger-totals.ts) and writes the totals at the generation the fold reached. Whether it
- * wrote.
+ * wrote. Processes sharing this output folder take turns on an advisory lock named after it (the fold itself runs
+ * before, in its own transaction, so machines writing their own copies never wait for each other), and an
+ * output already at the fold's generation or newer is left alone: an older fold never overwrites a newer one.
  */
 export async function rebuildOutputIfBehind(
   config: Config,
@@ -76,19 +80,41 @@ export async function rebuildOutputIfBehind(
   generation: number,
 ): Promise<boolean> {
   const outputDir = config.paths.incrementalProcessedDir;
-  const state = await readOutputState(outputDir);
-  if (state?.generation === generation && (await outputPresent(config))) return false;
+  const before = await readOutputState(outputDir);
+  if (before?.generation === generation && (await outputPresent(config))) return false;
   const folded = await foldTotals(db);
-  await writeAggregateOutputs(engine, cellsOf(folded.totals), config.paths.incrementalCsv, config.paths.incrementalParquet);
-  await writeHoldoutFile(holdoutPathFor(config.paths.incrementalCsv), holdoutOf(folded.totals), true, {
-    files: (await ledger.files()).map((f) => f.path),
-    generation: folded.generation,
+  const files = (await ledger.files()).map((f) => f.path);
+  return db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
+      `${os.hostname()}:${path.resolve(outputDir)}`,
+    ]);
+    if (await newerOutputWritten(config, folded.generation, await currentGeneration(tx))) return false;
+    await writeAggregateOutputs(
+      engine,
+      cellsOf(folded.totals),
+      config.paths.incrementalCsv,
+      config.paths.incrementalParquet,
+    );
+    await writeHoldoutFile(holdoutPathFor(config.paths.incrementalCsv), holdoutOf(folded.totals), true, {
+      files,
+      generation: folded.generation,
+    });
+    await writeFileAtomic(
+      path.join(outputDir, STATE_FILE),
+      JSON.stringify({ generation: folded.generation, writtenAt: new Date().toISOString() }) + '\n',
+    );
+    return true;
   });
-  await writeFileAtomic(
-    path.join(outputDir, STATE_FILE),
-    JSON.stringify({ generation: folded.generation, writtenAt: new Date().toISOString() }) + '\n',
-  );
-  return true;
+}
+
+/**
+ * Whether another process wrote the output meanwhile from a fold at least as new as `folded`. An output claiming a
+ * generation the ledger never reached is not newer: it shows another ledger (the database was replaced).
+ */
+async function newerOutputWritten(config: Config, folded: number, ledger: number): Promise<boolean> {
+  const state = await readOutputState(config.paths.incrementalProcessedDir);
+  if (!state || state.generation < folded || state.generation > ledger) return false;
+  return outputPresent(config);
 }
 
 /**

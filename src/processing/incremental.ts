@@ -40,7 +40,7 @@ import {
   type PartRecord,
   type PartResult,
 } from './staged-parts.js';
-import { expectedTracking, readTracking, sameTracking, writeTracking } from './tracking.js';
+import { syncTracking } from './tracking.js';
 import type { Config } from '../config.js';
 
 /** Points where a test-only entry script may inject a crash (kill -9) to prove recovery. */
@@ -138,7 +138,10 @@ export async function discoverIncrement(
     const changes = await claimChanges(
       db,
       lock.token,
-      await findChanges(new Ledger(db), landing, { nowMs: Date.now(), minFileAgeMs: config.ingest.minFileAgeMs }),
+      await findChanges(new Ledger(db), landing, {
+        nowMs: Date.now(),
+        minFileAgeMs: config.ingest.minFileAgeMs,
+      }),
     );
     const plan = planIncrement(changes, config.ingest, lock.token, startedAt, changes.claims);
     await recordPlannedParts(db, lock.token, options.dagRunId ?? null, plan.parts);
@@ -289,7 +292,11 @@ export async function commitIncrement(
   const merged = mergeParts(plan, await stagedParts(db, plan.token));
   for (const c of merged.commits) {
     if (c.badRows.length === 0) continue;
-    c.quarantinePath = quarantinePathFor(config.paths.quarantineDir, config.dataDir, landing.describe(c.path));
+    c.quarantinePath = quarantinePathFor(
+      config.paths.quarantineDir,
+      config.dataDir,
+      landing.describe(c.path),
+    );
   }
   const committed = await ledger.commit(
     {
@@ -374,13 +381,10 @@ export async function updateIncrementTracking(
   const { config, logger, redis } = deps;
   if (!redis) return { trackingRebuilt: false, redisError: 'no Redis connection' };
   try {
-    const expected = expectedTracking(await new Ledger(deps.db).committedBatches());
-    const current = await readTracking(redis, config);
-    if (sameTracking(current, expected)) return { trackingRebuilt: false, redisError: undefined };
-    await writeTracking(redis, config, expected);
-    if (moved) return { trackingRebuilt: false, redisError: undefined };
+    const sync = await syncTracking(deps.db, redis, config);
+    if (!sync.changed || moved) return { trackingRebuilt: false, redisError: undefined };
     logger.warn(
-      { had: current, now: expected },
+      { had: sync.had, now: sync.now },
       'Redis tracking keys disagreed with the ledger: rebuilt them from the ledger',
     );
     return { trackingRebuilt: true, redisError: undefined };

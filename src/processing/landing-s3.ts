@@ -137,7 +137,12 @@ export class S3Landing implements LandingArea {
   }
 
   /** Bytes [from, to) of the object as listed (a changed object answers 412: the part is read again). */
-  private async fetchRange(handle: fs.FileHandle, file: ArrivedFile, from: number, to: number): Promise<Buffer> {
+  private async fetchRange(
+    handle: fs.FileHandle,
+    file: ArrivedFile,
+    from: number,
+    to: number,
+  ): Promise<Buffer> {
     if (to <= from) return Buffer.alloc(0);
     const object = await this.client.send(
       new GetObjectCommand({

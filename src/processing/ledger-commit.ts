@@ -184,7 +184,12 @@ export async function insertFiles(
   if (bad.length > 0)
     await tx.query(
       `INSERT INTO ingest_bad_rows (path, line, reason, raw) SELECT * FROM unnest($1::text[], $2::integer[], $3::text[], $4::text[])`,
-      [bad.map((r) => r.path), bad.map((r) => r.line), bad.map((r) => r.reason), bad.map((r) => storableText(r.raw))],
+      [
+        bad.map((r) => r.path),
+        bad.map((r) => r.line),
+        bad.map((r) => r.reason),
+        bad.map((r) => storableText(r.raw)),
+      ],
     );
 }
 
@@ -195,7 +200,8 @@ export async function recordSkipped(
   unskipped: readonly string[],
 ): Promise<void> {
   const gone = [...unskipped, ...skipped.map((f) => f.path)];
-  if (gone.length > 0) await tx.query('DELETE FROM ingest_skipped_files WHERE path = ANY($1::text[])', [gone]);
+  if (gone.length > 0)
+    await tx.query('DELETE FROM ingest_skipped_files WHERE path = ANY($1::text[])', [gone]);
   if (skipped.length === 0) return;
   await tx.query(
     `INSERT INTO ingest_skipped_files (path, batch, status, reason, duplicate_of, sha256, size_bytes, mtime_ms,
@@ -244,6 +250,8 @@ export async function queueChanges(
 }
 
 export async function currentGeneration(tx: Db): Promise<number> {
-  const [row] = await tx.query<{ generation: string | number }>('SELECT generation FROM ingest_state WHERE id = 1');
+  const [row] = await tx.query<{ generation: string | number }>(
+    'SELECT generation FROM ingest_state WHERE id = 1',
+  );
   return Number(row.generation);
 }

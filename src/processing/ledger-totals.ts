@@ -48,7 +48,8 @@ function addKeyed(into: KeyedTotals, from: KeyedTotals, sign: 1 | -1): void {
       a.items[ia] += sign * b.items[ib];
       a.squares[ia] += sign * b.squares[ib];
       for (let bucket = 0; bucket < BUCKETS; bucket++)
-        a.bucketItems[bucket * DAYS * HOURS * wa + ia] += sign * b.bucketItems[bucket * DAYS * HOURS * wb + ib];
+        a.bucketItems[bucket * DAYS * HOURS * wa + ia] +=
+          sign * b.bucketItems[bucket * DAYS * HOURS * wb + ib];
     }
 }
 
@@ -68,7 +69,9 @@ export async function partialsOf(
   db: Db,
   files: readonly { path: string; token: number }[],
 ): Promise<Map<string, KeyedTotals>> {
-  const out = new Map<string, KeyedTotals>(files.map((f) => [`${f.token}\u0000${f.path}`, emptyKeyedTotals()]));
+  const out = new Map<string, KeyedTotals>(
+    files.map((f) => [`${f.token}\u0000${f.path}`, emptyKeyedTotals()]),
+  );
   if (files.length === 0) return out;
   const rows = await db.query<{ path: string; token: string | number; payload: Uint8Array }>(
     `SELECT p.path, p.token, p.payload FROM ingest_parts p

@@ -224,7 +224,10 @@ export class Ledger {
       const generation = moved
         ? await queueChanges(tx, changes.token, counted, left)
         : await currentGeneration(tx);
-      await tx.query('INSERT INTO ingest_commits (token, generation) VALUES ($1, $2)', [changes.token, generation]);
+      await tx.query('INSERT INTO ingest_commits (token, generation) VALUES ($1, $2)', [
+        changes.token,
+        generation,
+      ]);
       await releaseClaims(tx, changes.token);
       return {
         generation,

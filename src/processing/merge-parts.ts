@@ -33,7 +33,8 @@ function notReadWhole(parts: readonly PartPlan[], found: readonly (StagedPart | 
   // The parts must cover the file's chunks one after another (they always do unless the plan was tampered with).
   let next = 0;
   for (const s of found) {
-    if (s!.firstChunk !== next || !s!.chunkHashes) return 'its parts do not cover it: read again by the next run';
+    if (s!.firstChunk !== next || !s!.chunkHashes)
+      return 'its parts do not cover it: read again by the next run';
     next += s!.chunkHashes.length / 32;
   }
   return null;
@@ -48,7 +49,15 @@ export function mergeParts(plan: IncrementPlan, staged: readonly StagedPart[]): 
     const rejected = found.find((s) => s?.outcome === 'rejected');
     if (rejected) {
       const reason = rejected.reason ?? 'rejected';
-      merged.skipped.push({ path, batch, status: 'rejected', reason, duplicateOf: null, sha256: '', ...stat });
+      merged.skipped.push({
+        path,
+        batch,
+        status: 'rejected',
+        reason,
+        duplicateOf: null,
+        sha256: '',
+        ...stat,
+      });
       continue;
     }
     const waitReason = notReadWhole(parts, found);

@@ -39,7 +39,8 @@ export function unpackTotals<H extends PayloadHead>(bytes: Uint8Array): { head: 
     new Uint8Array(target.buffer).set(raw.subarray(at, at + target.byteLength));
     at += target.byteLength;
   }
-  if (at !== raw.length) throw new Error(`packed totals: ${raw.length - at} bytes left over (corrupt payload)`);
+  if (at !== raw.length)
+    throw new Error(`packed totals: ${raw.length - at} bytes left over (corrupt payload)`);
   return { head, totals };
 }
 

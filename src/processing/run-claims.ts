@@ -54,7 +54,11 @@ export async function claimPaths(db: Db, token: number, paths: readonly string[]
 }
 
 /** The paths other live runs hold now (shown as waiting for them). */
-export async function claimedByOthers(db: Db, token: number, paths: readonly string[]): Promise<Map<string, number>> {
+export async function claimedByOthers(
+  db: Db,
+  token: number,
+  paths: readonly string[],
+): Promise<Map<string, number>> {
   if (paths.length === 0) return new Map();
   const rows = await db.query<{ path: string; token: string | number }>(
     'SELECT path, token FROM ingest_claims WHERE token <> $1 AND path = ANY($2::text[])',

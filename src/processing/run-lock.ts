@@ -86,7 +86,9 @@ export async function isStaleHolder(
     if (!processAlive(holder.pid)) return true;
     if (holder.pid === process.pid && !heldHere.has(holder.owner)) return true;
   }
-  return holder.dag_run_id !== null && holderEnded !== undefined && (await holderEnded(Number(holder.dag_run_id)));
+  return (
+    holder.dag_run_id !== null && holderEnded !== undefined && (await holderEnded(Number(holder.dag_run_id)))
+  );
 }
 
 export async function acquireRunLock(db: Db, name: string, options: RunLockOptions = {}): Promise<RunLock> {
@@ -173,8 +175,10 @@ export async function acquireRunLock(db: Db, name: string, options: RunLockOptio
 }
 
 function leaseLostError(name: string, token: number, why: string): LeaseLostError {
+  // A run's own lease is named after the run (incremental:<uuid>); the message names the kind of lease.
+  const kind = name.replace(/:[0-9a-f-]{36}$/, '');
   return new LeaseLostError(
-    `the ${name} lease (token ${token}) was lost: ${why}; this run commits nothing (the run holding the lease now, or the next one, does the work)`,
+    `the ${kind} lease (token ${token}) was lost: ${why}; this run commits nothing (the run holding the lease now, or the next one, does the work)`,
   );
 }
 

@@ -230,13 +230,17 @@ describe('ingestion of real feeds', () => {
     await land('1/orders_5.csv', await fs.readFile(dayFile(5)));
     const [arrived] = await listArrivedFiles(config.paths.incrementalRawDir);
     await fs.appendFile(arrived.absolute, (await fs.readFile(dayFile(6), 'utf8')).split('\n')[1] + '\n');
-    const part = { ...arrived, sha256: 'x', stat: statOf(arrived), replaces: false, index: 0, count: 1 };
+    const part = { ...arrived, stat: statOf(arrived), index: 0, count: 1, chunkBytes: 1 << 20 };
     await recordPlannedParts(db, 1_000_000, null, [part]);
     const landing = new DirectoryLanding(config.paths.incrementalRawDir);
     const report = await readIncrementPart({ config, db, landing }, 1_000_000, part, 'test:1');
     assert.equal(report.outcome, 'changed');
     const [staged] = await stagedParts(db, 1_000_000);
-    assert.equal(staged.part, null, 'nothing of the read is staged for the commit');
+    assert.equal(staged.chunkHashes, null, 'nothing of the read is staged for the commit');
+    const [{ payloads }] = await db.query<{ payloads: number }>(
+      'SELECT count(payload)::int AS payloads FROM ingest_parts WHERE token = 1000000',
+    );
+    assert.equal(payloads, 0);
     assert.match(staged.reason ?? '', /changed while it was being read/);
   });
 
@@ -261,7 +265,7 @@ describe('ingestion of real feeds', () => {
       // Wait for the frozen run's lease to expire (an event in the store, not a fixed sleep).
       for (;;) {
         const [lease] = await db.query<{ expired: boolean }>(
-          "SELECT expires_at < now() AS expired FROM run_locks WHERE name = 'incremental'",
+          "SELECT expires_at < now() AS expired FROM run_locks WHERE name LIKE 'incremental:%'",
         );
         if (lease?.expired) break;
         await new Promise((resolve) => setTimeout(resolve, 100));
