@@ -13,6 +13,7 @@ import { CACHE_DAG, INCREMENTAL_DAG, TRAINING_DAG } from '../src/orchestration/p
 import { getRun, pauseDag, triggerDag, type TaskInstanceView } from '../src/orchestration/queries.js';
 import { partsOfDagRuns, type PartRecord } from '../src/processing/staged-parts.js';
 import { createTestDatabase } from '../test/helpers/postgres.js';
+import type { CpuMachine } from './cgroup.js';
 import { CLI } from './util.js';
 
 export interface ClusterRun {
@@ -23,6 +24,8 @@ export interface ClusterRun {
   redisUrl: string;
   /** A fresh directory; each worker gets a DATA_DIR under it. */
   work: string;
+  /** One CPU group per worker (bench/cgroup.ts), or none: the workers share the machine's cores. */
+  machines?: CpuMachine[];
 }
 
 export interface RunFigures {
@@ -49,14 +52,15 @@ const span = (t: TaskInstanceView | undefined): number =>
  * How much CPU this machine gives `n` processes at once: MB of SHA-256 hashed in `ms` by n processes together.
  * Two processes on two idle cores hash twice what one does; other load on the machine shows as less.
  */
-export async function hashCapacity(n: number, ms = 1500): Promise<number> {
+export async function hashCapacity(n: number, machines: CpuMachine[] = [], ms = 1500): Promise<number> {
   const script = `const c=require('crypto');const b=Buffer.alloc(1<<20,7);let n=0;const end=Date.now()+${ms};while(Date.now()<end){c.createHash('sha256').update(b).digest();n++}console.log(n)`;
   const counts = await Promise.all(
     Array.from(
       { length: n },
-      () =>
+      (_, i) =>
         new Promise<number>((resolve, reject) => {
           const child = spawn('node', ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+          if (machines[i]) machines[i].adopt(child.pid!);
           let out = '';
           child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
           child.once('exit', (code) =>
@@ -69,11 +73,13 @@ export async function hashCapacity(n: number, ms = 1500): Promise<number> {
 }
 
 /** Starts `orderflow worker` and resolves once it says it is running. */
-async function startWorkerProcess(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
+async function startWorkerProcess(env: NodeJS.ProcessEnv, machine?: CpuMachine): Promise<ChildProcess> {
   const child = spawn('node', [CLI, 'worker', '--concurrency', '1'], {
     env,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
+  // Into its machine at once, so that its start-up, too, runs on the machine's budget.
+  machine?.adopt(child.pid!);
   let stderr = '';
   await new Promise<void>((resolve, reject) => {
     child.stderr?.on('data', (chunk: Buffer) => {
@@ -125,7 +131,10 @@ export async function measureRun(options: ClusterRun): Promise<RunFigures> {
     workers.push(
       ...(await Promise.all(
         Array.from({ length: options.workers }, (_, i) =>
-          startWorkerProcess(childEnv({ ...shared, DATA_DIR: path.join(options.work, `w${i + 1}`) })),
+          startWorkerProcess(
+            childEnv({ ...shared, DATA_DIR: path.join(options.work, `w${i + 1}`) }),
+            options.machines?.[i],
+          ),
         ),
       )),
     );

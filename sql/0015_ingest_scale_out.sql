@@ -18,10 +18,11 @@ DROP TABLE IF EXISTS ingest_holdout_totals;
 DROP TABLE IF EXISTS ingest_holdout_state;
 DROP TABLE IF EXISTS ingest_partials;
 DROP TABLE IF EXISTS ingest_totals;
+-- The output changes (it is rebuilt once the files are read again) only where something was committed.
+UPDATE ingest_state SET generation = generation + 1 WHERE EXISTS (SELECT 1 FROM ingest_files);
 DELETE FROM ingest_bad_rows;
 DELETE FROM ingest_files;
 DELETE FROM ingest_skipped_files;
-UPDATE ingest_state SET generation = generation + 1;
 ALTER TABLE ingest_files DROP COLUMN IF EXISTS partial_packed;
 -- The run (fencing token) whose committed parts hold this file's partial.
 ALTER TABLE ingest_files ADD COLUMN token bigint NOT NULL DEFAULT 0;

@@ -205,7 +205,11 @@ function incrementalStages(deps: PipelineDeps): IncrementalStages {
     },
     updateTracking: async (ctx, newData) => {
       const result = await updateIncrementTracking({ config, logger: ctx.logger, db, redis }, newData);
-      return result;
+      // Off the commit's path: this machine's copy of the output follows the ledger now (a fold and a rewrite);
+      // other machines bring theirs up when they need it (training, the cache refresh, the API's follower).
+      const outputRebuilt = await syncLocalOutput(config, db);
+      if (outputRebuilt) ctx.logger.info('incremental output written from the ledger on this machine');
+      return { ...result, outputRebuilt };
     },
   };
 }
