@@ -9,10 +9,22 @@ import type { AggregateRow, AggregateSource } from './deps.js';
 
 export class CsvAggregateSource implements AggregateSource {
   private cached: { file: string; mtimeMs: number; size: number; rows: AggregateRow[] } | undefined;
+  private syncing: Promise<unknown> | undefined;
 
-  constructor(private readonly paths: Pick<DataPaths, 'incrementalCsv' | 'processedCsv'>) {}
+  /**
+   * `sync` brings this machine's incremental output up to the ledger before a read (the commit may have run on
+   * any machine, which leaves the output to whoever reads it); concurrent reads share one sync.
+   */
+  constructor(
+    private readonly paths: Pick<DataPaths, 'incrementalCsv' | 'processedCsv'>,
+    private readonly sync?: () => Promise<unknown>,
+  ) {}
 
   async rows(): Promise<{ file: string | null; rows: readonly AggregateRow[] }> {
+    if (this.sync) {
+      this.syncing ??= this.sync().finally(() => (this.syncing = undefined));
+      await this.syncing;
+    }
     for (const file of [this.paths.incrementalCsv, this.paths.processedCsv]) {
       const info = await stat(file).catch(() => undefined);
       if (!info) continue;

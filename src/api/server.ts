@@ -12,6 +12,7 @@ import { openStore } from '../store/open.js';
 import { followRegistry } from '../ops/follow-registry.js';
 import { createApp, type AppOptions } from './app.js';
 import { CsvAggregateSource } from './aggregates.js';
+import { syncLocalOutput } from '../processing/increment-output.js';
 import { DbAuthStore, ensureAdmin, ADMIN_USER } from './auth-store.js';
 import type { AppDeps, CacheStatsService, DagService, IngestionService, PredictionService } from './deps.js';
 import { Predictor } from '../cache/predictor.js';
@@ -135,7 +136,7 @@ export async function startServer(
           ),
         ),
       ),
-      aggregates: new CsvAggregateSource(config.paths),
+      aggregates: new CsvAggregateSource(config.paths, () => syncLocalOutput(config, db)),
       health: {
         redis: async () => void (await redis.ping()),
         redisTopology: () => readTopology(redis, config),

@@ -204,12 +204,10 @@ function incrementalStages(deps: PipelineDeps): IncrementalStages {
       };
     },
     updateTracking: async (ctx, newData) => {
-      const result = await updateIncrementTracking({ config, logger: ctx.logger, db, redis }, newData);
-      // Off the commit's path: this machine's copy of the output follows the ledger now (a fold and a rewrite);
-      // other machines bring theirs up when they need it (training, the cache refresh, the API's follower).
-      const outputRebuilt = await syncLocalOutput(config, db);
-      if (outputRebuilt) ctx.logger.info('incremental output written from the ledger on this machine');
-      return { ...result, outputRebuilt };
+      // The output files are not written here: whichever process reads them brings its machine's copy up to the
+      // ledger first (training, the API's aggregates, `orderflow incremental`), so the run's serial part stays a
+      // few small statements however many machines read in parallel.
+      return updateIncrementTracking({ config, logger: ctx.logger, db, redis }, newData);
     },
   };
 }

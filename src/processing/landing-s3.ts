@@ -157,9 +157,12 @@ export class S3Landing implements LandingArea {
     return bytes;
   }
 
-  /** From `from` on, in growing steps, up to and including the first LF (or the object's end). */
+  /**
+   * From `from` on, in growing steps, up to and including the first LF (or the object's end). The first step (4 KiB)
+   * holds a 134-aisle header or a few order lines: what a part reads beyond its own range stays small.
+   */
   private async fetchToLineEnd(handle: fs.FileHandle, file: ArrivedFile, from: number): Promise<void> {
-    for (let at = from, step = 16 << 10; at < file.size; at += step, step *= 2) {
+    for (let at = from, step = 4 << 10; at < file.size; at += step, step *= 2) {
       const bytes = await this.fetchRange(handle, file, at, Math.min(file.size, at + step));
       if (bytes.includes(10)) return;
     }

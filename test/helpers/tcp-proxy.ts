@@ -10,12 +10,15 @@ export interface TcpProxy {
   close(): Promise<void>;
   /** Listens again on the same port. */
   open(): Promise<void>;
+  /** Bytes the target sent through the proxy so far (what a client downloaded). */
+  bytesFromTarget(): number;
 }
 
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const port = await freePort();
   const sockets = new Set<net.Socket>();
   let server: net.Server | undefined;
+  let fromTarget = 0;
   const open = (): Promise<void> =>
     new Promise((resolve, reject) => {
       const s = net.createServer((client) => {
@@ -27,6 +30,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
         }
         client.on('close', () => upstream.destroy());
         upstream.on('close', () => client.destroy());
+        upstream.on('data', (chunk: Buffer) => (fromTarget += chunk.length));
         client.pipe(upstream).pipe(client);
       });
       s.once('error', reject);
@@ -39,6 +43,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   return {
     port,
     open,
+    bytesFromTarget: () => fromTarget,
     close: async () => {
       const s = server;
       server = undefined;

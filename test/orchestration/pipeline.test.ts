@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { syncLocalOutput } from '../../src/processing/increment-output.js';
 import { deliverBatch } from '../../src/processing/simulate.js';
 import {
   CACHE_DAG,
@@ -77,6 +78,8 @@ describe('orchestration pipeline', () => {
       );
     const incremental = await eventRun(INCREMENTAL_DAG);
     assert.equal(incremental.state, 'success');
+    // The output follows the ledger wherever it is read (here: this machine, before training it).
+    await syncLocalOutput(env.config, env.db);
     await access(env.config.paths.incrementalCsv);
     const tasks = await env.db.query<{ task_id: string; state: string; result: Record<string, unknown> }>(
       'SELECT task_id, state, result FROM dag_task_instances WHERE run_id = $1 ORDER BY id',

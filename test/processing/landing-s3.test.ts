@@ -13,6 +13,8 @@ import type { Db } from '../../src/store/db.js';
 import { openStore } from '../../src/store/open.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { startS3, type S3Server } from '../helpers/s3.js';
+import { runCli } from '../helpers/cli.js';
+import { startTcpProxy } from '../helpers/tcp-proxy.js';
 import { tempDir, type TempDir } from '../helpers/tmp.js';
 import { assertOutputEqualsAggregateOf, makeDaySource } from './helpers.js';
 
@@ -89,4 +91,42 @@ test('s3 landing › objects are committed once; replaced, deleted and unreadabl
     status.skippedFiles.map((f) => f.path),
     ['4/bad.csv'],
   );
+});
+
+test('s3 landing › a file read as several parts is downloaded once in total (bytes counted on the wire)', async () => {
+  // One object of 6,000 orders (~1.7 MB) read in parts of 256 KiB: each part GETs only its byte range (+ the header
+  // line and the end of its last line).
+  const local = path.join(tmp.path, 'week.csv');
+  assert.equal((await runCli(['generate', '--orders', '6000', '--seed', '9', '--out', local])).code, 0);
+  const body = await fs.readFile(local);
+  await s3.put('ranged/1/week.csv', body);
+  const proxy = await startTcpProxy({ host: '127.0.0.1', port: Number(new URL(s3.endpoint).port) });
+  const ranged = await createTestDatabase();
+  const rangedConfig = loadConfig({
+    DATA_DIR: path.join(tmp.path, 'ranged-data'),
+    DATABASE_URL: ranged.url,
+    ...s3.env('ranged'),
+    ORDERFLOW_S3_ENDPOINT: `http://127.0.0.1:${proxy.port}`,
+    ORDERFLOW_RANGE_BYTES: String(256 << 10),
+  });
+  const rangedDb = await openStore(rangedConfig, logger);
+  try {
+    const result = await runIncremental({ config: rangedConfig, logger, db: rangedDb, redis: undefined });
+    assert.equal(result.filesAdded, 1);
+    const parts = new Set(result.files.map((f) => f.rangeIndex));
+    const size = body.length;
+    assert.ok(parts.size >= 5, `read as ${parts.size} parts`);
+    const downloaded = proxy.bytesFromTarget();
+    // Every byte once, plus per part the header line, a line-end probe and the HTTP framing: under 5 %.
+    assert.ok(downloaded >= size, `downloaded ${downloaded} of ${size} bytes`);
+    assert.ok(
+      downloaded < size * 1.1,
+      `downloaded ${downloaded} bytes for a ${size}-byte object in ${parts.size} parts`,
+    );
+    await assertOutputEqualsAggregateOf(rangedConfig, [local], path.join(tmp.path, 'check-ranged'));
+  } finally {
+    await rangedDb.close();
+    await ranged.drop();
+    await proxy.close();
+  }
 });
