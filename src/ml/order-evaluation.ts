@@ -89,6 +89,7 @@ export function withDispersion(options: EvaluationOptions, dispersion: number): 
     hyperparameters: {
       ...options.hyperparameters,
       hierarchical_poisson: { dispersion, ...options.hyperparameters?.hierarchical_poisson },
+      hierarchical_gbm_blend: { dispersion, ...options.hyperparameters?.hierarchical_gbm_blend },
     },
   };
 }
