@@ -65,7 +65,11 @@ export function boostPoisson(
     codes[i * 3 + 1] = DAYS + rows.hour[i];
     codes[i * 3 + 2] = DAYS + HOURS + rows.cat[i];
   }
-  const cells = DAYS * HOURS * C;
+  // Rows that are the grid itself, in grid order (training in grid mode): the cells need no second walk.
+  let isGrid = n === DAYS * HOURS * C;
+  for (let i = 0; isGrid && i < n; i++)
+    isGrid = (rows.day[i] * HOURS + rows.hour[i]) * C + rows.cat[i] === i;
+  const cells = isGrid ? 0 : DAYS * HOURS * C;
   const cellCodes = new Uint16Array(cells * FEATURES);
   for (let c = 0; c < cells; c++) {
     cellCodes[c * 3] = Math.floor(c / (HOURS * C));
@@ -106,7 +110,7 @@ export function boostPoisson(
     for (let i = 0; i < n; i++) F[i] += w.step[i];
     for (let c = 0; c < cells; c++) FG[c] += w.cellStep[c];
   }
-  return FG.map(Math.exp);
+  return (isGrid ? F : FG).map(Math.exp);
 }
 
 /** Partitions idx[start, end) so the entries whose code of feature f is marked in `left` come first. */
