@@ -67,8 +67,7 @@ export function boostPoisson(
   }
   // Rows that are the grid itself, in grid order (training in grid mode): the cells need no second walk.
   let isGrid = n === DAYS * HOURS * C;
-  for (let i = 0; isGrid && i < n; i++)
-    isGrid = (rows.day[i] * HOURS + rows.hour[i]) * C + rows.cat[i] === i;
+  for (let i = 0; isGrid && i < n; i++) isGrid = (rows.day[i] * HOURS + rows.hour[i]) * C + rows.cat[i] === i;
   const cells = isGrid ? 0 : DAYS * HOURS * C;
   const cellCodes = new Uint16Array(cells * FEATURES);
   for (let c = 0; c < cells; c++) {

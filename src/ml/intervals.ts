@@ -85,31 +85,67 @@ export interface Coverage {
    * interval (counts are discrete, so with small means a 10–90 % interval holds more than 80 %).
    */
   expected: number;
+  /**
+   * The same over the cells with an item: P(inside, Y > 0) / P(Y > 0) summed over cells. Below 80 % by
+   * construction where means are small — a cell of mean 0.2 has the interval [0, 0], and any item is outside it.
+   */
+  expectedNonzero: number;
 }
 
-export function intervalCoverage(ev: Evaluation, holdout: OrderHoldout): Coverage {
-  const predicted = ev.testPredictions;
-  if (!predicted) return { all: Number.NaN, nonzero: Number.NaN, expected: Number.NaN };
-  const phi = dispersionOf(holdout);
+/** P(Y = 0) for Y with mean μ and variance φμ (Poisson for φ ≤ 1). */
+function zeroMass(mu: number, phi: number): number {
+  if (!(mu > 0)) return 1;
+  return phi <= 1 + 1e-9 ? Math.exp(-mu) : Math.pow(1 / phi, mu / (phi - 1));
+}
+
+/** Coverage of held-out counts `y` by the intervals of `predicted` (same length) with dispersion φ. */
+export function coverageOf(
+  parts: readonly { y: ArrayLike<number>; predicted: ArrayLike<number> }[],
+  phi: number,
+): Coverage {
+  let cells = 0;
   let expected = 0;
   let inside = 0;
   let nonzero = 0;
   let insideNonzero = 0;
-  for (let i = 0; i < ev.test.length; i++) {
-    const y = ev.test.y[i];
-    const interval = intervalOf(predicted[i], phi);
-    const { low, high } = interval;
-    expected += intervalMass(predicted[i], phi, interval);
-    const hit = y >= low && y <= high;
-    if (hit) inside++;
-    if (y > 0) {
-      nonzero++;
-      if (hit) insideNonzero++;
+  let massNonzero = 0;
+  let chanceNonzero = 0;
+  for (const { y, predicted } of parts)
+    for (let i = 0; i < y.length; i++) {
+      const interval = intervalOf(predicted[i], phi);
+      const mass = intervalMass(predicted[i], phi, interval);
+      const p0 = zeroMass(predicted[i], phi);
+      expected += mass;
+      massNonzero += interval.low === 0 ? Math.max(mass - p0, 0) : mass;
+      chanceNonzero += 1 - p0;
+      const hit = y[i] >= interval.low && y[i] <= interval.high;
+      cells++;
+      if (hit) inside++;
+      if (y[i] > 0) {
+        nonzero++;
+        if (hit) insideNonzero++;
+      }
     }
-  }
   return {
-    all: inside / ev.test.length,
+    all: cells > 0 ? inside / cells : Number.NaN,
     nonzero: nonzero > 0 ? insideNonzero / nonzero : Number.NaN,
-    expected: expected / ev.test.length,
+    expected: cells > 0 ? expected / cells : Number.NaN,
+    expectedNonzero: chanceNonzero > 0 ? massNonzero / chanceNonzero : Number.NaN,
   };
+}
+
+/** Coverage on the held-out bucket by the chosen candidate's intervals. */
+export function intervalCoverage(ev: Evaluation, holdout: OrderHoldout): Coverage {
+  const predicted = ev.testPredictions;
+  if (!predicted)
+    return { all: Number.NaN, nonzero: Number.NaN, expected: Number.NaN, expectedNonzero: Number.NaN };
+  return coverageOf([{ y: ev.test.y, predicted }], dispersionOf(holdout));
+}
+
+/** Coverage over every fold's held-out orders (each fold predicted by the chosen candidate trained without it). */
+export function foldCoverage(ev: Evaluation, holdout: OrderHoldout): Coverage {
+  return coverageOf(
+    (ev.folds ?? []).map((f) => ({ y: f.test.y, predicted: f.predictions })),
+    dispersionOf(holdout),
+  );
 }
