@@ -16,7 +16,7 @@ import { decidePromotion, totalOf, type PromotionDecision } from './champion.js'
 import { buildTrainingSet, type TrainingMode, type TrainingSet } from './dataset.js';
 import { evaluateCandidates, type CandidateResult, type Evaluation } from './evaluate.js';
 import type { Algorithm, Hyperparameters } from './model.js';
-import { dispersionOf } from './intervals.js';
+import { categoryDispersionOf, dispersionOf } from './intervals.js';
 import { readLineage } from './lineage.js';
 import { evaluateByOrders, withDispersion } from './order-evaluation.js';
 import { readOrderHoldout } from './order-holdout.js';
@@ -158,6 +158,9 @@ export async function trainModels(
     hyperparameters: options.hyperparameters,
   };
   const dispersion = byOrders.holdout ? dispersionOf(byOrders.holdout) : null;
+  const categoryDispersion = byOrders.holdout
+    ? categoryDispersionOf(byOrders.holdout, set.categories.length)
+    : null;
   const ev: Evaluation = byOrders.holdout
     ? evaluateByOrders(set, byOrders.holdout, withDispersion(evaluationOptions, dispersion!))
     : evaluateCandidates(set, evaluationOptions);
@@ -204,6 +207,7 @@ export async function trainModels(
       totalItems: prepared.totalItems,
       ...(ev.orders ? { orders: ev.orders.totalOrders } : {}),
       ...(dispersion !== null ? { dispersion } : {}),
+      ...(categoryDispersion !== null ? { categoryDispersion } : {}),
       metrics: { holdout: ev.best.holdout, crossValidation: ev.best.crossValidation },
       candidates: ev.candidates,
       evaluation,

@@ -11,7 +11,8 @@ import { decidePromotion, rescoreChampion } from '../../src/ml/champion.js';
 import { buildTrainingSet } from '../../src/ml/dataset.js';
 import { gbmLearner } from '../../src/ml/gbm.js';
 import { hierarchicalLearner } from '../../src/ml/hierarchical.js';
-import { coverageOf } from '../../src/ml/intervals.js';
+import { intervalFor } from '../../src/ml/cell.js';
+import { categoryDispersionOf, coverageOf, intervalOf } from '../../src/ml/intervals.js';
 import type { Learner, Regressor } from '../../src/ml/model.js';
 import { evaluateByOrders } from '../../src/ml/order-evaluation.js';
 import { readOrderHoldout } from '../../src/ml/order-holdout.js';
@@ -217,8 +218,27 @@ test('interval coverage › the calibrated share of cells with an item is what a
     predicted.push(mu);
     y.push(poisson(rng, mu));
   }
-  const c = coverageOf([{ y, predicted }], 1);
+  const c = coverageOf([{ y, cat: new Uint8Array(y.length), predicted }], () => 1);
   assert.ok(Math.abs(c.nonzero - c.expectedNonzero) < 0.02, `${c.nonzero} vs ${c.expectedNonzero}`);
   assert.ok(Math.abs(c.all - c.expected) < 0.015, `${c.all} vs ${c.expected}`);
   assert.ok(c.expectedNonzero < c.expected, `${c.expectedNonzero} vs ${c.expected}`);
+});
+
+test('intervals › each category gets its own φ (Σ squares / Σ items), older artifacts the pooled one', () => {
+  // Two categories over a 1-cell-per-category grid: milk bought one at a time (φ = 1), water in packs of 6 (φ = 6).
+  const size = 7 * 24 * 2;
+  const squares = new Float64Array(size);
+  const items = new Float64Array(size);
+  items[0] = 10; // milk: ten orders of 1
+  squares[0] = 10;
+  items[1] = 60; // water: ten orders of 6
+  squares[1] = 360;
+  const phi = categoryDispersionOf({ squares, bucketItems: [items] }, 2);
+  assert.deepEqual(phi, [1, 6]);
+  const model = (artifact: object) => ({ artifact }) as unknown as LoadedModel;
+  const withPhi = model({ dispersion: 370 / 70, categoryDispersion: phi });
+  assert.deepEqual(intervalFor(withPhi, 6, 0), intervalOf(6, 1));
+  assert.deepEqual(intervalFor(withPhi, 6, 1), intervalOf(6, 6));
+  assert.ok(intervalFor(withPhi, 6, 1).high > intervalFor(withPhi, 6, 0).high);
+  assert.deepEqual(intervalFor(model({ dispersion: 2 }), 6, 1), intervalOf(6, 2));
 });
