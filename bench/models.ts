@@ -7,7 +7,8 @@
 // the coverage of orderflow's 10–90 % intervals on the held-out cells.
 // Generated: candidates are chosen by 5-fold over order buckets and reported on bucket 0, as `train` does.
 // Flags: --sizes 5000,50000 (default 5000,50000,500000; `none` skips them), --real FILE (default
-// /work/shared/data/real-orders-train.csv; skipped when absent). PEERS_PYTHON (default ~/peers/bin/python).
+// /work/shared/data/real-orders-train.csv; skipped when absent), --choices (only the checks behind the model
+// settings, models-choices.ts). PEERS_PYTHON (default ~/peers/bin/python).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -19,6 +20,7 @@ import { readOrderHoldout } from '../src/ml/order-holdout.js';
 import { formatTable } from '../src/ml/report.js';
 import { readTrainingInputs } from '../src/ml/training-inputs.js';
 import { aggregateOrders } from '../src/processing/aggregate.js';
+import { modelChoices } from './models-choices.js';
 import { realFigures, realSection } from './models-real.js';
 import { generatedOrders, OUT, record } from './util.js';
 
@@ -52,6 +54,13 @@ function peers(ordersCsv: string): { rows: Row[]; floor: number } | null {
     if (i) rows.push({ model: 'peer independence (d*h × c)', rmse: Number(i[1]), trainMs: null });
   }
   return { rows, floor };
+}
+
+if (args.includes('--choices')) {
+  const { figures: f, lines } = modelChoices(REAL);
+  for (const line of lines) console.log(line);
+  record('model-choices', 'npm run bench:models -- --choices', f);
+  process.exit(0);
 }
 
 const summary: string[][] = [];
