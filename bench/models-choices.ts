@@ -1,8 +1,8 @@
 // bench:models --choices — the checks behind the model settings (docs/design-notes.md §6), on the real orders and
 // both fold rules of models-real.ts: HierPoisson's prior strengths ×κ per level, PoissonGBM's tree settings and
-// HierGBMBlend's weight, each as a variant learner scored by the same K-fold over order folds. Recorded as the
+// ModelAverage's weights, each as a variant learner scored by the same K-fold over order folds. Recorded as the
 // `model-choices` rows of bench/results.md.
-import { blendLearner } from '../src/ml/blend.js';
+import { averageLearner } from '../src/ml/average.js';
 import { gbmLearner } from '../src/ml/gbm.js';
 import { hierarchicalLearner } from '../src/ml/hierarchical.js';
 import { dispersionOf } from '../src/ml/intervals.js';
@@ -20,7 +20,7 @@ const asLearner = (l: unknown): Learner => l as Learner;
 function variants(): Learner[] {
   const hier = asLearner(hierarchicalLearner);
   const gbm = asLearner(gbmLearner);
-  const blend = asLearner(blendLearner);
+  const average = asLearner(averageLearner);
   const out: Learner[] = [];
   for (const k of [0.25, 0.5, 1, 2, 4]) {
     out.push(variant(hier, `HierPoisson shares κ=${k}`, { shareStrength: k }));
@@ -30,7 +30,16 @@ function variants(): Learner[] {
   out.push(variant(gbm, 'PoissonGBM depth 4 × 200', { maxDepth: 4, trees: 200 }));
   out.push(variant(gbm, 'PoissonGBM depth 2 × 500', { maxDepth: 2, trees: 500 }));
   out.push(variant(gbm, 'PoissonGBM lr 0.1 × 150', { learningRate: 0.1, trees: 150 }));
-  for (const w of [0.3, 0.5, 0.7]) out.push(variant(blend, `HierGBMBlend weight ${w}`, { weight: w }));
+  const weightings: [string, number, number, number][] = [
+    ['⅓ ⅓ ⅓ (default)', 1, 1, 1],
+    ['½ ½ 0', 1, 1, 0],
+    ['½ 0 ½', 1, 0, 1],
+    ['0 ½ ½', 0, 1, 1],
+    ['0.4 0.4 0.2', 2, 2, 1],
+    ['¼ ¼ ½', 1, 1, 2],
+  ];
+  for (const [name, hierarchical, gbm, forest] of weightings)
+    out.push(variant(average, `ModelAverage hier/gbm/forest ${name}`, { hierarchical, gbm, forest }));
   return out;
 }
 

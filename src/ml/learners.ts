@@ -1,5 +1,5 @@
 // The candidate learners `orderflow train` evaluates, in table order, and lookup by algorithm name.
-import { blendLearner } from './blend.js';
+import { averageLearner } from './average.js';
 import { decisionTreeLearner, randomForestLearner } from './forest.js';
 import { gbmLearner } from './gbm.js';
 import { linearLearner } from './linear.js';
@@ -14,7 +14,7 @@ export const LEARNERS: readonly Learner[] = [
   poissonLearner as unknown as Learner,
   hierarchicalLearner as unknown as Learner,
   gbmLearner as unknown as Learner,
-  blendLearner as unknown as Learner,
+  averageLearner as unknown as Learner,
 ];
 
 export function learnerFor(algorithm: string): Learner | undefined {

@@ -8,7 +8,7 @@ export type Algorithm =
   | 'poisson_glm'
   | 'hierarchical_poisson'
   | 'poisson_gbm'
-  | 'hierarchical_gbm_blend';
+  | 'model_average';
 
 /** Hyperparameters as stored in the registry and artifact (plain JSON values). */
 export type Hyperparameters = Record<string, number | string | boolean>;

@@ -89,7 +89,7 @@ export function withDispersion(options: EvaluationOptions, dispersion: number): 
     hyperparameters: {
       ...options.hyperparameters,
       hierarchical_poisson: { dispersion, ...options.hyperparameters?.hierarchical_poisson },
-      hierarchical_gbm_blend: { dispersion, ...options.hyperparameters?.hierarchical_gbm_blend },
+      model_average: { dispersion, ...options.hyperparameters?.model_average },
     },
   };
 }
@@ -98,7 +98,7 @@ export function withDispersion(options: EvaluationOptions, dispersion: number): 
  * The held-out bucket: bucket 0 (the peers' rule), or — when no order of the data is in it, as in a file that is
  * itself the training side of a bucket-0 split — the first bucket that has orders.
  */
-export function heldOutBucket(holdout: OrderHoldout): number {
+function heldOutBucket(holdout: OrderHoldout): number {
   if (holdout.bucketOrders[HOLDOUT_BUCKET] > 0) return HOLDOUT_BUCKET;
   const first = holdout.bucketOrders.findIndex((n) => n > 0);
   return first < 0 ? HOLDOUT_BUCKET : first;

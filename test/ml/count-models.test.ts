@@ -1,12 +1,13 @@
 // The grid count models beyond HierPoisson and the rules around them: PoissonGBM learns an interaction the
-// independence model cannot and predicts cells it had no row for from its trees; HierGBMBlend is the average of
-// its two parts and restores to the same grid; order folds skip empty buckets and choose by the mean fold RMSE;
+// independence model cannot and predicts cells it had no row for from its trees; ModelAverage is the average of
+// its three parts and restores to the same grid; order folds skip empty buckets and choose by the mean fold RMSE;
 // a challenger whose win is inside its fold noise is not promoted (unless forced).
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { blendLearner } from '../../src/ml/blend.js';
+import { averageLearner } from '../../src/ml/average.js';
+import { randomForestLearner } from '../../src/ml/forest.js';
 import { decidePromotion, rescoreChampion } from '../../src/ml/champion.js';
 import { buildTrainingSet } from '../../src/ml/dataset.js';
 import { gbmLearner } from '../../src/ml/gbm.js';
@@ -82,19 +83,21 @@ describe('PoissonGBM', () => {
   });
 });
 
-describe('HierGBMBlend', () => {
-  test('is the weighted average of HierPoisson and PoissonGBM and restores to the same grid', () => {
+describe('ModelAverage', () => {
+  test('is the weighted average of HierPoisson, PoissonGBM and RandomForest and restores to the same grid', () => {
     const { rows } = morningGrid(5);
-    const blend = blendLearner.fit(rows, { weight: 0.5, dispersion: 1 }, 1);
+    const params = { ...averageLearner.defaults, dispersion: 1 };
+    const average = averageLearner.fit(rows, params, 1);
     const hier = hierarchicalLearner.fit(rows, { ...hierarchicalLearner.defaults, dispersion: 1 }, 1);
     const gbm = gbmLearner.fit(rows, gbmLearner.defaults, 1);
-    const [b, h, g] = [blend, hier, gbm].map((m) => m.predictGrid!());
-    for (let i = 0; i < b.length; i += 97) assert.ok(Math.abs(b[i] - (h[i] + g[i]) / 2) < 1e-9);
-    const onlyHier = blendLearner.fit(rows, { weight: 0, dispersion: 1 }, 1).predictGrid!();
+    const forest = randomForestLearner.fit(rows, randomForestLearner.defaults, 1);
+    const [a, h, g, f] = [average, hier, gbm, forest].map((m) => m.predictGrid!());
+    for (let i = 0; i < a.length; i += 97) assert.ok(Math.abs(a[i] - (h[i] + g[i] + f[i]) / 3) < 1e-9);
+    const onlyHier = averageLearner.fit(rows, { ...params, gbm: 0, forest: 0 }, 1).predictGrid!();
     assert.deepEqual(Array.from(onlyHier), Array.from(h));
-    const restored = blendLearner.restore(JSON.parse(JSON.stringify(blend.state())), C);
-    assert.deepEqual(Array.from(restored.predictGrid!()), Array.from(b));
-    assert.throws(() => blendLearner.restore({ grid: [1, 2], info: {} }, C));
+    const restored = averageLearner.restore(JSON.parse(JSON.stringify(average.state())), C);
+    assert.deepEqual(Array.from(restored.predictGrid!()), Array.from(a));
+    assert.throws(() => averageLearner.restore({ grid: [1, 2], info: {} }, C));
   });
 });
 
