@@ -31,8 +31,8 @@ export interface RealSection {
 
 const PEER_SCRIPT = path.join(import.meta.dirname, 'peers', 'order_kfold_quality.py');
 
-export const mean = (a: readonly number[]): number => a.reduce((s, v) => s + v, 0) / a.length;
-export const sd = (a: readonly number[]): number => {
+const mean = (a: readonly number[]): number => a.reduce((s, v) => s + v, 0) / a.length;
+const sd = (a: readonly number[]): number => {
   const m = mean(a);
   return a.length > 1 ? Math.sqrt(a.reduce((s, v) => s + (v - m) ** 2, 0) / (a.length - 1)) : 0;
 };
