@@ -1,9 +1,14 @@
-// npm run bench:models — demand models judged on held-out ORDERS at 5k, 50k and 500k generated orders: every
+// npm run bench:models — demand models judged on held-out ORDERS, real orders first (models-real.ts: K-fold over
+// order folds of the shared real file, every candidate and every peer on the same folds), then at 5k, 50k and
+// 500k generated orders: every
 // orderflow learner and, when the peers' Python set-up exists, scikit-learn RandomForest / DecisionTree / Ridge and
 // LightGBM (default and Poisson objective) from bench/peers/order_split_quality.py on the very same orders file
 // and the same split (md5(order_id)[0] mod 5 == 0 held out), each against the noise floor, with training times and
 // the coverage of orderflow's 10–90 % intervals on the held-out cells.
-// Flags: --sizes 5000,50000 (default 5000,50000,500000). PEERS_PYTHON (default ~/peers/bin/python).
+// Generated: candidates are chosen by 5-fold over order buckets and reported on bucket 0, as `train` does.
+// Flags: --sizes 5000,50000 (default 5000,50000,500000; `none` skips them), --real FILE (default
+// /work/shared/data/real-orders-train.csv; skipped when absent), --choices (only the checks behind the model
+// settings, models-choices.ts). PEERS_PYTHON (default ~/peers/bin/python).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -15,12 +20,16 @@ import { readOrderHoldout } from '../src/ml/order-holdout.js';
 import { formatTable } from '../src/ml/report.js';
 import { readTrainingInputs } from '../src/ml/training-inputs.js';
 import { aggregateOrders } from '../src/processing/aggregate.js';
+import { modelChoices } from './models-choices.js';
+import { realFigures, realSection } from './models-real.js';
 import { generatedOrders, OUT, record } from './util.js';
 
 const args = process.argv.slice(2);
-const sizes = (args.includes('--sizes') ? args[args.indexOf('--sizes') + 1] : '5000,50000,500000')
-  .split(',')
-  .map(Number);
+const sizesFlag = args.includes('--sizes') ? args[args.indexOf('--sizes') + 1] : '5000,50000,500000';
+const sizes = sizesFlag === 'none' ? [] : sizesFlag.split(',').map(Number);
+const REAL = args.includes('--real')
+  ? args[args.indexOf('--real') + 1]
+  : '/work/shared/data/real-orders-train.csv';
 const PEERS_PYTHON = process.env.PEERS_PYTHON ?? path.join(os.homedir(), 'peers', 'bin', 'python');
 const PEER_SCRIPT = path.join(import.meta.dirname, 'peers', 'order_split_quality.py');
 
@@ -47,8 +56,27 @@ function peers(ordersCsv: string): { rows: Row[]; floor: number } | null {
   return { rows, floor };
 }
 
+if (args.includes('--choices')) {
+  const { figures: f, lines } = modelChoices(REAL);
+  for (const line of lines) console.log(line);
+  record('model-choices', 'npm run bench:models -- --choices', f);
+  process.exit(0);
+}
+
 const summary: string[][] = [];
 const figures: Record<string, string> = {};
+if (fs.existsSync(REAL)) {
+  const realTable: string[][] = [];
+  for (const byte of [0, 1]) {
+    const section = realSection(REAL, byte, fs.existsSync(PEERS_PYTHON) ? PEERS_PYTHON : null);
+    const { figures: f, table } = realFigures(section);
+    Object.assign(figures, f);
+    realTable.push(...table);
+    console.log(`real, folds ${section.rule}: chosen ${section.chosen}`);
+  }
+  for (const line of formatTable(['folds', 'model', 'mean RMSE ± sd', '− floor', 'train ms'], realTable))
+    console.log(line);
+} else figures['real orders'] = `not run (no ${REAL})`;
 for (const orders of sizes) {
   const ordersCsv = generatedOrders(orders, 42);
   const dir = path.join(OUT, `models-${orders}`);
@@ -68,7 +96,7 @@ for (const orders of sizes) {
   const ev = evaluateByOrders(
     set,
     holdout,
-    withDispersion({ split: 'random', folds: 0, seed: 42 }, dispersionOf(holdout)),
+    withDispersion({ split: 'random', folds: 5, seed: 42 }, dispersionOf(holdout)),
   );
   const floor = ev.orders!.noiseFloor;
   const coverage = intervalCoverage(ev, holdout);
@@ -94,6 +122,8 @@ for (const orders of sizes) {
   }
   figures[`${label} orders: noise floor (ours${peer ? ' / peer' : ''})`] =
     `${floor.toFixed(4)}${peer ? ` / ${peer.floor.toFixed(4)}` : ''}`;
+  figures[`${label} orders: chosen by 5-fold over order buckets`] =
+    `${ev.best.label} (fold RMSE ${ev.best.crossValidation!.rmse.toFixed(4)} ± ${ev.best.foldRmseSd!.toFixed(4)})`;
   figures[`${label} orders: 10–90 % interval coverage on held-out cells (${ev.best.label})`] =
     `${(coverage.all * 100).toFixed(1)} % of all cells (calibrated: ${(coverage.expected * 100).toFixed(1)} %), ` +
     `${(coverage.nonzero * 100).toFixed(1)} % of cells with an item`;
@@ -105,4 +135,4 @@ for (const orders of sizes) {
 }
 for (const line of formatTable(['orders', 'model', 'RMSE', 'floor', 'RMSE − floor', 'train ms'], summary))
   console.log(line);
-record('models', `npm run bench:models -- --sizes ${sizes.join(',')}`, figures);
+record('models', `npm run bench:models -- --sizes ${sizesFlag}`, figures);

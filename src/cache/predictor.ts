@@ -147,7 +147,7 @@ export class Predictor {
       out = { ...base, prediction: model.predict(day, hour, c), source: 'model', miss_reason: missReason };
       this.afterMiss(missReason, lookup.result, model);
     }
-    out.interval = intervalFor(model, out.prediction);
+    out.interval = intervalFor(model, out.prediction, c);
     this.options.onLookup?.({
       cells: 1,
       hits: out.source === 'cache' ? 1 : 0,
@@ -199,7 +199,12 @@ export class Predictor {
         };
         if (value !== null) {
           hits++;
-          out[r.i] = { ...base, prediction: value, interval: intervalFor(model, value), source: 'cache' };
+          out[r.i] = {
+            ...base,
+            prediction: value,
+            interval: intervalFor(model, value, r.c),
+            source: 'cache',
+          };
         } else {
           const missReason = this.missReason(result, model);
           firstMiss ??= { reason: missReason, result };
@@ -207,7 +212,7 @@ export class Predictor {
           out[r.i] = {
             ...base,
             prediction,
-            interval: intervalFor(model, prediction),
+            interval: intervalFor(model, prediction, r.c),
             source: 'model',
             miss_reason: missReason,
           };

@@ -17,7 +17,7 @@ import type { Config } from '../config.js';
 import { LockedError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { readCurrentPointer } from '../ml/artifact.js';
-import { intervalOf } from '../ml/intervals.js';
+import { dispersionFor, intervalOf } from '../ml/intervals.js';
 import { loadCurrentModel, type LoadedModel } from '../ml/predictor.js';
 import type { Redis } from '../redis.js';
 import { cacheKeys, cellKeysOf } from './keys.js';
@@ -118,9 +118,9 @@ export async function refreshCache(deps: RefreshDeps, options: RefreshOptions = 
     if (!options.force && now?.modelVersion === model.version) return result('unchanged', now.count);
     const values = model.predictGrid();
     const cellKeys = cellKeysOf(keys, model.categories);
-    const phi = model.artifact.dispersion ?? 1;
-    const intervals = Array.from(values, (v) => {
-      const { low, high } = intervalOf(v, phi);
+    const c = model.categories.length;
+    const intervals = Array.from(values, (v, i) => {
+      const { low, high } = intervalOf(v, dispersionFor(model.artifact, i % c));
       return `${low},${high}`;
     });
     const { staleKeysDeleted, replicasAcknowledged } = await cache.replace({

@@ -42,7 +42,7 @@ interface TrainFlags {
   holdout: 'orders' | 'cells';
   nonzeroOnly: boolean;
   split: SplitMethod;
-  folds: number;
+  folds?: number;
   seed: number;
   force: boolean;
   json: boolean;
@@ -100,9 +100,10 @@ export function registerMlCommands(program: Command, context: ContextFactory): v
     )
     .option(
       '--folds <k>',
-      'also run K-fold cross-validation (0 = off; by order bucket, 2–5, when orders are held out)',
+      'K-fold cross-validation (by order bucket, 2–5, when orders are held out; default 5 then, else 0 = off): ' +
+        'the lowest mean fold RMSE is chosen, and a challenger must beat the champion by more than its fold ' +
+        'RMSE spread (sd) to become current',
       parseIntegerFlag('--folds', 0, 100),
-      0,
     )
     .option(
       '--seed <n>',
@@ -148,11 +149,17 @@ export function registerMlCommands(program: Command, context: ContextFactory): v
       ctx.out(
         `trained on ${result.trainingRows} rows (${result.trainingMode}) from ${result.inputPath}; ` +
           (ev.orders
-            ? `held-out orders (bucket 0): ${ev.orders.trainOrders} train / ${ev.orders.heldOrders} test orders, ` +
-              `${ev.testRows} cells; noise floor RMSE ${ev.orders.noiseFloor.toFixed(4)}`
+            ? `held-out orders (bucket ${ev.orders.heldBucket ?? 0}): ${ev.orders.trainOrders} train / ` +
+              `${ev.orders.heldOrders} test orders, ${ev.testRows} cells; noise floor RMSE ${ev.orders.noiseFloor.toFixed(4)}`
             : `holdout ${ev.split}: ${ev.trainRows} train / ${ev.testRows} test (${ev.note ?? 'cells'})`),
       );
       for (const line of candidateTable(result.candidates, result.algorithm)) ctx.out(line);
+      const chosen = result.candidates.find((c) => c.algorithm === result.algorithm);
+      if (chosen?.foldRmse)
+        ctx.out(
+          `chosen: ${chosen.label}, fold RMSE ${chosen.crossValidation!.rmse.toFixed(4)} ± ${chosen.foldRmseSd!.toFixed(4)} ` +
+            `(mean ± sd over ${chosen.foldRmse.length} folds: ${chosen.foldRmse.map((v) => v.toFixed(4)).join(', ')})`,
+        );
       if (result.decision) ctx.out(result.decision.reason);
       if (result.status === 'rejected')
         ctx.out(

@@ -53,6 +53,11 @@ export interface ModelArtifact {
   orders?: number;
   /** φ = Σ squared per-order counts / Σ items of the training data: intervals use variance φ × prediction. */
   dispersion?: number;
+  /**
+   * φ per category (same order as `categories`), Σ squares / Σ items of that category: aisles bought in packs
+   * (baby food, water) are far more over-dispersed than the pooled φ says. Absent in older artifacts.
+   */
+  categoryDispersion?: number[];
   /** Every aggregate the training data was summed from, in order; absent in older artifacts (see inputPath). */
   inputs?: string[];
   /** Every input's files and ledger generation (lineage.ts); absent in older artifacts. */

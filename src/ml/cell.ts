@@ -1,7 +1,7 @@
 // One prediction request: validating and resolving a (day, hour, category) cell from user text, then answering it.
 // Kept apart so another answerer (e.g. the Redis cache behind `predict --cached`) can reuse `resolveCell`.
 import { UsageError } from '../errors.js';
-import { intervalOf, type Interval } from './intervals.js';
+import { dispersionFor, intervalOf, type Interval } from './intervals.js';
 import type { LoadedModel } from './predictor.js';
 import { DAYS, HOURS } from './rows.js';
 
@@ -24,9 +24,12 @@ export interface CellPrediction {
   algorithm: string;
 }
 
-/** The interval of a point value answered for `model` (a pure function: cache, API and CLI agree). */
-export const intervalFor = (model: LoadedModel, prediction: number): Interval =>
-  intervalOf(prediction, model.artifact.dispersion ?? 1);
+/**
+ * The interval of a point value answered for `model` in category `categoryIndex` (a pure function: cache, API and
+ * CLI agree): the category's φ when the artifact has them, else the pooled φ.
+ */
+export const intervalFor = (model: LoadedModel, prediction: number, categoryIndex: number): Interval =>
+  intervalOf(prediction, dispersionFor(model.artifact, categoryIndex));
 
 function parseBounded(text: string, what: string, max: number): number {
   const t = text.trim();
@@ -55,7 +58,7 @@ export function answerCell(model: LoadedModel, cell: Cell): CellPrediction {
     hour_of_day: cell.hour,
     category: cell.category,
     prediction,
-    interval: intervalFor(model, prediction),
+    interval: intervalFor(model, prediction, cell.categoryIndex),
     model_version: model.version,
     algorithm: model.algorithm,
   };

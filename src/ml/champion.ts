@@ -2,8 +2,11 @@
 // A trained challenger is scored on its own holdout; the champion (the current model) is re-scored on exactly
 // those held-out cells. The two were trained on different amounts of data, and a prediction means items per cell
 // over all the data a model was trained on, so the champion's predictions are first scaled to the held-out data:
-// by held-out orders / the champion's orders (order holdout), or by items (cell holdout, older artifacts). The challenger becomes current only if its RMSE is
-// strictly lower; a tie keeps the champion (a new version must earn its place).
+// by held-out orders / the champion's orders (order holdout), or by items (cell holdout, older artifacts). The
+// challenger becomes current only if its RMSE is lower by more than the fold noise — the standard deviation of
+// its RMSE across the cross-validation folds, when they ran: a "win" smaller than what changing the held-out
+// orders does to one model's score is no evidence that it is better. A tie keeps the champion (a new version
+// must earn its place); `--force` promotes regardless, and the reason says so.
 import { poissonDeviance, regressionMetrics, type Metrics } from './metrics.js';
 import type { LoadedModel } from './predictor.js';
 import { normalizeCategory } from './predictor.js';
@@ -20,6 +23,8 @@ export interface PromotionDecision {
   championHoldout: Metrics | null;
   /** Factor applied to the champion's predictions (see championScale; null without a champion). */
   scale: number | null;
+  /** The margin the challenger had to win by: its fold RMSE's standard deviation (0 without folds). */
+  foldNoise?: number;
   /** One line saying why, for logs, the registry and the dashboard. */
   reason: string;
 }
@@ -87,6 +92,11 @@ export function decidePromotion(input: {
   volume: HeldOutVolume;
   /** Promote whatever the comparison says (operator override, `train --force`). @defaultValue false */
   force?: boolean;
+  /**
+   * The challenger's fold noise (standard deviation of its RMSE across folds); undefined when no folds ran, and
+   * then any strictly lower RMSE wins.
+   */
+  foldNoise?: number;
 }): PromotionDecision {
   const { challengerHoldout, champion } = input;
   if (!champion) {
@@ -100,11 +110,18 @@ export function decidePromotion(input: {
     };
   }
   const { metrics, scale } = rescoreChampion(champion, input.test, input.categories, input.volume);
-  const wins = challengerHoldout.rmse < metrics.rmse;
-  const score = `holdout RMSE ${challengerHoldout.rmse.toFixed(4)} vs champion ${champion.version} ${metrics.rmse.toFixed(4)}`;
+  const noise = input.foldNoise ?? 0;
+  const gain = metrics.rmse - challengerHoldout.rmse;
+  const wins = gain > noise;
+  const margin =
+    input.foldNoise === undefined
+      ? ' (fold noise not measured: no --folds)'
+      : `, fold noise ±${noise.toFixed(4)}`;
+  const score = `holdout RMSE ${challengerHoldout.rmse.toFixed(4)} vs champion ${champion.version} ${metrics.rmse.toFixed(4)}${margin}`;
   let reason: string;
   if (wins) reason = `beats the champion: ${score}`;
   else if (input.force) reason = `promoted by --force although it does not beat the champion: ${score}`;
+  else if (gain > 0) reason = `rejected, does not beat the champion by more than the fold noise: ${score}`;
   else reason = `rejected, does not beat the champion: ${score}`;
   return {
     promoted: wins || input.force === true,
@@ -112,6 +129,7 @@ export function decidePromotion(input: {
     challengerHoldout,
     championHoldout: metrics,
     scale,
+    ...(input.foldNoise !== undefined ? { foldNoise: noise } : {}),
     reason,
   };
 }

@@ -28,6 +28,10 @@ export interface CandidateResult {
   holdout: Metrics;
   /** Mean over the folds, when --folds K > 1. */
   crossValidation?: Metrics;
+  /** RMSE of each fold (empty folds skipped), in fold order. */
+  foldRmse?: number[];
+  /** Sample standard deviation of `foldRmse`: the fold noise a promotion has to beat. */
+  foldRmseSd?: number;
   /** Milliseconds to train on the holdout's training rows. */
   trainMs: number;
   /** Holdout RMSE minus the noise floor (order-holdout evaluation only). */
@@ -44,6 +48,11 @@ export interface OrderSplitSummary {
   scale: number;
   /** RMSE a model knowing every cell's true rate would still make on the held-out orders. */
   noiseFloor: number;
+  /** The bucket held out: 0, or the first bucket with orders when bucket 0 has none. */
+  heldBucket?: number;
+  /** Folds scored (non-empty ones) and each fold's noise floor, with --folds. */
+  folds?: number;
+  foldNoiseFloor?: number[];
 }
 
 export interface Evaluation {
@@ -59,6 +68,19 @@ export interface Evaluation {
   orders?: OrderSplitSummary;
   /** The chosen candidate's predictions on `test`, at the held-out scale (order holdout only). */
   testPredictions?: Float64Array;
+  /** Per fold (order holdout with --folds): the held-out rows and the chosen candidate's predictions on them. */
+  folds?: { test: Rows; predictions: Float64Array; noiseFloor: number }[];
+}
+
+/** Mean metrics, per-fold RMSE and their standard deviation (n − 1) of a candidate's folds. */
+export function foldSummary(
+  folds: readonly Metrics[],
+): Pick<CandidateResult, 'crossValidation' | 'foldRmse' | 'foldRmseSd'> {
+  const rmse = folds.map((m) => m.rmse);
+  const mean = rmse.reduce((s, v) => s + v, 0) / rmse.length;
+  const sd =
+    rmse.length > 1 ? Math.sqrt(rmse.reduce((s, v) => s + (v - mean) ** 2, 0) / (rmse.length - 1)) : 0;
+  return { crossValidation: meanMetrics(folds), foldRmse: rmse, foldRmseSd: sd };
 }
 
 export function predictRows(model: Regressor, rows: Rows): Float64Array {
@@ -92,11 +114,14 @@ export function evaluateCandidates(set: TrainingSet, options: EvaluationOptions)
       trainMs,
     };
     if (folds.length > 0) {
-      result.crossValidation = meanMetrics(
-        folds.map((f) =>
-          regressionMetrics(
-            f.test.y,
-            predictRows(learner.fit(f.train, hyperparameters, options.seed), f.test),
+      Object.assign(
+        result,
+        foldSummary(
+          folds.map((f) =>
+            regressionMetrics(
+              f.test.y,
+              predictRows(learner.fit(f.train, hyperparameters, options.seed), f.test),
+            ),
           ),
         ),
       );

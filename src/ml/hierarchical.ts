@@ -22,6 +22,10 @@ export interface HierarchicalParams extends Hyperparameters {
   basePseudoCount: number;
   /** φ of one category's count (Σ squares / Σ items of the data); 0 = estimate it from the counts. @defaultValue 0 */
   dispersion: number;
+  /** Multiplier of the volume level's prior strength φ_V (1 = the empirical-Bayes estimate). @defaultValue 1 */
+  volumeStrength: number;
+  /** Multiplier of the share levels' prior strength φ (1 = the empirical-Bayes estimate). @defaultValue 1 */
+  shareStrength: number;
 }
 
 export interface HierarchicalState {
@@ -164,7 +168,7 @@ export function fitHierarchical(rows: Rows, params: HierarchicalParams): Hierarc
     const m = prior[g];
     if (m <= 0) return v;
     if (tau2 <= 0) return m;
-    const w = phiV <= 0 ? 1 : (tau2 * m) / (tau2 * m + phiV);
+    const w = phiV <= 0 ? 1 : (tau2 * m) / (tau2 * m + params.volumeStrength * phiV);
     return m + w * (v - m);
   });
   // Shares: overall ← hour, day ← day×hour.
@@ -186,6 +190,7 @@ export function fitHierarchical(rows: Rows, params: HierarchicalParams): Hierarc
     );
     phi = Math.max(fit.a, 1);
   }
+  const phiShare = phi * params.shareStrength;
   // Hours have an order: an hour's shares shrink toward those of its three-hour window (h − 1, h, h + 1,
   // around midnight too), which shrink toward the overall shares.
   const windows = hours.map((_, h) => {
@@ -196,13 +201,13 @@ export function fitHierarchical(rows: Rows, params: HierarchicalParams): Hierarc
   const windowShare = shrinkByCategory(
     windows,
     windows.map(() => overall),
-    phi,
+    phiShare,
   );
-  const hourShare = shrinkByCategory(hours, windowShare, phi);
+  const hourShare = shrinkByCategory(hours, windowShare, phiShare);
   const dayShare = shrinkByCategory(
     days,
     days.map(() => overall),
-    phi,
+    phiShare,
   );
   // A day×hour cell's prior: the hour's shares times the day's relative shares.
   const cellPrior = cells.map((_, g) => {
@@ -210,7 +215,7 @@ export function fitHierarchical(rows: Rows, params: HierarchicalParams): Hierarc
     const d = dayShare[Math.floor(g / HOURS)];
     return normalize(Float64Array.from({ length: C }, (_, c) => (h[c] * d[c]) / overall[c]));
   });
-  const cellShares = shrinkByCategory(cells, cellPrior, phi);
+  const cellShares = shrinkByCategory(cells, cellPrior, phiShare);
   const grid = new Array<number>(CELLS * C);
   for (let g = 0; g < CELLS; g++)
     for (let c = 0; c < C; c++) grid[g * C + c] = volumeHat[g] * cellShares[g][c];
@@ -241,7 +246,7 @@ class HierarchicalModel implements Regressor {
 export const hierarchicalLearner: Learner<HierarchicalParams> = {
   algorithm: 'hierarchical_poisson',
   label: 'HierPoisson',
-  defaults: { basePseudoCount: 0.5, dispersion: 0 },
+  defaults: { basePseudoCount: 0.5, dispersion: 0, volumeStrength: 1, shareStrength: 1 },
   fit(rows, params) {
     const state = fitHierarchical(rows, params);
     return new HierarchicalModel(Float64Array.from(state.grid), rows.categoryCount, state.shrinkage);

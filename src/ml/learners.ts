@@ -1,5 +1,7 @@
 // The candidate learners `orderflow train` evaluates, in table order, and lookup by algorithm name.
+import { averageLearner } from './average.js';
 import { decisionTreeLearner, randomForestLearner } from './forest.js';
+import { gbmLearner } from './gbm.js';
 import { linearLearner } from './linear.js';
 import type { Algorithm, Learner } from './model.js';
 import { hierarchicalLearner } from './hierarchical.js';
@@ -11,6 +13,8 @@ export const LEARNERS: readonly Learner[] = [
   linearLearner as unknown as Learner,
   poissonLearner as unknown as Learner,
   hierarchicalLearner as unknown as Learner,
+  gbmLearner as unknown as Learner,
+  averageLearner as unknown as Learner,
 ];
 
 export function learnerFor(algorithm: string): Learner | undefined {

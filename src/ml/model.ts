@@ -2,7 +2,13 @@
 import type { Rows } from './rows.js';
 
 export type Algorithm =
-  'random_forest' | 'decision_tree' | 'linear_regression' | 'poisson_glm' | 'hierarchical_poisson';
+  | 'random_forest'
+  | 'decision_tree'
+  | 'linear_regression'
+  | 'poisson_glm'
+  | 'hierarchical_poisson'
+  | 'poisson_gbm'
+  | 'model_average';
 
 /** Hyperparameters as stored in the registry and artifact (plain JSON values). */
 export type Hyperparameters = Record<string, number | string | boolean>;

@@ -12,9 +12,9 @@ import { UsageError } from '../errors.js';
 import { BUCKETS, HOLDOUT_BUCKET } from '../processing/order-bucket.js';
 import type { TrainingSet } from './dataset.js';
 import type { CandidateResult, Evaluation, EvaluationOptions, OrderSplitSummary } from './evaluate.js';
-import { predictRows } from './evaluate.js';
+import { foldSummary, predictRows } from './evaluate.js';
 import { LEARNERS } from './learners.js';
-import { meanMetrics, poissonDeviance, regressionMetrics, type Metrics } from './metrics.js';
+import { poissonDeviance, regressionMetrics, type Metrics } from './metrics.js';
 import type { Hyperparameters, Learner } from './model.js';
 import type { OrderHoldout } from './order-holdout.js';
 import { allocateRows, DAYS, HOURS, type Rows } from './rows.js';
@@ -89,10 +89,71 @@ export function withDispersion(options: EvaluationOptions, dispersion: number): 
     hyperparameters: {
       ...options.hyperparameters,
       hierarchical_poisson: { dispersion, ...options.hyperparameters?.hierarchical_poisson },
+      model_average: { dispersion, ...options.hyperparameters?.model_average },
     },
   };
 }
 
+/**
+ * The held-out bucket: bucket 0 (the peers' rule), or — when no order of the data is in it, as in a file that is
+ * itself the training side of a bucket-0 split — the first bucket that has orders.
+ */
+function heldOutBucket(holdout: OrderHoldout): number {
+  if (holdout.bucketOrders[HOLDOUT_BUCKET] > 0) return HOLDOUT_BUCKET;
+  const first = holdout.bucketOrders.findIndex((n) => n > 0);
+  return first < 0 ? HOLDOUT_BUCKET : first;
+}
+
+/** The K folds' splits; a fold without held-out orders (an empty bucket) is left out. */
+function foldSplits(set: TrainingSet, holdout: OrderHoldout, k: number): BucketSplit[] {
+  if (k < 2) return [];
+  return Array.from({ length: k }, (_, f) => splitByBuckets(set, holdout, (b) => b % k === f)).filter(
+    (split) => split.heldOrders > 0 && split.trainOrders > 0,
+  );
+}
+
+interface Scored {
+  result: CandidateResult;
+  predicted: Float64Array;
+  foldPredictions: Float64Array[];
+}
+
+function scoreCandidate(
+  learner: Learner,
+  options: EvaluationOptions,
+  main: BucketSplit,
+  floor: number,
+  folds: readonly BucketSplit[],
+): Scored {
+  const hyperparameters: Hyperparameters = {
+    ...learner.defaults,
+    ...options.hyperparameters?.[learner.algorithm],
+  };
+  const t0 = performance.now();
+  const model = learner.fit(main.train, hyperparameters, options.seed);
+  const trainMs = performance.now() - t0;
+  const predicted = scaledPredictions(model, main);
+  const holdoutMetrics = score(predicted, main);
+  const result: CandidateResult = {
+    algorithm: learner.algorithm,
+    label: learner.label,
+    hyperparameters,
+    holdout: holdoutMetrics,
+    trainMs,
+    floorDistance: holdoutMetrics.rmse - floor,
+  };
+  const foldPredictions = folds.map((f) =>
+    scaledPredictions(learner.fit(f.train, hyperparameters, options.seed), f),
+  );
+  if (folds.length > 0) Object.assign(result, foldSummary(foldPredictions.map((p, i) => score(p, folds[i]))));
+  return { result, predicted, foldPredictions };
+}
+
+/**
+ * Every candidate on the held-out bucket and, with `folds` ≥ 2, on the K folds of order buckets; the chosen one
+ * is the lowest mean RMSE over the folds (lower than one split's RMSE can be by chance), else the lowest holdout
+ * RMSE, and is refit on all orders.
+ */
 export function evaluateByOrders(
   set: TrainingSet,
   holdout: OrderHoldout,
@@ -101,48 +162,26 @@ export function evaluateByOrders(
   if (options.folds > BUCKETS)
     throw new UsageError(`--folds ${options.folds}: folds are order buckets, at most ${BUCKETS}`);
   const learners = options.learners ?? LEARNERS;
-  const main = splitByBuckets(set, holdout, (b) => b === HOLDOUT_BUCKET);
+  const held = heldOutBucket(holdout);
+  const main = splitByBuckets(set, holdout, (b) => b === held);
   const floor = noiseFloor(holdout, main.heldOrders);
-  const folds =
-    options.folds > 1
-      ? Array.from({ length: options.folds }, (_, f) =>
-          splitByBuckets(set, holdout, (b) => b % options.folds === f),
-        )
-      : [];
-  const predictions = new Map<string, Float64Array>();
-  const candidates = learners.map((learner): CandidateResult => {
-    const hyperparameters: Hyperparameters = {
-      ...learner.defaults,
-      ...options.hyperparameters?.[learner.algorithm],
-    };
-    const t0 = performance.now();
-    const model = learner.fit(main.train, hyperparameters, options.seed);
-    const trainMs = performance.now() - t0;
-    const predicted = scaledPredictions(model, main);
-    predictions.set(learner.algorithm, predicted);
-    const holdoutMetrics = score(predicted, main);
-    const result: CandidateResult = {
-      algorithm: learner.algorithm,
-      label: learner.label,
-      hyperparameters,
-      holdout: holdoutMetrics,
-      trainMs,
-      floorDistance: holdoutMetrics.rmse - floor,
-    };
-    if (folds.length > 0)
-      result.crossValidation = meanMetrics(
-        folds.map((f) => score(scaledPredictions(learner.fit(f.train, hyperparameters, options.seed), f), f)),
-      );
-    return result;
-  });
-  const best = candidates.reduce((a, b) => (b.holdout.rmse < a.holdout.rmse ? b : a));
-  const learner = learners.find((l) => l.algorithm === best.algorithm)!;
+  const folds = foldSplits(set, holdout, options.folds);
+  const scored = learners.map((learner) => scoreCandidate(learner, options, main, floor, folds));
+  const candidates = scored.map((s) => s.result);
+  const rank = (c: CandidateResult): number => c.crossValidation?.rmse ?? c.holdout.rmse;
+  const bestIndex = candidates.reduce((bi, c, i) => (rank(c) < rank(candidates[bi]) ? i : bi), 0);
+  const best = candidates[bestIndex];
+  const learner = learners[bestIndex];
   const orders: OrderSplitSummary = {
     heldOrders: main.heldOrders,
     trainOrders: main.trainOrders,
     totalOrders: main.heldOrders + main.trainOrders,
     scale: main.trainOrders > 0 ? main.heldOrders / main.trainOrders : 0,
     noiseFloor: floor,
+    heldBucket: held,
+    ...(folds.length > 0
+      ? { folds: folds.length, foldNoiseFloor: folds.map((f) => noiseFloor(holdout, f.heldOrders)) }
+      : {}),
   };
   return {
     candidates,
@@ -153,6 +192,11 @@ export function evaluateByOrders(
     testRows: main.test.length,
     test: main.test,
     orders,
-    testPredictions: predictions.get(best.algorithm),
+    testPredictions: scored[bestIndex].predicted,
+    folds: folds.map((f, i) => ({
+      test: f.test,
+      predictions: scored[bestIndex].foldPredictions[i],
+      noiseFloor: orders.foldNoiseFloor![i],
+    })),
   };
 }

@@ -25,7 +25,7 @@ export function candidateTable(candidates: readonly CandidateResult[], best?: st
     'R²',
     ...(floor ? ['deviance', 'RMSE − floor'] : []),
     'train ms',
-    ...(cv ? ['CV RMSE', 'CV MAE', 'CV R²'] : []),
+    ...(cv ? ['CV RMSE ± sd', 'CV MAE', 'CV R²'] : []),
   ];
   const rows = candidates.map((c) => [
     `${c.algorithm === best ? '* ' : '  '}${c.label}`,
@@ -35,7 +35,11 @@ export function candidateTable(candidates: readonly CandidateResult[], best?: st
     ...(floor ? [fixed(c.holdout.deviance, 4), fixed(c.floorDistance, 4)] : []),
     fixed(c.trainMs, 1),
     ...(cv
-      ? [fixed(c.crossValidation?.rmse, 4), fixed(c.crossValidation?.mae, 4), fixed(c.crossValidation?.r2, 4)]
+      ? [
+          `${fixed(c.crossValidation?.rmse, 4)} ± ${fixed(c.foldRmseSd, 4)}`,
+          fixed(c.crossValidation?.mae, 4),
+          fixed(c.crossValidation?.r2, 4),
+        ]
       : []),
   ]);
   return formatTable(header, rows);

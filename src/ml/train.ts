@@ -16,12 +16,13 @@ import { decidePromotion, totalOf, type PromotionDecision } from './champion.js'
 import { buildTrainingSet, type TrainingMode, type TrainingSet } from './dataset.js';
 import { evaluateCandidates, type CandidateResult, type Evaluation } from './evaluate.js';
 import type { Algorithm, Hyperparameters } from './model.js';
-import { dispersionOf } from './intervals.js';
+import { categoryDispersionOf, dispersionOf } from './intervals.js';
 import { readLineage } from './lineage.js';
 import { evaluateByOrders, withDispersion } from './order-evaluation.js';
 import { readOrderHoldout } from './order-holdout.js';
 import { loadCurrentModel } from './predictor.js';
 import { PROMOTION_LOCK_KEY, recordPromotion } from './promotions.js';
+import { BUCKETS } from '../processing/order-bucket.js';
 import { ModelRegistry, type ModelVersionRecord } from './registry.js';
 import type { SplitMethod } from './split.js';
 import { readTrainingInputs, resolveTrainingInputs } from './training-inputs.js';
@@ -38,7 +39,10 @@ export interface TrainOptions {
   holdout?: 'orders' | 'cells';
   /** How cells are held out when they are. @defaultValue 'random' */
   split?: SplitMethod;
-  /** K-fold cross-validation on top of the holdout; 0 = off. @defaultValue 0 */
+  /**
+   * K-fold cross-validation on top of the holdout; 0 = off. Its fold spread is the margin a challenger must win
+   * by. @defaultValue 5 when orders are held out (one fold per order bucket), else 0
+   */
   folds?: number;
   /** @defaultValue 42 */
   seed?: number;
@@ -143,17 +147,20 @@ export async function trainModels(
     if (same) return unchanged(prepared, same, pointer?.version ?? null, modelsDir);
   }
 
-  const evaluationOptions = {
-    split: options.split ?? 'random',
-    folds: options.folds ?? 0,
-    seed: options.seed ?? 42,
-    hyperparameters: options.hyperparameters,
-  };
   const byOrders =
     (options.holdout ?? 'orders') === 'orders'
       ? await readOrderHoldout(inputs, set)
       : { holdout: null, reason: 'cells held out (--holdout cells)' };
+  const evaluationOptions = {
+    split: options.split ?? 'random',
+    folds: options.folds ?? (byOrders.holdout ? BUCKETS : 0),
+    seed: options.seed ?? 42,
+    hyperparameters: options.hyperparameters,
+  };
   const dispersion = byOrders.holdout ? dispersionOf(byOrders.holdout) : null;
+  const categoryDispersion = byOrders.holdout
+    ? categoryDispersionOf(byOrders.holdout, set.categories.length)
+    : null;
   const ev: Evaluation = byOrders.holdout
     ? evaluateByOrders(set, byOrders.holdout, withDispersion(evaluationOptions, dispersion!))
     : evaluateCandidates(set, evaluationOptions);
@@ -183,6 +190,7 @@ export async function trainModels(
       categories: set.categories,
       volume,
       force: options.force,
+      foldNoise: ev.best.foldRmseSd,
     });
     const { artifact, file } = await new ModelRegistry(tx, modelsDir).register({
       format: 'orderflow-model',
@@ -199,6 +207,7 @@ export async function trainModels(
       totalItems: prepared.totalItems,
       ...(ev.orders ? { orders: ev.orders.totalOrders } : {}),
       ...(dispersion !== null ? { dispersion } : {}),
+      ...(categoryDispersion !== null ? { categoryDispersion } : {}),
       metrics: { holdout: ev.best.holdout, crossValidation: ev.best.crossValidation },
       candidates: ev.candidates,
       evaluation,

@@ -62,7 +62,12 @@ describe('ml commands', () => {
       '--nonzero-only',
     );
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /CV RMSE/);
+    assert.match(r.stdout, /CV RMSE ± sd/);
+    // The fold spread of the chosen model: mean ± sd and the RMSE of each of the 3 folds.
+    assert.match(
+      r.stdout,
+      /chosen: \S+, fold RMSE [\d.]+ ± [\d.]+ \(mean ± sd over 3 folds: [\d.]+, [\d.]+, [\d.]+\)/,
+    );
     assert.match(r.stdout, /current: v2/);
     assert.match(r.stdout, /\(nonzero\)/);
   });

@@ -13,6 +13,7 @@ import { ModelRegistry } from '../../src/ml/registry.js';
 import { trainModels } from '../../src/ml/train.js';
 import type { Db } from '../../src/store/db.js';
 import { openStore } from '../../src/store/open.js';
+import { LEARNERS } from '../../src/ml/learners.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 import { tempDir } from '../helpers/tmp.js';
 import { syntheticAggregate, toCsv } from './synthetic.js';
@@ -66,7 +67,7 @@ for (const backend of backends) {
       const record = await new ModelRegistry(db, config.paths.modelsDir).get('v1');
       assert.ok(record);
       assert.equal(record.algorithm, result.algorithm);
-      assert.equal(record.candidates.length, 5);
+      assert.equal(record.candidates.length, LEARNERS.length);
       assert.equal(record.fingerprint, result.fingerprint);
       assert.equal(record.trainingMode, 'grid');
       assert.equal(record.artifactPath, path.join(config.paths.modelsDir, 'v1.json'));
