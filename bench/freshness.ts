@@ -175,16 +175,17 @@ async function benchStore(store: 'postgres' | 'pglite', figures: Record<string, 
     database = await createTestDatabase();
     env.DATABASE_URL = database.url;
   }
-  const run = spawnStart({ env, args: ['--every', '200ms'] });
+  // One simulated week (days 7–13) lands first; the measured landings come after it, with nothing else arriving.
+  const run = spawnStart({ env, args: ['--every', '200ms', '--weeks', '1'] });
   try {
-    await run.waitForLine(/^day folder 6 arrived/, 90_000);
+    await run.waitForLine(/^new orders of day 13 arrived/, 90_000);
     const config = loadConfig(env);
     redis = await connectRedis(config);
     const r = redis;
     db = await openStore(config, createLogger('silent'), { migrate: false, poolSize: 2 });
     const d = db;
     await waitFor(
-      'days 0–6 committed, trained and cached',
+      'days 7–13 committed, trained and cached',
       async () => {
         const [files] = await d.query<{ n: number }>('SELECT count(*)::int AS n FROM ingest_files');
         const [active] = await d.query<{ n: number }>(
@@ -201,7 +202,7 @@ async function benchStore(store: 'postgres' | 'pglite', figures: Record<string, 
 
     const landings: Landing[] = [];
     for (let i = 0; i < LANDINGS; i++) {
-      const landing = await measureLanding(config, db, redis, i % 7, String(7 + i));
+      const landing = await measureLanding(config, db, redis, i % 7, String(100 + i));
       landings.push(landing);
       console.log(
         `${store} batch ${landing.batch}: committed ${landing.committed} ms, model ${landing.registered} ms, cache ${landing.served} ms`,

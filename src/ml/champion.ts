@@ -5,8 +5,10 @@
 // by held-out orders / the champion's orders (order holdout), or by items (cell holdout, older artifacts). The
 // challenger becomes current only if its RMSE is lower by more than the fold noise — the standard deviation of
 // its RMSE across the cross-validation folds, when they ran: a "win" smaller than what changing the held-out
-// orders does to one model's score is no evidence that it is better. A tie keeps the champion (a new version
-// must earn its place); `--force` promotes regardless, and the reason says so.
+// orders does to one model's score is no evidence that it is better. The margin applies to a challenger of another
+// algorithm; the champion's own algorithm refitted on newer data needs only a strictly lower RMSE, so that new
+// data reaches the served predictions. A tie keeps the champion (a new version must earn its place); `--force`
+// promotes regardless, and the reason says so.
 import { poissonDeviance, regressionMetrics, type Metrics } from './metrics.js';
 import type { LoadedModel } from './predictor.js';
 import { normalizeCategory } from './predictor.js';
@@ -97,6 +99,12 @@ export function decidePromotion(input: {
    * then any strictly lower RMSE wins.
    */
   foldNoise?: number;
+  /**
+   * The challenger is the champion's own algorithm refitted on newer data: it replaces the champion on any strictly
+   * lower RMSE, as fresh data must reach the served predictions. The fold-noise margin guards the choice between
+   * algorithms, not the refresh of the chosen one. @defaultValue false
+   */
+  refit?: boolean;
 }): PromotionDecision {
   const { challengerHoldout, champion } = input;
   if (!champion) {
@@ -110,11 +118,12 @@ export function decidePromotion(input: {
     };
   }
   const { metrics, scale } = rescoreChampion(champion, input.test, input.categories, input.volume);
-  const noise = input.foldNoise ?? 0;
+  const noise = input.refit ? 0 : (input.foldNoise ?? 0);
   const gain = metrics.rmse - challengerHoldout.rmse;
   const wins = gain > noise;
-  const margin =
-    input.foldNoise === undefined
+  const margin = input.refit
+    ? ` (a refit of ${champion.algorithm} on newer data: no fold-noise margin)`
+    : input.foldNoise === undefined
       ? ' (fold noise not measured: no --folds)'
       : `, fold noise ±${noise.toFixed(4)}`;
   const score = `holdout RMSE ${challengerHoldout.rmse.toFixed(4)} vs champion ${champion.version} ${metrics.rmse.toFixed(4)}${margin}`;
@@ -129,7 +138,7 @@ export function decidePromotion(input: {
     challengerHoldout,
     championHoldout: metrics,
     scale,
-    ...(input.foldNoise !== undefined ? { foldNoise: noise } : {}),
+    ...(input.foldNoise !== undefined && !input.refit ? { foldNoise: noise } : {}),
     reason,
   };
 }

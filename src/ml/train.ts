@@ -19,6 +19,7 @@ import type { Algorithm, Hyperparameters } from './model.js';
 import { categoryDispersionOf, dispersionOf } from './intervals.js';
 import { readLineage } from './lineage.js';
 import { evaluateByOrders, withDispersion } from './order-evaluation.js';
+import { learnerFor } from './learners.js';
 import { readOrderHoldout } from './order-holdout.js';
 import { loadCurrentModel } from './predictor.js';
 import { PROMOTION_LOCK_KEY, recordPromotion } from './promotions.js';
@@ -52,6 +53,13 @@ export interface TrainOptions {
    */
   force?: boolean;
   hyperparameters?: Partial<Record<Algorithm, Hyperparameters>>;
+  /**
+   * Refit the current model's algorithm on the new data (one learner, no K-fold) instead of choosing among all
+   * candidates: what the scheduled training does on each new generation, so that new data is served in about a
+   * second. Choosing (every candidate, K-fold, the fold-noise margin) happens when there is no current model, on
+   * `orderflow train` and on a manual trigger of the training DAG. @defaultValue false
+   */
+  refitOnly?: boolean;
 }
 
 export interface TrainResult {
@@ -151,11 +159,13 @@ export async function trainModels(
     (options.holdout ?? 'orders') === 'orders'
       ? await readOrderHoldout(inputs, set)
       : { holdout: null, reason: 'cells held out (--holdout cells)' };
+  const refit = options.refitOnly && current ? learnerFor(current.algorithm) : undefined;
   const evaluationOptions = {
     split: options.split ?? 'random',
-    folds: options.folds ?? (byOrders.holdout ? BUCKETS : 0),
+    folds: refit ? 0 : (options.folds ?? (byOrders.holdout ? BUCKETS : 0)),
     seed: options.seed ?? 42,
     hyperparameters: options.hyperparameters,
+    ...(refit ? { learners: [refit] } : {}),
   };
   const dispersion = byOrders.holdout ? dispersionOf(byOrders.holdout) : null;
   const categoryDispersion = byOrders.holdout
@@ -191,6 +201,7 @@ export async function trainModels(
       volume,
       force: options.force,
       foldNoise: ev.best.foldRmseSd,
+      refit: champion?.algorithm === ev.best.algorithm,
     });
     const { artifact, file } = await new ModelRegistry(tx, modelsDir).register({
       format: 'orderflow-model',

@@ -96,7 +96,12 @@ export function pipelineStages(deps: PipelineDeps): PipelineStages {
         return { newVersion: null, summary: { status: 'no-input' } };
       }
       // `force`: a manual run asked to retrain although the data did not change.
-      const result = await trainModels({ db, paths: config.paths }, { force: ctx.params?.force === true });
+      // Each new generation refits the current model's algorithm (about a second from landing to serving); a
+      // manual run chooses among every candidate by K-fold again.
+      const result = await trainModels(
+        { db, paths: config.paths },
+        { force: ctx.params?.force === true, refitOnly: ctx.trigger !== 'manual' },
+      );
       const { candidates: _candidates, ...summary } = result;
       ctx.logger[result.status === 'trained' ? 'info' : 'debug'](
         { status: result.status, version: result.version, algorithm: result.algorithm },

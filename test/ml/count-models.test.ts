@@ -172,7 +172,7 @@ describe('promotion and fold noise', () => {
   const test_ = allocateRows(10, 2);
   for (let i = 0; i < 10; i++) test_.y[i] = i % 3;
   const volume = { orders: 100, items: 10 };
-  const input = (rmse: number, foldNoise: number | undefined, force = false) => {
+  const input = (rmse: number, foldNoise: number | undefined, force = false, refit = false) => {
     const champ = champion(1.5);
     return decidePromotion({
       challengerHoldout: { rmse, mae: 0, r2: 0 },
@@ -182,6 +182,7 @@ describe('promotion and fold noise', () => {
       volume,
       force,
       foldNoise,
+      refit,
     });
   };
   const championRmse = rescoreChampion(champion(1.5), test_, ['milk', 'eggs'], volume).metrics.rmse;
@@ -203,6 +204,14 @@ describe('promotion and fold noise', () => {
     const forced = input(championRmse - noise / 2, noise, true);
     assert.equal(forced.promoted, true);
     assert.match(forced.reason, /promoted by --force/);
+  });
+
+  test("the champion's own algorithm refitted on newer data replaces it on any strictly lower RMSE", () => {
+    const noise = 0.05;
+    const refit = input(championRmse - noise / 2, noise, false, true);
+    assert.equal(refit.promoted, true, 'fresh data reaches the served model');
+    assert.match(refit.reason, /a refit of .* on newer data/);
+    assert.equal(input(championRmse + 1e-6, noise, false, true).promoted, false, 'a worse refit is rejected');
   });
 
   test('without folds any strictly lower RMSE wins, and the reason says the noise was not measured', () => {
