@@ -183,7 +183,7 @@ async function writeLineItems(
     // One stream per order: an order's items do not depend on how many orders came before it.
     const random = new Random(Math.imul(options.seed ^ 0x27d4eb2d, 0x9e3779b1) ^ Math.imul(id, 0x85ebca6b));
     // ≈ 10.1 items per order on average, as published (32.4M prior rows over 3.2M prior orders).
-    const n = Math.min(145, Math.max(1, Math.round(Math.exp(2.13 + 0.65 * random.normal()))));
+    const n = Math.min(145, Math.max(1, Math.round(Math.exp(2.1 + 0.65 * random.normal()))));
     const sampler = aisleSamplers[table.day[id - 1] * 24 + table.hour[id - 1]];
     const first = table.orderNumber[id - 1] === 1;
     const out = evalSet === EVAL_PRIOR ? prior : train;
