@@ -12,20 +12,6 @@ export const INSTACART_FILES = {
   departments: 'departments.csv',
 } as const;
 
-export const ORDERS_COLUMNS = [
-  'order_id',
-  'user_id',
-  'eval_set',
-  'order_number',
-  'order_dow',
-  'order_hour_of_day',
-  'days_since_prior_order',
-] as const;
-export const ORDER_PRODUCTS_COLUMNS = ['order_id', 'product_id', 'add_to_cart_order', 'reordered'] as const;
-export const PRODUCTS_COLUMNS = ['product_id', 'product_name', 'aisle_id', 'department_id'] as const;
-export const AISLES_COLUMNS = ['aisle_id', 'aisle'] as const;
-export const DEPARTMENTS_COLUMNS = ['department_id', 'department'] as const;
-
 /** Sizes of the public download: `generate --format instacart --orders 3421083` writes a set this large. */
 export const INSTACART_FULL = {
   orders: 3_421_083,

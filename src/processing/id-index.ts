@@ -20,11 +20,20 @@ function sharedInt32(length: number): Int32Array {
 }
 
 export class IdIndexBuilder {
-  private keys = new Uint32Array(1024).fill(EMPTY);
-  private values = new Int32Array(1024);
-  private mask = 1023;
+  private keys: Uint32Array;
+  private values: Int32Array;
+  private mask: number;
   private count = 0;
   private maxId = 0;
+
+  /** @param expected ids to be added (sizes the table once). @defaultValue 512 */
+  constructor(expected = 512) {
+    let slots = 1024;
+    while (slots < expected * 2) slots *= 2;
+    this.keys = new Uint32Array(slots).fill(EMPTY);
+    this.values = new Int32Array(slots);
+    this.mask = slots - 1;
+  }
 
   get size(): number {
     return this.count;

@@ -137,7 +137,10 @@ export async function readInstacartTotals(
   options: InstacartReadOptions = {},
 ): Promise<InstacartTotals> {
   const catalog = readInstacartCatalog(dir, options.category ?? 'aisle');
-  const orders = readInstacartOrders(path.join(dir, INSTACART_FILES.orders));
+  const orders = await readInstacartOrders(path.join(dir, INSTACART_FILES.orders), {
+    threads: options.threads,
+    minRangeBytes: options.minRangeBytes,
+  });
   const files = orderProductsFiles(dir);
   if (files.length === 0)
     throw new InputError(`${dir}: no order_products*.csv file beside ${INSTACART_FILES.orders}`);

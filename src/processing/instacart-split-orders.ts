@@ -4,7 +4,7 @@
 // pass does not run on them; memory is one map entry per (split order, category).
 import { lineBlocks } from '../data/line-blocks.js';
 import { lookupId, type FrozenIdIndex } from './id-index.js';
-import { parseUint, splitFields } from './instacart-orders-read.js';
+import { parseUint, splitFields } from './instacart-orders-range.js';
 import type { ScanTotals } from './sum-scan.js';
 
 export interface SplitFileLayout {
