@@ -6,6 +6,8 @@ import { after, before, describe, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import { aggregateFile } from '../../src/processing/file-aggregate.js';
 import { aggregateInstacartDir } from '../../src/processing/instacart-aggregate.js';
+import { toCells } from '../../src/processing/file-aggregate.js';
+import { readInstacartPart } from '../../src/processing/instacart-part.js';
 import { runCli } from '../helpers/cli.js';
 import { pivotInstacartToWide } from '../helpers/instacart-pivot.js';
 import { tempDir, type TempDir } from '../helpers/tmp.js';
@@ -187,5 +189,15 @@ describe('instacart reader', () => {
     assert.equal(result.badRows[0].file, orders);
     assert.equal(result.badRows[0].line, text.split('\n').length);
     assert.match(result.badRows[0].reason, /appears twice/);
+  });
+
+  test('a batch folder read as one part gives the same cells, and names every file it read', async () => {
+    const part = await readInstacartPart(set);
+    const whole = await aggregateInstacartDir(set);
+    assert.deepEqual(toCells(part.totals, part.categories).cells, whole.cells);
+    assert.deepEqual(
+      part.sources.map((s) => path.basename(s.file)),
+      ['products.csv', 'aisles.csv', 'orders.csv', 'order_products__prior.csv', 'order_products__train.csv'],
+    );
   });
 });
