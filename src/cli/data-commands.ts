@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { InputError } from '../errors.js';
 import { exitCleanlyOnInterrupt } from '../ops/interrupt.js';
 import type { ContextFactory } from './main.js';
-import { parseIntegerFlag } from './options.js';
+import { parseChoiceFlag, parseIntegerFlag } from './options.js';
 import { createProgress } from './progress.js';
 
 // The stages are imported when a command runs, so `--help` and other commands do not load DuckDB.
@@ -14,12 +14,35 @@ const stages = () => import('./data-stages.js');
 export function registerDataCommands(program: Command, context: ContextFactory): void {
   program
     .command('generate')
-    .description('Write a deterministic synthetic orders CSV (wide format, 134 Instacart aisles)')
+    .description(
+      'Write deterministic synthetic orders: a wide CSV (134 Instacart aisles), or with --format instacart the ' +
+        'relational files of the public download (orders.csv, order_products__prior/train.csv, products.csv, ' +
+        'aisles.csv, departments.csv; --orders 3421083 is the published size)',
+    )
     .option('--orders <n>', 'number of orders', parseIntegerFlag('--orders', 1), 5000)
     .option('--seed <s>', 'random seed', parseIntegerFlag('--seed', 0, 2 ** 32 - 1), 42)
-    .option('--out <file>', 'output file (default DATA_DIR/orders.csv)')
-    .action(async (opts: { orders: number; seed: number; out?: string }) => {
+    .option('--format <f>', 'wide | instacart', parseChoiceFlag('--format', ['wide', 'instacart']), 'wide')
+    .option(
+      '--out <path>',
+      'output file (default DATA_DIR/orders.csv), or folder for instacart (default DATA_DIR/instacart)',
+    )
+    .action(async (opts: { orders: number; seed: number; out?: string; format: 'wide' | 'instacart' }) => {
       const ctx = context();
+      if (opts.format === 'instacart') {
+        const outDir = path.resolve(opts.out ?? path.join(ctx.config.dataDir, 'instacart'));
+        const started = performance.now();
+        const uninstall = exitCleanlyOnInterrupt({ roots: [path.dirname(outDir)], say: ctx.err });
+        const r = await (
+          await stages()
+        )
+          .generateInstacart({ orders: opts.orders, seed: opts.seed, outDir })
+          .finally(uninstall);
+        ctx.out(
+          `generated ${r.orders} orders of ${r.users} users, ${r.priorRows} prior and ${r.trainRows} train line items, ` +
+            `${(r.bytes / 1e6).toFixed(1)} MB → ${outDir} in ${((performance.now() - started) / 1000).toFixed(2)} s`,
+        );
+        return;
+      }
       const out = path.resolve(opts.out ?? ctx.config.paths.ordersCsv);
       const progress = createProgress(ctx.interactive, 'generate', opts.orders);
       const started = performance.now();
@@ -87,43 +110,57 @@ export function registerDataCommands(program: Command, context: ContextFactory):
   program
     .command('aggregate')
     .description('Sum items per (day_of_week, hour_of_day, category) into DATA_DIR/processed (CSV + Parquet)')
-    .option('--input <file|glob>', 'orders file(s) (default DATA_DIR/raw/*/orders_*.csv)')
+    .option(
+      '--input <file|folder|glob>',
+      'orders file(s), or a relational Instacart folder (orders.csv + order_products*.csv; default DATA_DIR/raw/*/orders_*.csv and DATA_DIR/raw/*/ folders)',
+    )
+    .option(
+      '--category <c>',
+      'for relational input: aisle | department',
+      parseChoiceFlag('--category', ['aisle', 'department']),
+      'aisle',
+    )
     .option('--strict', 'fail (exit 1, nothing written) on any bad row instead of quarantining it', false)
     .option('--json', 'print the summary as JSON', false)
-    .action(async (opts: { input?: string; strict: boolean; json: boolean }) => {
-      const ctx = context();
-      const { paths, dataDir } = ctx.config;
-      const files = await (await stages()).resolveInputs(opts.input, paths.rawDir);
-      const progress = createProgress(ctx.interactive, 'aggregate', files.length);
-      const summary = await (
-        await stages()
-      ).aggregateOrders({
-        files,
-        csvPath: paths.processedCsv,
-        parquetDir: paths.processedParquet,
-        quarantineDir: paths.quarantineDir,
-        dataDir,
-        strict: opts.strict,
-        maxLineBytes: ctx.config.ingest.maxLineBytes,
-        onFileDone: (done) => progress.update(done),
-      });
-      progress.stop();
-      if (opts.json) {
-        ctx.out(JSON.stringify({ ...summary, output: paths.processedCsv, parquet: paths.processedParquet }));
-      } else {
-        ctx.out(
-          `aggregated ${summary.files} file(s), ${summary.orders} orders → ${summary.rows} rows ` +
-            `(${summary.categories} categories, ${summary.days} days, ${summary.hours} hours); ` +
-            `items in ${summary.itemsIn}, out ${summary.itemsOut}; ${Math.round(summary.durationMs)} ms → ${paths.processedCsv}`,
-        );
-      }
-      if (summary.badRows > 0) {
-        ctx.err(`${summary.badRows} bad row(s) quarantined: ${summary.quarantined.join(', ')}`);
-      }
-      if (summary.itemsIn !== summary.itemsOut) {
-        throw new Error(
-          `items in (${summary.itemsIn}) and out (${summary.itemsOut}) differ: the aggregate is wrong`,
-        );
-      }
-    });
+    .action(
+      async (opts: { input?: string; strict: boolean; json: boolean; category: 'aisle' | 'department' }) => {
+        const ctx = context();
+        const { paths, dataDir } = ctx.config;
+        const files = await (await stages()).resolveInputs(opts.input, paths.rawDir);
+        const progress = createProgress(ctx.interactive, 'aggregate', files.length);
+        const summary = await (
+          await stages()
+        ).aggregateOrders({
+          files,
+          category: opts.category,
+          csvPath: paths.processedCsv,
+          parquetDir: paths.processedParquet,
+          quarantineDir: paths.quarantineDir,
+          dataDir,
+          strict: opts.strict,
+          maxLineBytes: ctx.config.ingest.maxLineBytes,
+          onFileDone: (done) => progress.update(done),
+        });
+        progress.stop();
+        if (opts.json) {
+          ctx.out(
+            JSON.stringify({ ...summary, output: paths.processedCsv, parquet: paths.processedParquet }),
+          );
+        } else {
+          ctx.out(
+            `aggregated ${summary.files} file(s), ${summary.orders} orders → ${summary.rows} rows ` +
+              `(${summary.categories} categories, ${summary.days} days, ${summary.hours} hours); ` +
+              `items in ${summary.itemsIn}, out ${summary.itemsOut}; ${Math.round(summary.durationMs)} ms → ${paths.processedCsv}`,
+          );
+        }
+        if (summary.badRows > 0) {
+          ctx.err(`${summary.badRows} bad row(s) quarantined: ${summary.quarantined.join(', ')}`);
+        }
+        if (summary.itemsIn !== summary.itemsOut) {
+          throw new Error(
+            `items in (${summary.itemsIn}) and out (${summary.itemsOut}) differ: the aggregate is wrong`,
+          );
+        }
+      },
+    );
 }

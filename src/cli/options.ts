@@ -25,3 +25,12 @@ export function parseDurationFlag(flag: string) {
     return ms;
   };
 }
+
+/** One of a fixed set of words (`--format wide|instacart`). */
+export function parseChoiceFlag<T extends string>(flag: string, choices: readonly T[]) {
+  return (value: string): T => {
+    if (!(choices as readonly string[]).includes(value))
+      throw new UsageError(`${flag} ${JSON.stringify(value)}: expected one of ${choices.join(', ')}`);
+    return value as T;
+  };
+}

@@ -11,7 +11,8 @@ export const META_COLUMNS = ['order_id', 'order_dow', 'order_hour_of_day', 'days
 
 /** Share of a week's orders on each day_of_week. */
 export const DAY_WEIGHTS = [0.194, 0.176, 0.13, 0.12, 0.117, 0.13, 0.138];
-const HOUR_WEIGHTS = [
+/** Relative share of orders in each hour_of_day. */
+export const HOUR_WEIGHTS = [
   0.7, 0.4, 0.2, 0.15, 0.15, 0.3, 0.9, 2.7, 5.3, 7.5, 8.5, 8.5, 8.1, 8.2, 8.3, 8.3, 7.9, 6.6, 5.1, 3.9, 3.0,
   2.5, 2.0, 1.2,
 ];
@@ -51,8 +52,11 @@ export interface GenerateResult {
   bytes: number;
 }
 
-/** One aisle sampler per (day, hour): the base popularity times the day/hour effects above. */
-function cellSamplers(): WeightedSampler[] {
+/**
+ * One aisle sampler per (day, hour) (index day × 24 + hour): the base popularity times the day/hour effects
+ * above. Shared with the relational generator (instacart-generate.ts), so both formats have the same shape.
+ */
+export function cellSamplers(): WeightedSampler[] {
   const base = aisleWeights();
   const samplers: WeightedSampler[] = [];
   for (let day = 0; day < 7; day++) {

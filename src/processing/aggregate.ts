@@ -1,6 +1,13 @@
 // Part 1: full aggregation of the orders files into data/processed (CSV + Parquet), with bad rows
 // quarantined (or, with `strict`, a failure before anything is written).
 import { InputError } from '../errors.js';
+import path from 'node:path';
+import {
+  INSTACART_FILES,
+  isInstacartDir,
+  orderProductsFiles,
+  type InstacartCategory,
+} from '../data/instacart-files.js';
 import { writeQuarantine } from '../data/quarantine.js';
 import type { BadRow } from '../data/order-rows.js';
 import { writeAggregateOutputs } from './aggregate-output.js';
@@ -8,9 +15,13 @@ import { sumCells, totalItems } from './cells.js';
 import { DuckDbEngine } from './duckdb-engine.js';
 import { aggregateFile, type FileAggregate } from './file-aggregate.js';
 import { holdoutPathFor, sumHoldouts, writeHoldoutFile } from './holdout.js';
+import { aggregateInstacartDir } from './instacart-aggregate.js';
 
 export interface AggregateOptions {
+  /** Wide orders files, and relational Instacart folders (instacart-files.ts), in any mix. */
   files: string[];
+  /** What a category is in a relational folder (a wide file's categories are its columns). @defaultValue 'aisle' */
+  category?: InstacartCategory;
   csvPath: string;
   parquetDir: string;
   quarantineDir: string;
@@ -41,6 +52,29 @@ export function describeBadRows(rows: BadRow[], limit = 5): string {
   return shown.join('\n');
 }
 
+/**
+ * One quarantine file per source file: a wide file's bad rows are its own; a relational folder's are those of
+ * its orders, order_products and catalog files, each under its own name. Every source read appears, so a
+ * quarantine file of an earlier run is removed once its source is clean.
+ */
+function badRowsBySource(parts: readonly FileAggregate[]): Map<string, BadRow[]> {
+  const bySource = new Map<string, BadRow[]>();
+  const rowsOf = (file: string): BadRow[] => {
+    if (!bySource.has(file)) bySource.set(file, []);
+    return bySource.get(file)!;
+  };
+  for (const part of parts) {
+    if (isInstacartDir(part.file)) {
+      for (const file of [path.join(part.file, INSTACART_FILES.orders), ...orderProductsFiles(part.file)])
+        rowsOf(file);
+      for (const row of part.badRows) rowsOf(row.file).push(row);
+    } else {
+      rowsOf(part.file).push(...part.badRows);
+    }
+  }
+  return bySource;
+}
+
 export async function aggregateOrders(options: AggregateOptions): Promise<AggregateSummary> {
   const started = performance.now();
   const engine = new DuckDbEngine();
@@ -48,7 +82,11 @@ export async function aggregateOrders(options: AggregateOptions): Promise<Aggreg
   try {
     const parts: FileAggregate[] = [];
     for (const file of options.files) {
-      parts.push(await aggregateFile(file, { maxLineBytes: options.maxLineBytes }));
+      parts.push(
+        isInstacartDir(file)
+          ? await aggregateInstacartDir(file, { category: options.category })
+          : await aggregateFile(file, { maxLineBytes: options.maxLineBytes }),
+      );
       options.onFileDone?.(parts.length, options.files.length);
     }
     const badRows = parts.flatMap((p) => p.badRows);
@@ -67,8 +105,8 @@ export async function aggregateOrders(options: AggregateOptions): Promise<Aggreg
     const holdout = sumHoldouts(parts.map((p) => p.holdout));
     await writeHoldoutFile(holdoutPathFor(options.csvPath), holdout, true, { files: options.files });
     const quarantined: string[] = [];
-    for (const part of parts) {
-      const written = await writeQuarantine(options.quarantineDir, options.dataDir, part.file, part.badRows);
+    for (const [source, rows] of badRowsBySource(parts)) {
+      const written = await writeQuarantine(options.quarantineDir, options.dataDir, source, rows);
       if (written) quarantined.push(written);
     }
     return {

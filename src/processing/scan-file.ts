@@ -3,9 +3,9 @@
 // scanned on the calling thread, where starting a thread would cost more than the scan.
 import fs from 'node:fs/promises';
 import os from 'node:os';
-import { Worker } from 'node:worker_threads';
 import type { OrdersHeader } from '../data/orders-header.js';
 import { DEFAULT_BLOCK_BYTES } from '../data/line-blocks.js';
+import { runModuleWorker, siblingModule } from './module-worker.js';
 import { scanRange, type RangeResult } from './scan-range.js';
 import { addTotals, emptyTotals, scanLayout, type ScanLayout, type ScanTotals } from './sum-scan.js';
 
@@ -37,18 +37,7 @@ export interface FileScan {
 
 const LF = 10;
 
-// Built, the worker is JavaScript beside this module. Under tsx (tests, benches) it is TypeScript, and a
-// worker thread does not inherit tsx's loader: it registers it before importing the worker.
-const FROM_SOURCE = import.meta.url.endsWith('.ts');
-const WORKER_URL = new URL(FROM_SOURCE ? './scan-worker.ts' : './scan-worker.js', import.meta.url);
-
-function startWorker(job: ScanJob): Worker {
-  if (!FROM_SOURCE) return new Worker(WORKER_URL, { workerData: job });
-  const code =
-    `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER_URL.href)}); })` +
-    `.catch((err) => { process.nextTick(() => { throw err; }); });`;
-  return new Worker(code, { eval: true, workerData: job });
-}
+const WORKER_URL = siblingModule(import.meta.url, 'scan-worker');
 
 /** Offset just past the end of the header line (its quoted parts included), or -1 when there is none. */
 async function dataStart(handle: fs.FileHandle): Promise<number> {
@@ -73,7 +62,7 @@ async function nextLineStart(handle: fs.FileHandle, offset: number, size: number
 }
 
 /** Cut points that split [start, end) into up to `threads` ranges of whole lines, none under minRangeBytes. */
-async function cutRange(
+export async function cutRange(
   handle: fs.FileHandle,
   start: number,
   end: number,
@@ -111,14 +100,7 @@ export async function dataRange(
 }
 
 function scanOnThread(job: ScanJob): Promise<RangeResult> {
-  return new Promise((resolve, reject) => {
-    const worker = startWorker(job);
-    worker.once('message', (result: RangeResult) => resolve(result));
-    worker.once('error', reject);
-    worker.once('exit', (code) => {
-      if (code !== 0) reject(new Error(`scan thread for ${job.file} exited with code ${code}`));
-    });
-  });
+  return runModuleWorker<RangeResult>(WORKER_URL, job, `scan of ${job.file}`);
 }
 
 /**
