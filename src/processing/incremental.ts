@@ -343,7 +343,7 @@ export async function commitIncrement(
   };
 }
 
-/** Whether this run's commit transaction went through: it marked its parts, or recorded its token last. */
+/** Whether this run's commit transaction went through: it recorded the run's token in ingest_commits. */
 async function alreadyWentThrough(db: Db, token: number): Promise<boolean> {
   const [row] = await db.query<{ done: boolean }>(
     'SELECT EXISTS (SELECT 1 FROM ingest_commits WHERE token = $1) AS done',

@@ -25,7 +25,7 @@ import { readTrainingInputs } from '../../src/ml/training-inputs.js';
 import { aggregateOrders } from '../../src/processing/aggregate.js';
 import { orderBucket } from '../../src/processing/order-bucket.js';
 import { tempDir } from '../helpers/tmp.js';
-import { poisson } from './synthetic.js';
+import { poisson, poissonGrid } from './synthetic.js';
 
 const C = 20;
 
@@ -36,16 +36,7 @@ function morningGrid(seed: number): { rows: Rows; rate: (d: number, h: number, c
   const hour = Array.from({ length: 24 }, (_, h) => 0.1 + Math.exp(-((h - 14) ** 2) / 18));
   const rate = (d: number, h: number, c: number): number =>
     4 * (d >= 5 ? 1.3 : 1) * hour[h] * base[c] * (c < 4 && h >= 6 && h <= 11 ? 4 : 1);
-  const rows = allocateRows(7 * 24 * C, C);
-  let i = 0;
-  for (let d = 0; d < 7; d++)
-    for (let h = 0; h < 24; h++)
-      for (let c = 0; c < C; c++) {
-        rows.day[i] = d;
-        rows.hour[i] = h;
-        rows.cat[i] = c;
-        rows.y[i++] = poisson(rng, rate(d, h, c));
-      }
+  const rows = poissonGrid(rng, C, rate);
   return { rows, rate };
 }
 

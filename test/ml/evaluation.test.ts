@@ -15,11 +15,10 @@ import type { Learner } from '../../src/ml/model.js';
 import { evaluateByOrders, noiseFloor } from '../../src/ml/order-evaluation.js';
 import { readOrderHoldout } from '../../src/ml/order-holdout.js';
 import { createRng } from '../../src/ml/random.js';
-import { allocateRows } from '../../src/ml/rows.js';
 import { readTrainingInputs } from '../../src/ml/training-inputs.js';
 import { aggregateOrders } from '../../src/processing/aggregate.js';
 import { tempDir, type TempDir } from '../helpers/tmp.js';
-import { poisson } from './synthetic.js';
+import { poisson, poissonGrid } from './synthetic.js';
 
 const HEADER = 'order_id,order_dow,order_hour_of_day,days_since_prior_order,milk,eggs,yogurt';
 
@@ -100,16 +99,7 @@ test('the hierarchical model recovers a hierarchical Poisson process with known 
     for (let k = 0; k < C; k++) z += w(k);
     return 400 * day[d] * hour[h] * (w(c) / z);
   };
-  const rows = allocateRows(7 * 24 * C, C);
-  let i = 0;
-  for (let d = 0; d < 7; d++)
-    for (let h = 0; h < 24; h++)
-      for (let c = 0; c < C; c++) {
-        rows.day[i] = d;
-        rows.hour[i] = h;
-        rows.cat[i] = c;
-        rows.y[i++] = poisson(rng, rate(d, h, c));
-      }
+  const rows = poissonGrid(rng, C, rate);
   const errorOf = (learner: Learner): number => {
     const model = learner.fit(rows, learner.defaults, 42);
     let se = 0;

@@ -1,6 +1,7 @@
 // Synthetic aggregates with known structure for the ml tests and benchmark: items ~ Poisson(rate[d,h] × pop[c]).
 import { TOP_AISLES } from '../../src/data/aisles.js';
 import { createRng, type Rng } from '../../src/ml/random.js';
+import { allocateRows, type Rows } from '../../src/ml/rows.js';
 import type { AggregateRow } from '../../src/ml/dataset.js';
 import { AGGREGATE_HEADER } from '../../src/ml/dataset.js';
 
@@ -29,6 +30,25 @@ export function poisson(rng: Rng, lambda: number): number {
     p *= rng.next();
   } while (p > l);
   return k - 1;
+}
+
+/** Every cell of the 7 × 24 × `categories` grid, its count drawn ~ Poisson(rate(d, h, c)), in grid order. */
+export function poissonGrid(
+  rng: Rng,
+  categories: number,
+  rate: (d: number, h: number, c: number) => number,
+): Rows {
+  const rows = allocateRows(7 * 24 * categories, categories);
+  let i = 0;
+  for (let d = 0; d < 7; d++)
+    for (let h = 0; h < 24; h++)
+      for (let c = 0; c < categories; c++) {
+        rows.day[i] = d;
+        rows.hour[i] = h;
+        rows.cat[i] = c;
+        rows.y[i++] = poisson(rng, rate(d, h, c));
+      }
+  return rows;
 }
 
 export interface SyntheticAggregate {
