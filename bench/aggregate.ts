@@ -6,8 +6,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { readOrdersHeader } from '../src/data/orders-header.js';
-import { DuckDbEngine } from '../src/processing/duckdb-engine.js';
-import { scanFile } from '../src/processing/scan-file.js';
+import { DuckDbEngine } from '../src/ingest/output/duckdb-engine.js';
+import { scanFile } from '../src/ingest/read/scan-file.js';
 import { referenceAggregate } from '../test/helpers/reference-aggregate.js';
 import { buildOnce, CLI, generatedOrders, median, record, timeProcess } from './util.js';
 

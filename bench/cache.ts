@@ -15,8 +15,8 @@ import { Predictor } from '../src/cache/predictor.js';
 import { RedisPredictionCache } from '../src/cache/redis-cache.js';
 import { refreshCache } from '../src/cache/refresh.js';
 import { main } from '../src/cli/main.js';
-import { dataPaths } from '../src/config.js';
-import { connectRedis } from '../src/redis.js';
+import { dataPaths } from '../src/base/config.js';
+import { connectRedis } from '../src/redis/redis.js';
 import { startRedis } from '../test/helpers/redis.js';
 import { median, OUT, percentile, record } from './util.js';
 

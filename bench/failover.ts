@@ -9,13 +9,13 @@
 //
 //   BENCH_FAILOVER_ROUNDS=3  BENCH_DOWN_AFTER_MS=1000  npm run bench:failover
 import path from 'node:path';
-import { loadConfig } from '../src/config.js';
-import { createLogger } from '../src/log.js';
-import { startPipelineProcess } from '../src/ops/pipeline-process.js';
+import { loadConfig } from '../src/base/config.js';
+import { createLogger } from '../src/base/log.js';
+import { startPipelineProcess } from '../src/app/pipeline-process.js';
 import { INCREMENTAL_DAG, PIPELINE_DAG_IDS } from '../src/orchestration/pipeline-dags.js';
 import type { RunRow } from '../src/orchestration/run-store.js';
-import { Ledger } from '../src/processing/ledger.js';
-import { deliverBatch } from '../src/processing/simulate.js';
+import { Ledger } from '../src/ingest/ledger/ledger.js';
+import { deliverBatch } from '../src/ingest/landing/simulate.js';
 import { runCli } from '../test/helpers/cli.js';
 import { createTestDatabase } from '../test/helpers/postgres.js';
 import { startSentinels } from '../test/helpers/sentinel.js';

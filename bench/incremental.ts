@@ -4,12 +4,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../src/config.js';
-import { createLogger } from '../src/log.js';
-import { runIncremental, type IncrementalResult } from '../src/processing/incremental.js';
-import { deliverBatch } from '../src/processing/simulate.js';
-import { watchIncremental } from '../src/processing/watch.js';
-import { connectRedis } from '../src/redis.js';
+import { loadConfig } from '../src/base/config.js';
+import { createLogger } from '../src/base/log.js';
+import { runIncremental, type IncrementalResult } from '../src/ingest/incremental.js';
+import { deliverBatch } from '../src/ingest/landing/simulate.js';
+import { watchIncremental } from '../src/ingest/watch.js';
+import { connectRedis } from '../src/redis/redis.js';
 import { openStore } from '../src/store/open.js';
 import { createTestDatabase } from '../test/helpers/postgres.js';
 import { startRedis } from '../test/helpers/redis.js';

@@ -9,16 +9,17 @@
 import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
-import { loadConfig } from '../src/config.js';
-import { createLogger } from '../src/log.js';
-import { Ledger, type FileCommit } from '../src/processing/ledger.js';
-import { foldTotals, type KeyedTotals } from '../src/processing/ledger-totals.js';
-import { BUCKETS } from '../src/processing/order-bucket.js';
-import { DAYS, emptyTotals, HOURS } from '../src/processing/sum-scan.js';
+import { loadConfig } from '../src/base/config.js';
+import { createLogger } from '../src/base/log.js';
+import { Ledger } from '../src/ingest/ledger/ledger.js';
+import type { FileCommit } from '../src/ingest/ledger/ledger-commit.js';
+import { foldTotals, type KeyedTotals } from '../src/ingest/ledger/ledger-totals.js';
+import { BUCKETS } from '../src/ingest/read/order-bucket.js';
+import { DAYS, emptyTotals, HOURS } from '../src/ingest/read/sum-scan.js';
 import type { Db } from '../src/store/db.js';
 import { openStore } from '../src/store/open.js';
 import { createTestDatabase } from '../test/helpers/postgres.js';
-import { random, stageFile } from '../test/processing/random-files.js';
+import { random, stageFile } from '../test/ingest/random-files.js';
 import { median, record } from './util.js';
 
 const SIZES = (process.env.BENCH_LEDGER_SIZES ?? '100,1000,10000').split(',').map(Number);

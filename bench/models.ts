@@ -19,7 +19,7 @@ import { evaluateByOrders, withDispersion } from '../src/ml/order-evaluation.js'
 import { readOrderHoldout } from '../src/ml/order-holdout.js';
 import { formatTable } from '../src/ml/report.js';
 import { readTrainingInputs } from '../src/ml/training-inputs.js';
-import { aggregateOrders } from '../src/processing/aggregate.js';
+import { aggregateOrders } from '../src/ingest/aggregate.js';
 import { modelChoices } from './models-choices.js';
 import { realFigures, realSection } from './models-real.js';
 import { generatedOrders, OUT, record } from './util.js';

@@ -6,12 +6,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { loadConfig } from '../src/config.js';
-import { createLogger } from '../src/log.js';
-import { openPipelineRuntime } from '../src/orchestration/pipeline-runtime.js';
+import { loadConfig } from '../src/base/config.js';
+import { createLogger } from '../src/base/log.js';
+import { openPipelineRuntime } from '../src/app/pipeline-runtime.js';
 import { CACHE_DAG, INCREMENTAL_DAG, TRAINING_DAG } from '../src/orchestration/pipeline-dags.js';
 import { getRun, pauseDag, triggerDag, type TaskInstanceView } from '../src/orchestration/queries.js';
-import { partsOfDagRuns, type PartRecord } from '../src/processing/staged-parts.js';
+import { partsOfDagRuns, type PartRecord } from '../src/ingest/ledger/staged-parts.js';
 import { createTestDatabase } from '../test/helpers/postgres.js';
 import type { CpuMachine } from './cgroup.js';
 import { CLI } from './util.js';

@@ -4,8 +4,8 @@
 //   per-run overhead: an empty DAG (one no-op task, and a chain of three) triggered one run after another,
 //     from run created to run ended in the run history.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { loadConfig } from '../src/config.js';
-import { createLogger } from '../src/log.js';
+import { loadConfig } from '../src/base/config.js';
+import { createLogger } from '../src/base/log.js';
 import { DagRegistry, type DagDefinition } from '../src/orchestration/dag.js';
 import { triggerDag } from '../src/orchestration/queries.js';
 import { createRuntime } from '../src/orchestration/runtime.js';

@@ -2,7 +2,7 @@
 // when present, else DATA_DIR/processed/orders.csv, re-read only when the file changes, and summarized with filters
 // into what the dashboard draws (a 7 × 24 heatmap and the top categories) plus the matching rows.
 import { stat, readFile } from 'node:fs/promises';
-import type { DataPaths } from '../config.js';
+import type { DataPaths } from '../base/config.js';
 import { parseAggregateCsv as parseModelAggregate } from '../ml/dataset.js';
 import { normalizeCategory } from '../ml/predictor.js';
 import type { AggregateRow, AggregateSource } from './deps.js';

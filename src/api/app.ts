@@ -6,8 +6,8 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifyRateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import type { Config } from '../config.js';
-import type { Redis } from '../redis.js';
+import type { Config } from '../base/config.js';
+import type { Redis } from '../redis/redis.js';
 import { installAuditHook } from './audit-hook.js';
 import { identify, registerAuthRoutes, requireRole, type AuthOptions } from './auth.js';
 import type { AppDeps } from './deps.js';

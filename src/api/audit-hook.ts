@@ -3,7 +3,7 @@
 // with `config.audit` (or `false` for a POST that changes nothing, such as a prediction batch); otherwise it is
 // derived from the path: POST /api/dags/:id/trigger → `dags.trigger` on target <id>.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { outcomeOf, type AuditLog } from './audit.js';
+import { outcomeOf, type AuditLog } from '../auth/audit.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {

@@ -6,10 +6,10 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthStore } from './deps.js';
-import { ADMIN_USER } from './auth-store.js';
+import { ADMIN_USER } from '../auth/auth-store.js';
 import { sendError } from './http-errors.js';
 import type { RoleGuard } from './openapi.js';
-import { allows, type Identity, type Role } from './roles.js';
+import { allows, type Identity, type Role } from '../auth/roles.js';
 
 export const SESSION_COOKIE = 'orderflow_session';
 /** The name the automation token ORDERFLOW_API_TOKEN acts under (in the audit log). */

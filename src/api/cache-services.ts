@@ -1,10 +1,10 @@
 // Adapters from the cache stage (src/cache) to the API's interfaces: the cached Predictor (Redis → model) as the
 // PredictionService and `cacheStats` as the CacheStatsService.
-import type { Config } from '../config.js';
+import type { Config } from '../base/config.js';
 import { RedisPredictionCache } from '../cache/redis-cache.js';
 import { cacheStats } from '../cache/stats.js';
 import type { Predictor } from '../cache/predictor.js';
-import type { Redis } from '../redis.js';
+import type { Redis } from '../redis/redis.js';
 import type {
   BatchOutcome,
   CacheStats,

@@ -1,7 +1,7 @@
 // The API's DagService on the orchestration stage's query API (src/orchestration/queries.ts, interventions.ts):
 // the same types the CLI prints, plus what the dashboard's grid needs, the latest try of every task of each
 // listed run. No SQL here: the run tables belong to orchestration/run-store.ts.
-import { NotFoundError } from '../errors.js';
+import { NotFoundError } from '../base/errors.js';
 import { clearTasks, markTask, type InterventionResult } from '../orchestration/interventions.js';
 import {
   getRun,

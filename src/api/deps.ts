@@ -5,15 +5,15 @@ import type { IncrementScore } from '../ml/increment-accuracy.js';
 import type { Explanation } from '../ml/lineage.js';
 import type { PointerMove } from '../ml/promote.js';
 import type { PromotionEvent } from '../ml/promotions.js';
-import type { RedisTopology } from '../redis-topology.js';
+import type { RedisTopology } from '../redis/redis-topology.js';
 import type { CacheStats } from '../cache/stats.js';
-import type { ReprocessPlan, ReprocessRequest } from '../processing/reprocess.js';
+import type { ReprocessPlan, ReprocessRequest } from '../ingest/reprocess.js';
 import type { InterventionResult } from '../orchestration/interventions.js';
 import type { DagSummary, RunDetail, RunListEntry, TaskInstanceView } from '../orchestration/queries.js';
 import type { CreateRunResult } from '../orchestration/runs.js';
-import type { AuditLog } from './audit.js';
-import type { Identity, Role } from './roles.js';
-import type { UserView } from './users.js';
+import type { AuditLog } from '../auth/audit.js';
+import type { Role } from '../auth/roles.js';
+import type { UserView } from '../auth/users.js';
 
 /** One answered prediction cell. */
 export interface PredictionAnswer {
@@ -109,22 +109,18 @@ export interface DagService {
   ): Promise<InterventionResult>;
 }
 
-/** The ingestion ledger in the processing stage's own vocabulary (processing/ledger-view.ts). */
-export type {
-  IngestionLedger,
-  LedgerBatch,
-  LedgerFileView as LedgerFile,
-  LedgerRun,
-} from '../processing/ledger-view.js';
-import type { IngestionLedger } from '../processing/ledger-view.js';
+/** The ingestion ledger in the processing stage's own vocabulary (ingest/ledger/ledger-view.ts). */
+export type { IngestionLedger, LedgerBatch } from '../ingest/ledger/ledger-view.js';
+export type { LedgerFileView as LedgerFile, LedgerRun } from '../ingest/files.js';
+import type { IngestionLedger } from '../ingest/ledger/ledger-view.js';
 
-export type { ReprocessPlan, ReprocessRequest } from '../processing/reprocess.js';
+export type { ReprocessPlan, ReprocessRequest } from '../ingest/reprocess.js';
 
 export interface IngestionService {
   ledger(): Promise<IngestionLedger>;
   /** Forgets the verdict on a rejected or duplicate file so the next run reads it; false if none was recorded. */
   retryFile(path: string): Promise<boolean>;
-  /** Dry run (apply false) or apply: see processing/reprocess.ts. */
+  /** Dry run (apply false) or apply: see ingest/reprocess.ts. */
   reprocess(request: ReprocessRequest, apply: boolean): Promise<ReprocessPlan>;
 }
 
@@ -178,16 +174,8 @@ export interface HealthChecks {
 }
 
 /** Credentials, sessions and API tokens (auth-store.ts implements it on the metadata store). */
-export interface AuthStore {
-  /** The user when the password is theirs, else undefined. */
-  verifyPassword(username: string, password: string): Promise<Identity | undefined>;
-  createSession(username: string, ttlMs: number): Promise<string>;
-  /** The user of a live session (with their current role), or undefined. */
-  sessionUser(token: string): Promise<Identity | undefined>;
-  /** The user of an API token (with their current role), or undefined. */
-  tokenUser(token: string): Promise<Identity | undefined>;
-  deleteSession(token: string): Promise<void>;
-}
+import type { AuthStore } from '../auth/auth-store.js';
+export type { AuthStore };
 
 /** Managing users (users.ts implements it on the metadata store, as `orderflow users` does). */
 export interface UserDirectory {

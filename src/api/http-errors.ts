@@ -7,7 +7,7 @@
 // the code (schema errors: `fields`; unknown names: `suggestions`; 405: `allow`). A wrong method on a known path
 // is a 405 with an Allow header rather than a 404, so a client can tell "no such thing" from "not like that".
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
-import { NoModelError, NotFoundError, OrderflowError, UnavailableError } from '../errors.js';
+import { NoModelError, NotFoundError, OrderflowError, UnavailableError } from '../base/errors.js';
 
 /** Every code the HTTP API answers with: the stage error codes plus the HTTP-level ones. */
 export type ApiErrorCode =

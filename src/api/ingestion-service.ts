@@ -1,10 +1,10 @@
-// The ingestion ledger as the API's IngestionService: the processing stage's view (processing/ledger-view.ts;
-// no SQL here, the ledger's tables belong to processing/ledger.ts), reprocessing, and retrying skipped files.
-import type { Config } from '../config.js';
-import { Ledger } from '../processing/ledger.js';
-import { reprocess, type ReprocessPlan, type ReprocessRequest } from '../processing/reprocess.js';
-import { ingestionLedger } from '../processing/ledger-view.js';
-import type { Redis } from '../redis.js';
+// The ingestion ledger as the API's IngestionService: the processing stage's view (ingest/ledger/ledger-view.ts;
+// no SQL here, the ledger's tables belong to ingest/ledger/ledger.ts), reprocessing, and retrying skipped files.
+import type { Config } from '../base/config.js';
+import { Ledger } from '../ingest/ledger/ledger.js';
+import { reprocess, type ReprocessPlan, type ReprocessRequest } from '../ingest/reprocess.js';
+import { ingestionLedger } from '../ingest/ledger/ledger-view.js';
+import type { Redis } from '../redis/redis.js';
 import type { Db } from '../store/db.js';
 import type { IngestionLedger, IngestionService } from './deps.js';
 

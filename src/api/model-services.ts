@@ -1,7 +1,7 @@
 // The model registry as the API's ModelService (every version with all its candidates, which one is current).
 import { modelVersionViews } from '../ml/version-view.js';
 import type { Db } from '../store/db.js';
-import { OrderflowError } from '../errors.js';
+import { OrderflowError } from '../base/errors.js';
 import { listIncrementScores, type IncrementScore } from '../ml/increment-accuracy.js';
 import { promoteVersion, rollbackVersion } from '../ml/promote.js';
 import { listPromotions, type PromotionEvent } from '../ml/promotions.js';

@@ -3,8 +3,8 @@
 // got a 500 while Redis was down); this one degrades to a per-process limit instead, which still stops a password
 // guesser on this process, and goes back to Redis as soon as it answers.
 import type { FastifyRateLimitStore } from '@fastify/rate-limit';
-import type { Logger } from '../log.js';
-import type { Redis } from '../redis.js';
+import type { Logger } from '../base/log.js';
+import type { Redis } from '../redis/redis.js';
 
 type Callback = (error: Error | null, result?: { current: number; ttl: number }) => void;
 

@@ -1,7 +1,7 @@
 // Prometheus gauges saying which Redis is primary and when the last failover happened (Sentinel deployments),
 // read at scrape time so every API process reports what Redis records, not what it alone has seen.
 import { Gauge, type Registry } from 'prom-client';
-import type { RedisTopology } from '../redis-topology.js';
+import type { RedisTopology } from '../redis/redis-topology.js';
 
 export function registerRedisMetrics(
   registry: Registry,

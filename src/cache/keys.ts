@@ -1,9 +1,10 @@
 // Redis key names of the prediction cache. Cell keys keep the original plain format `{day}:{hour}:{category}`
 // (a user runs `GET "0:9:fresh fruits"` in redis-cli); the bookkeeping keys live under `orderflow:cache:`.
 // Every name goes through `redisKey`, so REDIS_KEY_PREFIX applies to all of them.
-import type { Config } from '../config.js';
+import type { Config } from '../base/config.js';
 import { DAYS, HOURS } from '../ml/rows.js';
-import { redisKey } from '../redis.js';
+import { cellCacheKey } from '../redis/cell-key.js';
+import { redisKey } from '../redis/redis.js';
 
 type KeyConfig = Pick<Config, 'redisKeyPrefix'>;
 
@@ -29,7 +30,7 @@ export function cacheKeys(config: KeyConfig): CacheKeys {
     intervals: redisKey(config, 'orderflow:cache:intervals'),
     refreshLock: redisKey(config, 'orderflow:cache:refresh-lock'),
     events: redisKey(config, 'orderflow:cache:events'),
-    cell: (day, hour, category) => redisKey(config, `${day}:${hour}:${category}`),
+    cell: (day, hour, category) => cellCacheKey(config, day, hour, category),
   };
 }
 

@@ -3,7 +3,7 @@
 // (new inode or mtime: it is always replaced by rename). Never reads the metadata store.
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { NoModelError } from '../errors.js';
+import { NoModelError } from '../base/errors.js';
 import { POINTER_FILE } from '../ml/artifact.js';
 import { loadCurrentModel, type LoadedModel } from '../ml/predictor.js';
 

@@ -8,7 +8,7 @@
 //   const near = NearCache.open(new RedisPredictionCache(redis, config), redis, { ttlMs: 5000 });
 //   await near.lookup(keys, version);   // memory when every key is there for `version`, else one script call
 //   await near.close();                 // flushes the counted hits, drops the subscription
-import type { Redis } from '../redis.js';
+import type { Redis } from '../redis/redis.js';
 import type { RedisPredictionCache } from './redis-cache.js';
 import type { CacheEntries, CacheMeta, LookupResult, PredictionCache, ReplaceResult } from './types.js';
 

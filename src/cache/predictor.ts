@@ -10,13 +10,13 @@
 // A miss (key absent, cache holding another model version) is counted in Redis by the lookup script itself and
 // starts a rewarm: a cache refresh, at most one at a time per process and, through the refresh lock, across
 // processes.
-import type { Config } from '../config.js';
-import { LockedError, toError, UsageError } from '../errors.js';
-import type { Logger } from '../log.js';
+import type { Config } from '../base/config.js';
+import { LockedError, toError, UsageError } from '../base/errors.js';
+import type { Logger } from '../base/log.js';
 import { intervalFor, type CellPrediction } from '../ml/cell.js';
 import type { LoadedModel } from '../ml/predictor.js';
 import { DAYS, HOURS } from '../ml/rows.js';
-import { connectRedis, createRedis, type Redis, type RedisConfig } from '../redis.js';
+import { connectRedis, createRedis, type Redis, type RedisConfig } from '../redis/redis.js';
 import { cacheKeys, type CacheKeys } from './keys.js';
 import { ModelSource } from './model-source.js';
 import { NearCache } from './near-cache.js';

@@ -4,14 +4,14 @@
 // then announces the new version on the events channel (docs/design-notes.md §3 says what this guarantees).
 // Lookups are one Lua script (values + meta version + hit/miss counters in a single atomic round trip).
 import { randomUUID } from 'node:crypto';
-import type { Config } from '../config.js';
-import { UnavailableError } from '../errors.js';
-import type { Redis } from '../redis.js';
+import type { Config } from '../base/config.js';
+import { UnavailableError } from '../base/errors.js';
+import type { Redis } from '../redis/redis.js';
 import { cacheKeys, cellKeysOf, type CacheKeys } from './keys.js';
 import { LOOKUP_SCRIPT } from './lua/lookup.js';
 import { RELEASE_LOCK_SCRIPT } from './lua/release-lock.js';
 import { SET_DURATION_SCRIPT } from './lua/set-duration.js';
-import { LuaScript } from './script.js';
+import { LuaScript } from '../redis/lua-script.js';
 import type { CacheEntries, CacheMeta, LookupResult, PredictionCache, ReplaceResult } from './types.js';
 
 const lookupScript = new LuaScript(LOOKUP_SCRIPT);

@@ -13,13 +13,13 @@
 // The write is one atomic step (see RedisPredictionCache.replace): all 7 × 24 × C keys, the deletion of keys of
 // categories the new model no longer has, and the meta hash.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Config } from '../config.js';
-import { LockedError } from '../errors.js';
-import type { Logger } from '../log.js';
+import type { Config } from '../base/config.js';
+import { LockedError } from '../base/errors.js';
+import type { Logger } from '../base/log.js';
 import { readCurrentPointer } from '../ml/artifact.js';
 import { dispersionFor, intervalOf } from '../ml/intervals.js';
 import { loadCurrentModel, type LoadedModel } from '../ml/predictor.js';
-import type { Redis } from '../redis.js';
+import type { Redis } from '../redis/redis.js';
 import { cacheKeys, cellKeysOf } from './keys.js';
 import type { ModelSource } from './model-source.js';
 import { RedisPredictionCache } from './redis-cache.js';

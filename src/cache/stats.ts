@@ -1,8 +1,8 @@
 // `cache stats`: what is cached (version vs the current model), when it was refreshed, hit/miss counters,
 // Redis memory and the lookup round trip measured on a short sample of GETs (which are not counted as hits).
-import type { Config } from '../config.js';
+import type { Config } from '../base/config.js';
 import { readCurrentPointer } from '../ml/artifact.js';
-import type { Redis } from '../redis.js';
+import type { Redis } from '../redis/redis.js';
 import { cacheKeys } from './keys.js';
 import { RedisPredictionCache } from './redis-cache.js';
 import type { PredictionCache } from './types.js';

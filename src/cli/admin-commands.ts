@@ -3,7 +3,7 @@
 // --password-stdin), stored hashed like the first one. ORDERFLOW_ADMIN_PASSWORD, when set, still wins at the
 // next start of the API.
 import type { Command } from 'commander';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../base/errors.js';
 import type { ContextFactory } from './main.js';
 
 const stages = () => import('./admin-stages.js');

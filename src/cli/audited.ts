@@ -2,7 +2,7 @@
 // like the API's audit hook does for requests. A failure to write the entry after a failed command is swallowed on
 // purpose: the command's own error is the one to report.
 import { userInfo } from 'node:os';
-import { DbAuditLog } from '../api/audit.js';
+import { DbAuditLog } from '../auth/audit.js';
 import type { Db } from '../store/db.js';
 
 export async function audited<T>(

@@ -4,8 +4,8 @@ import type { Command } from 'commander';
 import type { CacheStats } from '../cache/stats.js';
 import { parseDay, parseHour } from '../ml/cell.js';
 import { explainModel, explanationLines } from '../ml/lineage.js';
-import type { Redis } from '../redis.js';
-import { describeRedisTarget } from '../redis-options.js';
+import type { Redis } from '../redis/redis.js';
+import { describeRedisTarget } from '../redis/redis-options.js';
 import type { CommandContext } from './context.js';
 import type { ContextFactory } from './main.js';
 

@@ -3,4 +3,4 @@ export { cacheStats } from '../cache/stats.js';
 export { Predictor } from '../cache/predictor.js';
 export { RedisPredictionCache } from '../cache/redis-cache.js';
 export { refreshCache } from '../cache/refresh.js';
-export { connectRedis } from '../redis.js';
+export { connectRedis } from '../redis/redis.js';

@@ -1,6 +1,6 @@
 // What every command needs: the config (env + global flags) and a logger, built once per invocation.
-import { loadConfig, type Config, type ConfigOverrides } from '../config.js';
-import { createLogger, type Logger } from '../log.js';
+import { loadConfig, type Config, type ConfigOverrides } from '../base/config.js';
+import { createLogger, type Logger } from '../base/log.js';
 
 export interface GlobalOptions {
   dataDir?: string;

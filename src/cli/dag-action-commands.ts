@@ -3,7 +3,7 @@
 // and are recorded in the audit log as done through the CLI by the OS user.
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../base/errors.js';
 import type { InterventionResult as InterventionAnswer } from '../orchestration/interventions.js';
 import type { CommandContext } from './context.js';
 import type { ContextFactory } from './main.js';

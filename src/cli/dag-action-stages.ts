@@ -1,5 +1,5 @@
 // What `dags clear|mark` load when they run, kept out of CLI start-up.
 export { OrchestrationDagService } from '../api/dag-services.js';
-export { DbAuditLog } from '../api/audit.js';
-export { openPipelineRuntime } from '../orchestration/pipeline-runtime.js';
-export { connectRedis } from '../redis.js';
+export { DbAuditLog } from '../auth/audit.js';
+export { openPipelineRuntime } from '../app/pipeline-runtime.js';
+export { connectRedis } from '../redis/redis.js';

@@ -2,7 +2,7 @@
 // `dags list|pause|unpause|trigger|runs|logs`. Flags become options; the work is in src/orchestration,
 // loaded only when one of these commands runs (BullMQ and Fastify cost ~0.3 s to import).
 import type { Command } from 'commander';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../base/errors.js';
 import { formatTable } from '../ml/report.js';
 import { formatFields, logFields } from '../orchestration/log-fields.js';
 import type { RunListEntry } from '../orchestration/queries.js';

@@ -2,8 +2,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { InputError } from '../errors.js';
-import { exitCleanlyOnInterrupt } from '../ops/interrupt.js';
+import { InputError } from '../base/errors.js';
+import { exitCleanlyOnInterrupt } from '../base/interrupt.js';
 import type { ContextFactory } from './main.js';
 import { parseChoiceFlag, parseIntegerFlag } from './options.js';
 import { createProgress } from './progress.js';

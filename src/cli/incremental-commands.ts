@@ -1,13 +1,13 @@
 // Commands of the incremental stage: incremental [--watch], simulate-arrival, status.
 import path from 'node:path';
 import { Option, type Command } from 'commander';
-import { NotFoundError } from '../errors.js';
+import { NotFoundError } from '../base/errors.js';
 import type { CommandContext } from './context.js';
 import type { ContextFactory } from './main.js';
 import { parseDurationFlag } from './options.js';
-import type { IncrementalResult } from '../processing/incremental.js';
+import type { IncrementalResult } from '../ingest/incremental.js';
 import { SHUTDOWN_BUDGET_MS } from '../orchestration/signals.js';
-import type { RedisTopology } from '../redis-topology.js';
+import type { RedisTopology } from '../redis/redis-topology.js';
 
 function describeSkips(result: IncrementalResult): string {
   const notes = [

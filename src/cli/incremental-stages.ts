@@ -1,8 +1,8 @@
 // What the incremental commands run, imported lazily by incremental-commands.ts.
-export { runIncremental } from '../processing/incremental.js';
-export { Ledger } from '../processing/ledger.js';
-export { simulateArrival } from '../processing/simulate.js';
-export { ingestionStatus } from '../processing/status.js';
-export { watchIncremental } from '../processing/watch.js';
+export { runIncremental } from '../ingest/incremental.js';
+export { Ledger } from '../ingest/ledger/ledger.js';
+export { simulateArrival } from '../ingest/landing/simulate.js';
+export { ingestionStatus } from '../ingest/status.js';
+export { watchIncremental } from '../ingest/watch.js';
 export { withResources } from './resources.js';
-export { readTopology } from '../redis-topology.js';
+export { readTopology } from '../redis/redis-topology.js';

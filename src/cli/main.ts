@@ -2,8 +2,8 @@
 // Each command module only parses flags and calls its stage; no logic lives here.
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { exitCodeFor, toError } from '../errors.js';
-import { redactText } from '../ops/redact.js';
+import { exitCodeFor, toError } from '../base/errors.js';
+import { redactText } from '../base/redact.js';
 import {
   createContext,
   processIo,

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { writeFileAtomic } from '../data/atomic.js';
-import { NotFoundError, UsageError } from '../errors.js';
+import { NotFoundError, UsageError } from '../base/errors.js';
 import { readArtifact, readCurrentPointer, artifactFile } from '../ml/artifact.js';
 import { answerCell, parseDay, parseHour, resolveCell } from '../ml/cell.js';
 import { explainModel, explanationLines } from '../ml/lineage.js';

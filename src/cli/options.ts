@@ -1,6 +1,6 @@
 // Parsers for flag values: a bad value is a UsageError (exit 2) that names the flag and what is allowed.
-import { parseDuration } from '../durations.js';
-import { UsageError } from '../errors.js';
+import { parseDuration } from '../base/durations.js';
+import { UsageError } from '../base/errors.js';
 
 export function parseIntegerFlag(flag: string, min: number, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {

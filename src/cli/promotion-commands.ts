@@ -2,7 +2,7 @@
 // and reading the promotion log. After the pointer moves the prediction cache is refreshed at once (one atomic
 // replace); if Redis cannot be reached the move still stands and the next redis_cache_dag run catches up.
 import type { Command } from 'commander';
-import { toError } from '../errors.js';
+import { toError } from '../base/errors.js';
 import type { PointerMove } from '../ml/promote.js';
 import { formatTable } from '../ml/report.js';
 import type { Db } from '../store/db.js';

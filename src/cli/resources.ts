@@ -1,6 +1,6 @@
 // Opens what a command needs (metadata store, Redis) and closes it afterwards, in reverse order.
 // Redis is optional for stages that can go on without it (the ledger is the source of truth).
-import { connectRedis, type Redis } from '../redis.js';
+import { connectRedis, type Redis } from '../redis/redis.js';
 import type { Db } from '../store/db.js';
 import { openStore } from '../store/open.js';
 import type { CommandContext } from './context.js';

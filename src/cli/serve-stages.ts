@@ -1,3 +1,3 @@
 // What `serve` runs, imported lazily by serve-command.ts.
-export { startServer } from '../api/server.js';
+export { startServer } from '../app/server.js';
 export { runUntilSignal } from '../orchestration/signals.js';

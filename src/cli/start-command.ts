@@ -5,9 +5,9 @@
 // (delivered days are skipped, the ledger remembers what was counted).
 import path from 'node:path';
 import { Option, type Command } from 'commander';
-import { toError } from '../errors.js';
-import type { RedisHandle } from '../ops/local-redis.js';
-import { redactUrl } from '../ops/redact.js';
+import { toError } from '../base/errors.js';
+import type { RedisHandle } from '../app/local-redis.js';
+import { redactUrl } from '../base/redact.js';
 import type { ContextFactory } from './main.js';
 import { parseDurationFlag, parseIntegerFlag } from './options.js';
 

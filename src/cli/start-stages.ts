@@ -1,10 +1,10 @@
 // What `start` runs, imported lazily by start-command.ts.
-export { bootstrapData } from '../ops/bootstrap.js';
-export { settlesWithin } from '../ops/bounded.js';
-export { acquireInstanceLock } from '../ops/instance-lock.js';
-export { exitCleanlyOnInterrupt } from '../ops/interrupt.js';
-export { ensureRedis } from '../ops/local-redis.js';
-export { startPipelineProcess } from '../ops/pipeline-process.js';
-export { removeStaleTempFiles } from '../ops/temp-files.js';
+export { bootstrapData } from '../app/bootstrap.js';
+export { settlesWithin } from '../base/bounded.js';
+export { acquireInstanceLock } from '../base/instance-lock.js';
+export { exitCleanlyOnInterrupt } from '../base/interrupt.js';
+export { ensureRedis } from '../app/local-redis.js';
+export { startPipelineProcess } from '../app/pipeline-process.js';
+export { removeStaleTempFiles } from '../base/temp-files.js';
 export { runUntilSignal } from '../orchestration/signals.js';
-export { simulateNewOrders } from '../processing/simulate-orders.js';
+export { simulateNewOrders } from '../ingest/landing/simulate-orders.js';

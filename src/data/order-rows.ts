@@ -1,5 +1,5 @@
 // Row-level validation of a wide orders CSV: the exact (slow) path, and the one acceptance rule every path
-// shares. The fast scanner (processing/sum-scan.ts) accepts a subset of these rows and hands anything else
+// shares. The fast scanner (ingest/read/sum-scan.ts) accepts a subset of these rows and hands anything else
 // here, so what is accepted never depends on the path. Every row is either good or bad with a reason;
 // nothing is dropped silently.
 //

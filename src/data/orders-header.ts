@@ -3,7 +3,7 @@
 import { isUtf8 } from 'node:buffer';
 import fs from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
-import { InputError } from '../errors.js';
+import { InputError } from '../base/errors.js';
 import { META_COLUMNS } from './generate.js';
 import { firstInvalidUtf8 } from './physical-lines.js';
 

@@ -5,7 +5,7 @@
 // the read with an InputError naming the file and byte offset.
 import fs from 'node:fs/promises';
 import { isUtf8 } from 'node:buffer';
-import { InputError } from '../errors.js';
+import { InputError } from '../base/errors.js';
 
 export interface PhysicalLine {
   /** 1-based line number in the file. */

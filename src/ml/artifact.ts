@@ -4,14 +4,38 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../data/atomic.js';
-import { InputError } from '../errors.js';
+import { InputError } from '../base/errors.js';
 import type { TrainingMode } from './dataset.js';
-import type { PromotionDecision } from './champion.js';
-import type { InputLineage } from './lineage.js';
 import type { CandidateResult, OrderSplitSummary } from './evaluate.js';
 import type { Metrics } from './metrics.js';
 import type { Algorithm, Hyperparameters } from './model.js';
 import type { SplitMethod } from './split.js';
+
+export interface InputLineage {
+  /** The aggregate CSV. */
+  aggregate: string;
+  /** Files summed into it (batch: the raw day files; incremental: paths under incremental/raw); null if unknown. */
+  files: string[] | null;
+  /** Ledger generation of the incremental output (null for the batch aggregate or when unknown). */
+  generation: number | null;
+}
+
+export interface PromotionDecision {
+  /** Whether the challenger became (or, without a champion, is) the current version. */
+  promoted: boolean;
+  /** The champion it was compared with, null when there was no current model. */
+  champion: string | null;
+  /** The challenger's chosen candidate on its holdout. */
+  challengerHoldout: Metrics;
+  /** The champion re-scored on the same held-out cells (null without a champion). */
+  championHoldout: Metrics | null;
+  /** Factor applied to the champion's predictions (see championScale; null without a champion). */
+  scale: number | null;
+  /** The margin the challenger had to win by: its fold RMSE's standard deviation (0 without folds). */
+  foldNoise?: number;
+  /** One line saying why, for logs, the registry and the dashboard. */
+  reason: string;
+}
 
 export const ARTIFACT_FORMAT = 'orderflow-model';
 export const ARTIFACT_FORMAT_VERSION = 1;

@@ -1,6 +1,6 @@
 // One prediction request: validating and resolving a (day, hour, category) cell from user text, then answering it.
 // Kept apart so another answerer (e.g. the Redis cache behind `predict --cached`) can reuse `resolveCell`.
-import { UsageError } from '../errors.js';
+import { UsageError } from '../base/errors.js';
 import { dispersionFor, intervalOf, type Interval } from './intervals.js';
 import type { LoadedModel } from './predictor.js';
 import { DAYS, HOURS } from './rows.js';

@@ -13,23 +13,7 @@ import { poissonDeviance, regressionMetrics, type Metrics } from './metrics.js';
 import type { LoadedModel } from './predictor.js';
 import { normalizeCategory } from './predictor.js';
 import type { Rows } from './rows.js';
-
-export interface PromotionDecision {
-  /** Whether the challenger became (or, without a champion, is) the current version. */
-  promoted: boolean;
-  /** The champion it was compared with, null when there was no current model. */
-  champion: string | null;
-  /** The challenger's chosen candidate on its holdout. */
-  challengerHoldout: Metrics;
-  /** The champion re-scored on the same held-out cells (null without a champion). */
-  championHoldout: Metrics | null;
-  /** Factor applied to the champion's predictions (see championScale; null without a champion). */
-  scale: number | null;
-  /** The margin the challenger had to win by: its fold RMSE's standard deviation (0 without folds). */
-  foldNoise?: number;
-  /** One line saying why, for logs, the registry and the dashboard. */
-  reason: string;
-}
+import type { PromotionDecision } from './artifact.js';
 
 /** Sum of the training target: the data volume a model's per-cell predictions refer to. */
 export function totalOf(rows: Rows): number {

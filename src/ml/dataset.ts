@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
-import { InputError } from '../errors.js';
+import { InputError } from '../base/errors.js';
 import { allocateRows, DAYS, HOURS, type Rows } from './rows.js';
 
 export type TrainingMode = 'grid' | 'nonzero';

@@ -1,6 +1,6 @@
 // Prediction for one tree or a forest: all trees concatenated into one set of flat arrays, averaged.
 // Categories are mapped through a rank table (the order the trees split on) before the walk.
-import { InputError } from '../errors.js';
+import { InputError } from '../base/errors.js';
 import type { Algorithm, Regressor } from './model.js';
 import { DAYS, HOURS } from './rows.js';
 import { treeFromJson, treeToJson, type TreeJson, type TreeNodes } from './tree.js';

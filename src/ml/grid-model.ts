@@ -1,7 +1,7 @@
 // A model that is its prediction grid: the count models fit the whole day × hour × category grid at once, so what
 // they learned is one value per cell (index (day × 24 + hour) × C + category) plus a few figures worth keeping
 // in the registry (`info`: estimated shrinkage, averaging weights). Restoring checks the grid's size.
-import { InputError } from '../errors.js';
+import { InputError } from '../base/errors.js';
 import type { Algorithm, Regressor } from './model.js';
 import { DAYS, HOURS } from './rows.js';
 

@@ -13,7 +13,7 @@
 //                   keep their own shares; φ (the count dispersion of one category) comes from the data's sums
 //                   of squares when the trainer has them, else from the Pearson statistics of the finest level.
 // The fit is closed form: a few milliseconds for the 134 aisles.
-import { InputError } from '../errors.js';
+import { InputError } from '../base/errors.js';
 import type { Hyperparameters, Learner, Regressor } from './model.js';
 import { DAYS, HOURS, type Rows } from './rows.js';
 

@@ -5,7 +5,7 @@
 // the score is how well the model spread the day's items over hours and categories. Next to the RMSE, the
 // increment's own noise floor √(Σ squared per-order counts / cells): a model drifting away from the data shows as
 // a growing distance between the two, increment after increment.
-import { holdoutPartialOf } from '../processing/holdout-ledger.js';
+import { holdoutPartialOf } from '../ingest/ledger/holdout-ledger.js';
 import type { Db } from '../store/db.js';
 import { loadCurrentModel, normalizeCategory, type LoadedModel } from './predictor.js';
 import { DAYS, HOURS } from './rows.js';

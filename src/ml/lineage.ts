@@ -2,18 +2,9 @@
 // incremental output, the ledger generation — recorded in the artifact at training time, and the explanation
 // `predict --explain` and `GET /api/predictions/…?explain=true` return with an answer (read from the artifact
 // already loaded for serving: no store, no extra file).
-import { holdoutPathFor, readHoldoutFile } from '../processing/holdout.js';
-import type { ModelArtifact } from './artifact.js';
+import { holdoutPathFor, readHoldoutFile } from '../ingest/read/holdout.js';
+import type { InputLineage, ModelArtifact } from './artifact.js';
 import type { LoadedModel } from './predictor.js';
-
-export interface InputLineage {
-  /** The aggregate CSV. */
-  aggregate: string;
-  /** Files summed into it (batch: the raw day files; incremental: paths under incremental/raw); null if unknown. */
-  files: string[] | null;
-  /** Ledger generation of the incremental output (null for the batch aggregate or when unknown). */
-  generation: number | null;
-}
 
 export async function readLineage(inputs: readonly string[]): Promise<InputLineage[]> {
   const out: InputLineage[] = [];

@@ -1,7 +1,7 @@
 // Ridge linear regression on one-hot day (7), hour (24) and category (C) plus an unpenalized intercept.
 // The design matrix has 1 + 7 + 24 + C columns, so the normal equations (XᵀX + αI)β = Xᵀy are built from
 // co-occurrence counts in one pass over the rows and solved by Cholesky — no matrix library needed.
-import { InputError } from '../errors.js';
+import { InputError } from '../base/errors.js';
 import type { Hyperparameters, Learner, Regressor } from './model.js';
 import { DAYS, HOURS } from './rows.js';
 

@@ -8,8 +8,8 @@
 // b with b mod K = f in fold f. The chosen candidate is then refit on all orders, so a served prediction keeps
 // meaning items per cell over all the data held.
 import { performance } from 'node:perf_hooks';
-import { UsageError } from '../errors.js';
-import { BUCKETS, HOLDOUT_BUCKET } from '../processing/order-bucket.js';
+import { UsageError } from '../base/errors.js';
+import { BUCKETS, HOLDOUT_BUCKET } from '../ingest/read/order-bucket.js';
 import type { TrainingSet } from './dataset.js';
 import type { CandidateResult, Evaluation, EvaluationOptions, OrderSplitSummary } from './evaluate.js';
 import { foldSummary, predictRows } from './evaluate.js';

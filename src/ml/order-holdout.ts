@@ -1,9 +1,9 @@
-// Reads the order holdout written beside each training input (processing/holdout.ts) onto the training set's
+// Reads the order holdout written beside each training input (ingest/read/holdout.ts) onto the training set's
 // dense grid: items per order bucket per cell, per-cell sums of squares and orders per bucket, summed over the
 // inputs. Null (and why) when an input has no holdout file, an incomplete one, or one that does not add up to
 // the aggregate it sits beside: training then falls back to holding out cells.
-import { BUCKETS } from '../processing/order-bucket.js';
-import { holdoutPathFor, readHoldoutFile } from '../processing/holdout.js';
+import { BUCKETS } from '../ingest/read/order-bucket.js';
+import { holdoutPathFor, readHoldoutFile } from '../ingest/read/holdout.js';
 import type { TrainingSet } from './dataset.js';
 import { DAYS, HOURS } from './rows.js';
 

@@ -3,7 +3,7 @@
 // popularity. The Poisson likelihood's sufficient statistics are the totals per term level, so the maximum
 // likelihood fit is iterative proportional fitting: scale each factor until its fitted totals match the observed
 // totals. Predictions are never negative, and a category or time with no sales predicts zero.
-import { InputError } from '../errors.js';
+import { InputError } from '../base/errors.js';
 import type { Hyperparameters, Learner, Regressor } from './model.js';
 import { DAYS, HOURS } from './rows.js';
 

@@ -9,12 +9,12 @@
 // `requireCurrentModel` is the same but throws NoModelError (the message says to run `orderflow train`).
 import path from 'node:path';
 import { distance } from 'fastest-levenshtein';
-import { NoModelError, NotFoundError } from '../errors.js';
+import { NoModelError, NotFoundError } from '../base/errors.js';
 import { artifactFile, readArtifact, readCurrentPointer, type ModelArtifact } from './artifact.js';
 import { learnerFor } from './learners.js';
 import type { Algorithm, Regressor } from './model.js';
 import { DAYS, HOURS } from './rows.js';
-import { InputError } from '../errors.js';
+import { InputError } from '../base/errors.js';
 
 export interface LoadedModel {
   readonly version: string;

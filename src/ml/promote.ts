@@ -4,7 +4,7 @@
 // inside the same transaction: if the pointer cannot be written the event is rolled back with it. The caller
 // refreshes the prediction cache afterwards (one MULTI/EXEC, see cache/refresh.ts), so readers see the old
 // version's predictions or the new one's, never a mix.
-import { NotFoundError, UsageError } from '../errors.js';
+import { NotFoundError, UsageError } from '../base/errors.js';
 import type { Db } from '../store/db.js';
 import { artifactFile, readArtifact, readCurrentPointer, setCurrentPointer } from './artifact.js';
 import { currentStack, PROMOTION_LOCK_KEY, recordPromotion } from './promotions.js';

@@ -3,7 +3,7 @@
 // challenger's holdout (champion.ts), register the version either way, and move the current pointer only when
 // the challenger won. Every promotion and rejection is logged (promotions.ts), so the current version never
 // regresses on the data it is judged on, and `models rollback` can undo a promotion.
-import type { DataPaths } from '../config.js';
+import type { DataPaths } from '../base/config.js';
 import type { Db } from '../store/db.js';
 import {
   artifactFile,
@@ -12,7 +12,8 @@ import {
   setCurrentPointer,
   type EvaluationSummary,
 } from './artifact.js';
-import { decidePromotion, totalOf, type PromotionDecision } from './champion.js';
+import { decidePromotion, totalOf } from './champion.js';
+import type { PromotionDecision } from './artifact.js';
 import { buildTrainingSet, type TrainingMode, type TrainingSet } from './dataset.js';
 import { evaluateCandidates, type CandidateResult, type Evaluation } from './evaluate.js';
 import type { Algorithm, Hyperparameters } from './model.js';
@@ -23,7 +24,7 @@ import { learnerFor } from './learners.js';
 import { readOrderHoldout } from './order-holdout.js';
 import { loadCurrentModel } from './predictor.js';
 import { PROMOTION_LOCK_KEY, recordPromotion } from './promotions.js';
-import { BUCKETS } from '../processing/order-bucket.js';
+import { BUCKETS } from '../ingest/read/order-bucket.js';
 import { ModelRegistry, type ModelVersionRecord } from './registry.js';
 import type { SplitMethod } from './split.js';
 import { readTrainingInputs, resolveTrainingInputs } from './training-inputs.js';

@@ -4,8 +4,8 @@
 // new to the history (as in the original system), so adding the two only ever grows the data. `--input` replaces
 // both with the one aggregate given.
 import { access } from 'node:fs/promises';
-import type { DataPaths } from '../config.js';
-import { InputError } from '../errors.js';
+import type { DataPaths } from '../base/config.js';
+import { InputError } from '../base/errors.js';
 import { readAggregateCsv, type AggregateRow } from './dataset.js';
 
 const exists = (file: string): Promise<boolean> =>

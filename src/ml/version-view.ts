@@ -1,6 +1,6 @@
 // Model versions as one view — every candidate's metrics, which version is current, the promotion decision and
 // the noise floor — for `orderflow models list --json`, the API (/api/models) and the dashboard's Models page.
-import type { PromotionDecision } from './champion.js';
+import type { PromotionDecision } from './artifact.js';
 import { readCurrentPointer } from './artifact.js';
 import type { Metrics } from './metrics.js';
 import { ModelRegistry } from './registry.js';

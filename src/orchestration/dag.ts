@@ -1,7 +1,7 @@
 // DAGs defined in code: an id, a schedule, and tasks with dependencies, retries and a timeout. The engine is
 // generic: it only sees these definitions (the pipeline's three DAGs are bound in pipeline-dags.ts).
-import { NotFoundError } from '../errors.js';
-import type { Logger } from '../log.js';
+import { NotFoundError } from '../base/errors.js';
+import type { Logger } from '../base/log.js';
 
 /** Every `everyMs` milliseconds, or a cron pattern (5 or 6 fields, as BullMQ's job schedulers accept). */
 export type Schedule = { everyMs: number } | { cron: string };

@@ -2,8 +2,8 @@
 // no dotfiles, no *.tmp / *.part) and starts an event run of a DAG as soon as a file lands or changes. The run
 // key is derived from the new files, so two schedulers seeing the same landing make one run.
 import { createHash } from 'node:crypto';
-import { listArrivedFiles } from '../processing/arrivals.js';
-import type { Logger } from '../log.js';
+import { listArrivedFiles } from '../ingest/landing/arrivals.js';
+import type { Logger } from '../base/log.js';
 
 export interface FileTriggerOptions {
   dir: string;

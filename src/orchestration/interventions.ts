@@ -6,7 +6,7 @@
 // Order of effects for a clear: (1) the run must have ended; (2) the BullMQ jobs of the cleared tasks are removed
 // (a job id is per run and task, and BullMQ ignores an add whose id it still keeps); (3) one transaction reopens
 // the run and records a `cleared` try per task; (4) advanceRun enqueues the cleared tasks whose upstream succeeded.
-import { LockedError, NotFoundError, UsageError } from '../errors.js';
+import { LockedError, NotFoundError, UsageError } from '../base/errors.js';
 import { validateDag } from './dag.js';
 import { insertEndedTry, latestTries, reopenRun, runById, type TaskTryRow } from './run-store.js';
 import { advanceRun, taskJobId } from './runs.js';

@@ -5,26 +5,28 @@
 // registered model version starts the cache refresh. The stages are injected (`PipelineStages`) so tests can
 // slow or fail them while keeping the real DAGs.
 import { UnrecoverableError } from 'bullmq';
-import type { Config } from '../config.js';
-import { InputError, toError } from '../errors.js';
+import type { Config } from '../base/config.js';
+import { InputError, toError } from '../base/errors.js';
 import { refreshCache } from '../cache/refresh.js';
 import { scoreNewIncrements } from '../ml/increment-accuracy.js';
 import { syncModels } from '../ml/model-sync.js';
 import { trainModels } from '../ml/train.js';
 import { resolveTrainingInputs } from '../ml/training-inputs.js';
-import type { IncrementPlan, PartPlan } from '../processing/increment-plan.js';
-import { openLanding, type LandingArea } from '../processing/landing.js';
-import { syncLocalOutput } from '../processing/increment-output.js';
+import type { IncrementPlan } from '../ingest/increment-plan.js';
+import type { PartPlan } from '../ingest/files.js';
+import { openLanding } from '../ingest/landing/landing.js';
+import type { LandingArea } from '../ingest/files.js';
+import { syncLocalOutput } from '../ingest/output/increment-output.js';
 import {
   commitIncrement,
   discoverIncrement,
   readIncrementPart,
   updateIncrementTracking,
   type PartReport,
-} from '../processing/incremental.js';
-import type { Redis } from '../redis.js';
+} from '../ingest/incremental.js';
+import type { Redis } from '../redis/redis.js';
 import type { Db } from '../store/db.js';
-import { LeaseLostError } from '../errors.js';
+import { LeaseLostError } from '../base/errors.js';
 import type { ChildContext, DagDefinition, Schedule, TaskContext } from './dag.js';
 import { runById } from './run-store.js';
 
@@ -42,7 +44,7 @@ export const TRACKING_TASK = 'update_tracking';
 /** The DAG a landed file under DATA_DIR/incremental/raw starts. */
 export const FILE_TRIGGERED_DAG: PipelineDagId = INCREMENTAL_DAG;
 
-/** The incremental DAG's steps (processing/incremental.ts), one per task. */
+/** The incremental DAG's steps (ingest/incremental.ts), one per task. */
 export interface IncrementalStages {
   /** Takes the lease and plans the run; `children` are the inputs of the aggregate task's child jobs. */
   discover(ctx: TaskContext): Promise<{ plan: unknown; children: unknown[] }>;

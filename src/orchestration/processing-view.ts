@@ -1,9 +1,9 @@
 // The processing view of an incremental run (the Spark UI's job and task pages): its parts (the fan-out task's
-// child jobs, one per file or byte range, from processing/staged-parts.ts), the throughput of each worker that read
+// child jobs, one per file or byte range, from ingest/ledger/staged-parts.ts), the throughput of each worker that read
 // them, and the run's critical path — the chain of steps that decided when the run ended. A pure function of the
 // parts, the DAG's task structure and the tasks' tries, so the API, the CLI's `--json` and the dashboard show the
 // same numbers and a unit test can pin them down.
-import type { PartRecord } from '../processing/staged-parts.js';
+import type { PartRecord } from '../ingest/ledger/staged-parts.js';
 
 /** One MB is 10^6 bytes here (as in the README's throughput figures). */
 const MB = 1_000_000;

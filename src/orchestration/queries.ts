@@ -1,6 +1,6 @@
 // The query API over DAGs and their run history, shared by the CLI (`orderflow dags …`) and the HTTP API, so
 // neither writes SQL of its own. Every function validates the DAG id (NotFoundError listing the known ids).
-import { NotFoundError } from '../errors.js';
+import { NotFoundError } from '../base/errors.js';
 import {
   describeSchedule,
   validateDag,
@@ -25,7 +25,7 @@ import {
 import { createRun, type CreateRunResult } from './runs.js';
 import type { OrchestrationRuntime } from './runtime.js';
 import { logFields } from './log-fields.js';
-import { partsOfDagRuns, type PartRecord } from '../processing/staged-parts.js';
+import { partsOfDagRuns, type PartRecord } from '../ingest/ledger/staged-parts.js';
 import {
   processingTotals,
   processingView,

@@ -3,7 +3,7 @@
 // try records when it starts and ends. Every step is a short transaction on the run row, so schedulers, workers
 // and the sweeper on any machine can call them concurrently and repeatedly.
 import { randomUUID } from 'node:crypto';
-import { toError } from '../errors.js';
+import { toError } from '../base/errors.js';
 import { TASK_DEFAULTS, type RunTrigger, type TaskDefinition } from './dag.js';
 import {
   activeRun,

@@ -1,11 +1,11 @@
 // What the scheduler, the workers and the query API share: config, logger, the metadata store, the DAGs and the
 // two BullMQ queues (scheduler ticks, task jobs), all under REDIS_KEY_PREFIX so a prefix isolates everything.
 import { FlowProducer, Queue } from 'bullmq';
-import type { Config } from '../config.js';
-import { quitRedis, settlesWithin } from '../ops/bounded.js';
-import { outageLog, reportOutage } from '../ops/outage-log.js';
-import type { Logger } from '../log.js';
-import { createRedis, redisKey, type Redis } from '../redis.js';
+import type { Config } from '../base/config.js';
+import { quitRedis, settlesWithin } from '../base/bounded.js';
+import { outageLog, reportOutage } from '../base/outage-log.js';
+import type { Logger } from '../base/log.js';
+import { createRedis, redisKey, type Redis } from '../redis/redis.js';
 import type { Db } from '../store/db.js';
 import type { DagRegistry } from './dag.js';
 

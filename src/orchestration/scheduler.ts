@@ -2,8 +2,8 @@
 // processes) and the run bookkeeping (each tick makes a run, or a skipped run while one is active; the sweeper
 // repairs runs whose workers vanished), plus the landed-file trigger. Any number may run; each tick counts once.
 import { Worker } from 'bullmq';
-import { quitRedis, settlesWithin } from '../ops/bounded.js';
-import { outageLog, reportOutage } from '../ops/outage-log.js';
+import { quitRedis, settlesWithin } from '../base/bounded.js';
+import { outageLog, reportOutage } from '../base/outage-log.js';
 import type { Schedule } from './dag.js';
 import { startFileTrigger, type FileTrigger } from './file-trigger.js';
 import { createRun, type CreateRunResult } from './runs.js';

@@ -2,8 +2,8 @@
 // what they started in reverse order, once, within a budget: each close gets what is left of it, and one that
 // does not finish in time (a Redis or PostgreSQL that is down) is left behind with a warning so the process
 // still ends. A second signal while closing exits at once (exit code 130).
-import { settlesWithin } from '../ops/bounded.js';
-import type { Logger } from '../log.js';
+import { settlesWithin } from '../base/bounded.js';
+import type { Logger } from '../base/log.js';
 
 export interface Closable {
   close(): Promise<void>;

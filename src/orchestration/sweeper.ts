@@ -5,8 +5,8 @@ import { TASK_DEFAULTS } from './dag.js';
 import { deleteRunsBefore, endTry, latestTries, activeRuns } from './run-store.js';
 import { abandonTry, advanceRun, enqueueTask, taskJobId } from './runs.js';
 import type { OrchestrationRuntime } from './runtime.js';
-import { outageLog, reportOutage } from '../ops/outage-log.js';
-import { deletePartsBefore } from '../processing/staged-parts.js';
+import { outageLog, reportOutage } from '../base/outage-log.js';
+import { deletePartsBefore } from '../ingest/ledger/staged-parts.js';
 
 const RETENTION_EVERY_MS = 3_600_000;
 

@@ -1,7 +1,7 @@
 // A logger per task try whose lines are kept in the metadata store (dag_task_logs), flushed every second and at
 // the end of the try, and also written to the process's standard error at the process's log level.
 import { pino } from 'pino';
-import { LOG_OPTIONS, writeLineAs, type Logger } from '../log.js';
+import { LOG_OPTIONS, writeLineAs, type Logger } from '../base/log.js';
 import type { Db } from '../store/db.js';
 import { insertLogLines } from './run-store.js';
 

@@ -3,9 +3,9 @@
 // worker killed mid-task leaves a locked job that BullMQ's stalled-job check hands to another worker.
 import os from 'node:os';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import { toError } from '../errors.js';
-import { quitRedis, settlesWithin } from '../ops/bounded.js';
-import { reportOutage } from '../ops/outage-log.js';
+import { toError } from '../base/errors.js';
+import { quitRedis, settlesWithin } from '../base/bounded.js';
+import { reportOutage } from '../base/outage-log.js';
 import { TASK_DEFAULTS, type TaskDefinition } from './dag.js';
 import { createRun, markChildrenRunning } from './runs.js';
 import { failTry, startTry, succeedTry } from './runs.js';

@@ -8,9 +8,9 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
-import type { Config } from '../config.js';
-import { UnavailableError } from '../errors.js';
-import type { Logger } from '../log.js';
+import type { Config } from '../base/config.js';
+import { UnavailableError } from '../base/errors.js';
+import type { Logger } from '../base/log.js';
 import {
   isProcessAlive,
   readOwnerFile,

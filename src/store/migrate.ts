@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import type { Logger } from '../log.js';
+import type { Logger } from '../base/log.js';
 import type { ScriptDb } from './script-db.js';
 
 /** From src/store/ under tsx and from dist/store/ when compiled, the repository's sql/ folder. */

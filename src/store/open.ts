@@ -2,17 +2,17 @@
 // embedded PGlite under DATA_DIR/meta, opened directly or reached through the process that owns it (embedded.ts).
 // Migrations from sql/ are applied on every open.
 import pg from 'pg';
-import type { Config } from '../config.js';
-import { UnavailableError } from '../errors.js';
-import type { Logger } from '../log.js';
+import type { Config } from '../base/config.js';
+import { UnavailableError } from '../base/errors.js';
+import type { Logger } from '../base/log.js';
 import type { Db } from './db.js';
 import { openEmbedded } from './embedded.js';
 import { migrate } from './migrate.js';
-import { outageLog } from '../ops/outage-log.js';
+import { outageLog } from '../base/outage-log.js';
 import { PgDb } from './pg-db.js';
 import type { ScriptDb } from './script-db.js';
 import { pgTypes } from './types.js';
-import { redactUrl } from '../ops/redact.js';
+import { redactUrl } from '../base/redact.js';
 
 export interface OpenStoreOptions {
   /**

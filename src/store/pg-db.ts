@@ -2,8 +2,8 @@
 // transactions on one checked-out client, nested transactions as savepoints. A lost connection surfaces as
 // UnavailableError (saying which server went away); SQL errors pass through unchanged.
 import type pg from 'pg';
-import { UnavailableError } from '../errors.js';
-import { settlesWithin } from '../ops/bounded.js';
+import { UnavailableError } from '../base/errors.js';
+import { settlesWithin } from '../base/bounded.js';
 import type { ScriptDb } from './script-db.js';
 
 type Queryable = pg.Pool | pg.PoolClient;

@@ -9,7 +9,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import net from 'node:net';
 import type { PGlite } from '@electric-sql/pglite';
-import type { Logger } from '../log.js';
+import type { Logger } from '../base/log.js';
 import type { SessionGate } from './session-gate.js';
 
 const PROTOCOL_3 = 196608;

@@ -9,12 +9,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { createLogger } from '../../src/log.js';
-import { runIncremental } from '../../src/processing/incremental.js';
-import { Ledger } from '../../src/processing/ledger.js';
+import { createLogger } from '../../src/base/log.js';
+import { runIncremental } from '../../src/ingest/incremental.js';
+import { Ledger } from '../../src/ingest/ledger/ledger.js';
 import { openStore } from '../../src/store/open.js';
 import { runCli } from '../helpers/cli.js';
-import { driftPartial } from '../processing/helpers.js';
+import { driftPartial } from '../ingest/helpers.js';
 import { ADMIN_PASSWORD, API_TOKEN, startHarness, type Harness } from './harness.js';
 
 const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts');

@@ -2,11 +2,11 @@
 // small aggregate and a trained model. `stop()` closes everything it started, in reverse order.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { loadConfig, type Config } from '../../src/config.js';
-import { createLogger } from '../../src/log.js';
+import { loadConfig, type Config } from '../../src/base/config.js';
+import { createLogger } from '../../src/base/log.js';
 import { trainModels } from '../../src/ml/train.js';
 import { openStore } from '../../src/store/open.js';
-import { startServer, type RunningServer, type ServerRuntime } from '../../src/api/server.js';
+import { startServer, type RunningServer, type ServerRuntime } from '../../src/app/server.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -17,7 +17,7 @@ import { DagRegistry } from '../../src/orchestration/dag.js';
 import { pipelineDags, pipelineStages } from '../../src/orchestration/pipeline-dags.js';
 import { createRuntime } from '../../src/orchestration/runtime.js';
 import { startWorker, type StartWorkerOptions } from '../../src/orchestration/worker.js';
-import { createRedis } from '../../src/redis.js';
+import { createRedis } from '../../src/redis/redis.js';
 
 export const API_TOKEN = 'test-token-0123456789abcdef';
 export const ADMIN_PASSWORD = 'correct horse battery';

@@ -1,7 +1,7 @@
 // A DagService kept in memory for the HTTP contract tests: three DAGs whose triggered runs go queued → running →
 // success in a few hundred milliseconds, with task logs, in the orchestration stage's types. The real scheduler is
 // tested in test/orchestration.
-import { NotFoundError } from '../../src/errors.js';
+import { NotFoundError } from '../../src/base/errors.js';
 import type {
   DagService,
   DagSummary,

@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { trainModels } from '../../src/ml/train.js';
-import { connectRedis, type Redis } from '../../src/redis.js';
+import { connectRedis, type Redis } from '../../src/redis/redis.js';
 import { openStore } from '../../src/store/open.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger } from '../../src/base/log.js';
 import { API_TOKEN, startHarness, type Harness } from './harness.js';
 
 let h: Harness;

@@ -8,12 +8,12 @@ import { after, before, describe, test } from 'node:test';
 import { Ajv } from 'ajv';
 import type { RunDetail, RunWithTasks } from '../../src/api/deps.js';
 import { INCREMENTAL_DAG } from '../../src/orchestration/pipeline-dags.js';
-import { rangeCount } from '../../src/processing/increment-plan.js';
-import { deliverBatch } from '../../src/processing/simulate.js';
+import { rangeCount } from '../../src/ingest/increment-plan.js';
+import { deliverBatch } from '../../src/ingest/landing/simulate.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir, type TempDir } from '../helpers/tmp.js';
 import { waitFor } from '../orchestration/harness.js';
-import { makeDaySource } from '../processing/helpers.js';
+import { makeDaySource } from '../ingest/helpers.js';
 import { API_TOKEN, startHarness, type Harness } from './harness.js';
 
 const RANGE_BYTES = 16_384;

@@ -10,7 +10,7 @@ import { Predictor } from '../../src/cache/predictor.js';
 import { RedisPredictionCache } from '../../src/cache/redis-cache.js';
 import { refreshCache } from '../../src/cache/refresh.js';
 import type { LookupResult } from '../../src/cache/types.js';
-import { dataPaths } from '../../src/config.js';
+import { dataPaths } from '../../src/base/config.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { tempDir, type TempDir } from '../helpers/tmp.js';
 import { writeTestModel } from './fixtures.js';

@@ -11,8 +11,8 @@ import {
   type LookupEvent,
 } from '../../src/cache/predictor.js';
 import { refreshCache } from '../../src/cache/refresh.js';
-import { dataPaths } from '../../src/config.js';
-import { NotFoundError } from '../../src/errors.js';
+import { dataPaths } from '../../src/base/config.js';
+import { NotFoundError } from '../../src/base/errors.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { tempDir, type TempDir } from '../helpers/tmp.js';
 import { writeTestModel } from './fixtures.js';

@@ -2,9 +2,9 @@
 // stops working.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { DbAuthStore, ensureAdmin } from '../../src/api/auth-store.js';
-import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/log.js';
+import { DbAuthStore, ensureAdmin } from '../../src/auth/auth-store.js';
+import { loadConfig } from '../../src/base/config.js';
+import { createLogger } from '../../src/base/log.js';
 import type { Db } from '../../src/store/db.js';
 import { openStore } from '../../src/store/open.js';
 import { runCli } from '../helpers/cli.js';

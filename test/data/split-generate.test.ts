@@ -5,8 +5,8 @@ import { after, before, describe, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import { AISLES } from '../../src/data/aisles.js';
 import { readOrdersHeader } from '../../src/data/orders-header.js';
-import { ChangedWhileReadingError, routeByDay } from '../../src/data/split-routes.js';
-import { scanFile } from '../../src/processing/scan-file.js';
+import { ChangedWhileReadingError, routeByDay } from '../../src/ingest/split/split-routes.js';
+import { scanFile } from '../../src/ingest/read/scan-file.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir, type TempDir } from '../helpers/tmp.js';
 

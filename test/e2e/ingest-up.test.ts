@@ -12,7 +12,7 @@ import { runCli } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { tempDir, type TempDir } from '../helpers/tmp.js';
-import { makeDaySource } from '../processing/helpers.js';
+import { makeDaySource } from '../ingest/helpers.js';
 import { CLI, ROOT, freePort, waitFor } from './harness.js';
 
 const TOKEN = 'ingest-test-token-0123456789';

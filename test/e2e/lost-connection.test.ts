@@ -6,15 +6,15 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
-import { loadConfig, type Config } from '../../src/config.js';
-import { createLogger } from '../../src/log.js';
-import { ingestionStatus } from '../../src/processing/status.js';
-import { deliverBatch } from '../../src/processing/simulate.js';
+import { loadConfig, type Config } from '../../src/base/config.js';
+import { createLogger } from '../../src/base/log.js';
+import { ingestionStatus } from '../../src/ingest/status.js';
+import { deliverBatch } from '../../src/ingest/landing/simulate.js';
 import { openStore } from '../../src/store/open.js';
 import { adminUrl, createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { tempDir, type TempDir } from '../helpers/tmp.js';
-import { assertMatchesFullAggregation, makeDaySource } from '../processing/helpers.js';
+import { assertMatchesFullAggregation, makeDaySource } from '../ingest/helpers.js';
 import { spawnCli, waitFor, type StartedProcess } from './harness.js';
 
 /** How long backends are terminated (the drill runs 30 s; a shorter window keeps the suite fast). */

@@ -8,19 +8,19 @@ import { access } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import { cacheKeys, cellKeysOf } from '../../src/cache/keys.js';
 import { RedisPredictionCache } from '../../src/cache/redis-cache.js';
-import { loadConfig, type Config } from '../../src/config.js';
-import { createLogger } from '../../src/log.js';
+import { loadConfig, type Config } from '../../src/base/config.js';
+import { createLogger } from '../../src/base/log.js';
 import { artifactFile, readCurrentPointer } from '../../src/ml/artifact.js';
 import { buildTrainingSet, type TrainingMode } from '../../src/ml/dataset.js';
 import { readTrainingInputs } from '../../src/ml/training-inputs.js';
 import { INCREMENTAL_DAG, PIPELINE_DAG_IDS } from '../../src/orchestration/pipeline-dags.js';
-import { readTracking } from '../../src/processing/tracking.js';
-import { connectRedis, type Redis } from '../../src/redis.js';
+import { readTracking } from '../../src/ingest/output/tracking.js';
+import { connectRedis, type Redis } from '../../src/redis/redis.js';
 import type { Db } from '../../src/store/db.js';
 import { openStore } from '../../src/store/open.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { tempDir, type TempDir } from '../helpers/tmp.js';
-import { assertMatchesFullAggregation } from '../processing/helpers.js';
+import { assertMatchesFullAggregation } from '../ingest/helpers.js';
 import { alive, freePort, listening, spawnStart, waitFor, type StartedProcess } from './harness.js';
 
 /** The simulated days of week 2 (the batch history is days 0–6). */

@@ -22,8 +22,8 @@ import type { LoadedModel } from '../../src/ml/predictor.js';
 import { createRng } from '../../src/ml/random.js';
 import { allocateRows, selectRows, type Rows } from '../../src/ml/rows.js';
 import { readTrainingInputs } from '../../src/ml/training-inputs.js';
-import { aggregateOrders } from '../../src/processing/aggregate.js';
-import { orderBucket } from '../../src/processing/order-bucket.js';
+import { aggregateOrders } from '../../src/ingest/aggregate.js';
+import { orderBucket } from '../../src/ingest/read/order-bucket.js';
 import { tempDir } from '../helpers/tmp.js';
 import { poisson, poissonGrid } from './synthetic.js';
 

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { UsageError } from '../../src/errors.js';
+import { UsageError } from '../../src/base/errors.js';
 import { buildTrainingSet } from '../../src/ml/dataset.js';
 import { randomForestLearner } from '../../src/ml/forest.js';
 import { hierarchicalLearner } from '../../src/ml/hierarchical.js';
@@ -16,7 +16,7 @@ import { evaluateByOrders, noiseFloor } from '../../src/ml/order-evaluation.js';
 import { readOrderHoldout } from '../../src/ml/order-holdout.js';
 import { createRng } from '../../src/ml/random.js';
 import { readTrainingInputs } from '../../src/ml/training-inputs.js';
-import { aggregateOrders } from '../../src/processing/aggregate.js';
+import { aggregateOrders } from '../../src/ingest/aggregate.js';
 import { tempDir, type TempDir } from '../helpers/tmp.js';
 import { poisson, poissonGrid } from './synthetic.js';
 

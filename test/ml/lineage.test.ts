@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { dataPaths } from '../../src/config.js';
+import { dataPaths } from '../../src/base/config.js';
 import { generateOrders } from '../../src/data/generate.js';
 import type { Explanation } from '../../src/ml/lineage.js';
 import { runCli } from '../helpers/cli.js';

@@ -1,9 +1,9 @@
 // `orderflow dags …` against a real Redis and PostgreSQL, with the pipeline's DAGs and an in-process worker.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createLogger } from '../../src/log.js';
+import { createLogger } from '../../src/base/log.js';
 import { CACHE_DAG } from '../../src/orchestration/pipeline-dags.js';
-import { openPipelineRuntime } from '../../src/orchestration/pipeline-runtime.js';
+import { openPipelineRuntime } from '../../src/app/pipeline-runtime.js';
 import type { OrchestrationRuntime } from '../../src/orchestration/runtime.js';
 import { startWorker, type WorkerHandle } from '../../src/orchestration/worker.js';
 import { runCli } from '../helpers/cli.js';

@@ -3,8 +3,8 @@
 // test controls, and polling helpers over the run history.
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { loadConfig, type Config } from '../../src/config.js';
-import { createLogger } from '../../src/log.js';
+import { loadConfig, type Config } from '../../src/base/config.js';
+import { createLogger } from '../../src/base/log.js';
 import { DagRegistry, type DagDefinition, type TaskDefinition } from '../../src/orchestration/dag.js';
 import type { IncrementalStages } from '../../src/orchestration/pipeline-dags.js';
 import type { RunRow, TaskTryRow } from '../../src/orchestration/run-store.js';

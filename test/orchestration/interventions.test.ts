@@ -3,7 +3,7 @@
 // success runs what it had blocked; an active run cannot be cleared.
 import assert from 'node:assert/strict';
 import { after, afterEach, before, test } from 'node:test';
-import { LockedError } from '../../src/errors.js';
+import { LockedError } from '../../src/base/errors.js';
 import { clearTasks, markTask } from '../../src/orchestration/interventions.js';
 import { triggerDag } from '../../src/orchestration/queries.js';
 import { startWorker, type WorkerHandle } from '../../src/orchestration/worker.js';

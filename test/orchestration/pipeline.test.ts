@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { syncLocalOutput } from '../../src/processing/increment-output.js';
-import { deliverBatch } from '../../src/processing/simulate.js';
+import { syncLocalOutput } from '../../src/ingest/output/increment-output.js';
+import { deliverBatch } from '../../src/ingest/landing/simulate.js';
 import {
   CACHE_DAG,
   FILE_TRIGGERED_DAG,
@@ -18,10 +18,10 @@ import {
 import type { RunRow } from '../../src/orchestration/run-store.js';
 import { startScheduler, type SchedulerHandle } from '../../src/orchestration/scheduler.js';
 import { startWorker, type WorkerHandle } from '../../src/orchestration/worker.js';
-import { createRedis, type Redis } from '../../src/redis.js';
+import { createRedis, type Redis } from '../../src/redis/redis.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { tempDir, type TempDir } from '../helpers/tmp.js';
-import { makeDaySource } from '../processing/helpers.js';
+import { makeDaySource } from '../ingest/helpers.js';
 import { openEnv, runsOf, waitFor, type Env } from './harness.js';
 
 const HOUR = { everyMs: 3_600_000 };

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { processingView, type TaskNode, type TaskTry } from '../../src/orchestration/processing-view.js';
-import type { PartRecord } from '../../src/processing/staged-parts.js';
+import type { PartRecord } from '../../src/ingest/ledger/staged-parts.js';
 
 const T0 = Date.parse('2025-03-01T10:00:00.000Z');
 const at = (ms: number): string => new Date(T0 + ms).toISOString();

@@ -4,10 +4,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { loadConfig } from '../../src/config.js';
-import { ConfigError, UnavailableError } from '../../src/errors.js';
-import { connectRedis } from '../../src/redis.js';
-import { readTopology } from '../../src/redis-topology.js';
+import { loadConfig } from '../../src/base/config.js';
+import { ConfigError, UnavailableError } from '../../src/base/errors.js';
+import { connectRedis } from '../../src/redis/redis.js';
+import { readTopology } from '../../src/redis/redis-topology.js';
 import { freePort, startRedis, type RedisServer } from '../helpers/redis.js';
 import { startSentinels, type SentinelDeployment } from '../helpers/sentinel.js';
 

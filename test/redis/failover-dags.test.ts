@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
-import { loadConfig, type Config } from '../../src/config.js';
-import { createLogger } from '../../src/log.js';
+import { loadConfig, type Config } from '../../src/base/config.js';
+import { createLogger } from '../../src/base/log.js';
 import {
   CACHE_DAG,
   INCREMENTAL_DAG,
@@ -13,7 +13,7 @@ import {
   TRAINING_DAG,
   type PipelineStages,
 } from '../../src/orchestration/pipeline-dags.js';
-import { openPipelineRuntime } from '../../src/orchestration/pipeline-runtime.js';
+import { openPipelineRuntime } from '../../src/app/pipeline-runtime.js';
 import type { RunRow } from '../../src/orchestration/run-store.js';
 import type { OrchestrationRuntime } from '../../src/orchestration/runtime.js';
 import { startScheduler, type SchedulerHandle } from '../../src/orchestration/scheduler.js';

@@ -2,9 +2,9 @@
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { loadConfig, type Config } from '../../src/config.js';
-import { UnavailableError } from '../../src/errors.js';
-import { createLogger } from '../../src/log.js';
+import { loadConfig, type Config } from '../../src/base/config.js';
+import { UnavailableError } from '../../src/base/errors.js';
+import { createLogger } from '../../src/base/log.js';
 import type { Db } from '../../src/store/db.js';
 import { loadMigrations } from '../../src/store/migrate.js';
 import { openStore } from '../../src/store/open.js';

@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
-import { createLogger } from '../../src/log.js';
+import { createLogger } from '../../src/base/log.js';
 import { PgliteDb } from '../../src/store/pglite-db.js';
 import { serveWire, type WireServer } from '../../src/store/serve.js';
 import { SessionGate } from '../../src/store/session-gate.js';

@@ -1,6 +1,6 @@
 // DAGs and their runs (the Airflow UI's data): list, run history, one run with task logs, pause/unpause/trigger.
 import type { FastifyInstance } from 'fastify';
-import { NotFoundError } from '../../errors.js';
+import { NotFoundError } from '../../base/errors.js';
 import type { RunFilter } from '../deps.js';
 import { createRunResult, dagSummary, runDetail, runIdSchema, runWithTasks } from '../schemas.js';
 import type { RouteContext } from './context.js';

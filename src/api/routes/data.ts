@@ -1,7 +1,7 @@
 // The data stage's views: aggregate totals (with filters) and the ingestion ledger.
 import type { FastifyInstance } from 'fastify';
 import { summarize, type AggregateFilters } from '../aggregates.js';
-import { NotFoundError } from '../../errors.js';
+import { NotFoundError } from '../../base/errors.js';
 import { aggregateSummary, fileRetryAnswer, ingestionLedger } from '../schemas.js';
 import type { ReprocessRequest } from '../deps.js';
 import type { RouteContext } from './context.js';

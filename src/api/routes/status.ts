@@ -2,7 +2,7 @@
 // /readyz tells anyone whether the API is ready, and only a logged-in caller why not (error texts name hosts);
 // /metrics needs ORDERFLOW_METRICS_TOKEN (or a login) when that is set.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { toError } from '../../errors.js';
+import { toError } from '../../base/errors.js';
 import { sameSecret } from '../auth.js';
 import { sendError } from '../http-errors.js';
 import type { ApiMetrics } from '../metrics.js';

@@ -1,6 +1,6 @@
 // Users, their API tokens (admin only) and the audit log (any logged-in user may read who did what).
 import type { FastifyInstance } from 'fastify';
-import { ROLES, type Role } from '../roles.js';
+import { ROLES, type Role } from '../../auth/roles.js';
 import type { RouteContext } from './context.js';
 
 const nameParams = {
