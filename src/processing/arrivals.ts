@@ -3,6 +3,8 @@
 // (readiness.ts); a batch folder holding `_SUCCESS` (Spark/Hadoop's marker) says its files are whole.
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { INSTACART_FILES } from '../data/instacart-files.js';
+import { relationalBatchFiles, relationalBatchStat } from './instacart-batch.js';
 
 export interface ArrivedFile {
   /** Path relative to the raw dir, with forward slashes: "<batch>/<name>.csv". */
@@ -17,6 +19,11 @@ export interface ArrivedFile {
   inode: string;
   /** The batch folder holds a `_SUCCESS` marker. */
   batchMarkedDone: boolean;
+  /**
+   * A relational batch (instacart-batch.ts): this entry is the folder's orders.csv standing for it and its
+   * order_products files; the stats cover them all.
+   */
+  relational?: boolean;
 }
 
 export const SUCCESS_MARKER = '_SUCCESS';
@@ -36,6 +43,20 @@ export async function listArrivedFiles(rawDir: string): Promise<ArrivedFile[]> {
     const dir = path.join(rawDir, batch.name);
     const entries = await fs.readdir(dir, { withFileTypes: true });
     const batchMarkedDone = entries.some((e) => e.name === SUCCESS_MARKER);
+    const relational = relationalBatchFiles(path.join(dir, INSTACART_FILES.orders));
+    if (relational) {
+      const stat = relationalBatchStat(relational);
+      if (stat)
+        files.push({
+          path: `${batch.name}/${INSTACART_FILES.orders}`,
+          batch: batch.name,
+          absolute: relational[0],
+          ...stat,
+          batchMarkedDone,
+          relational: true,
+        });
+      continue; // its other files (order_products, a catalog of its own) are not entries of their own
+    }
     for (const entry of entries) {
       if (!entry.isFile() || !isCompleteFileName(entry.name)) continue;
       const absolute = path.join(dir, entry.name);

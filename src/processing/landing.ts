@@ -6,7 +6,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config.js';
 import { listArrivedFiles, type ArrivedFile } from './arrivals.js';
-import { waitReason, type ReadinessOptions } from './file-changes.js';
+import { sameStat, waitReason, type ReadinessOptions } from './file-changes.js';
+import { relationalBatchFiles, relationalBatchStat } from './instacart-batch.js';
 import type { PartChunks } from './file-aggregate.js';
 import type { FileStat } from './ledger.js';
 
@@ -51,6 +52,11 @@ export class DirectoryLanding implements LandingArea {
   }
 
   async unchanged(file: ArrivedFile): Promise<boolean> {
+    const relational = relationalBatchFiles(file.absolute);
+    if (relational) {
+      const stat = relationalBatchStat(relational);
+      return stat !== null && sameStat(stat, file);
+    }
     const now = await fs.stat(file.absolute).catch(() => null);
     return (
       now !== null &&

@@ -11,7 +11,9 @@ import { NotFoundError, UsageError } from '../errors.js';
 import { cacheKeys } from '../cache/keys.js';
 import type { Redis } from '../redis.js';
 import type { Db } from '../store/db.js';
+import path from 'node:path';
 import { aggregateFile } from './file-aggregate.js';
+import { aggregateInstacartDir } from './instacart-aggregate.js';
 import { openLanding } from './landing.js';
 import { Ledger } from './ledger.js';
 import { randomUUID } from 'node:crypto';
@@ -119,9 +121,15 @@ export async function reprocess(
       for (const c of committed.get(f.path) ?? []) add(c, 'before');
       const landed = present.get(f.path);
       const part = landed
-        ? await aggregateFile(await landing.materialize(landed), {
-            maxLineBytes: deps.config.ingest.maxLineBytes,
-          }).catch((err: NodeJS.ErrnoException) => {
+        ? await (
+            landed.relational
+              ? aggregateInstacartDir(path.dirname(landed.absolute), {
+                  category: deps.config.ingest.instacartCategory,
+                })
+              : aggregateFile(await landing.materialize(landed), {
+                  maxLineBytes: deps.config.ingest.maxLineBytes,
+                })
+          ).catch((err: NodeJS.ErrnoException) => {
             if (err.code === 'ENOENT') return undefined;
             throw err;
           })
