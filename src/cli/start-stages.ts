@@ -8,3 +8,4 @@ export { startPipelineProcess } from '../ops/pipeline-process.js';
 export { removeStaleTempFiles } from '../ops/temp-files.js';
 export { runUntilSignal } from '../orchestration/signals.js';
 export { simulateNewOrders } from '../processing/simulate-orders.js';
+export { simulateInstacartDays } from '../processing/simulate-instacart.js';

@@ -15,8 +15,18 @@ async function* lines(file: string): AsyncGenerator<string> {
   for await (const line of rl) yield line;
 }
 
-/** Writes the day batches of `dir` under `out`; returns the batch names (days that have orders). */
-export async function cutInstacartDays(dir: string, out: string): Promise<string[]> {
+/**
+ * Writes the day batches of `dir` under `out`; returns the batch names (days that have orders). `orderIdOffset`
+ * is added to every order_id (the first column of orders.csv and of the order_products files), so that sets
+ * generated apart can land side by side without sharing ids.
+ */
+export async function cutInstacartDays(dir: string, out: string, orderIdOffset = 0): Promise<string[]> {
+  const shift = (line: string): string => {
+    if (orderIdOffset === 0) return line;
+    const comma = line.indexOf(',');
+    const id = Number(line.slice(0, comma));
+    return Number.isInteger(id) && comma > 0 ? `${id + orderIdOffset}${line.slice(comma)}` : line;
+  };
   await fs.mkdir(out, { recursive: true });
   for (const name of [INSTACART_FILES.products, INSTACART_FILES.aisles, INSTACART_FILES.departments])
     await fs.copyFile(path.join(dir, name), path.join(out, name));
@@ -34,7 +44,7 @@ export async function cutInstacartDays(dir: string, out: string): Promise<string
     const day = Number(fields[dowCol]);
     if (!Number.isInteger(day) || day < 0 || day > 6) continue;
     dayOf.set(fields[0], day);
-    byDay[day].push(line);
+    byDay[day].push(shift(line));
   }
   const batches: string[] = [];
   for (let day = 0; day < 7; day++) {
@@ -55,7 +65,7 @@ export async function cutInstacartDays(dir: string, out: string): Promise<string
         continue;
       }
       const day = dayOf.get(line.slice(0, line.indexOf(',')));
-      if (day !== undefined) items[day].push(line);
+      if (day !== undefined) items[day].push(shift(line));
     }
     for (const batch of batches)
       await fs.writeFile(

@@ -11,6 +11,7 @@ import { cutInstacartDays } from '../../src/data/instacart-batches.js';
 import { aggregateOrders } from '../../src/processing/aggregate.js';
 import { runIncremental } from '../../src/processing/incremental.js';
 import { reprocess } from '../../src/processing/reprocess.js';
+import { simulateInstacartDays } from '../../src/processing/simulate-instacart.js';
 import { runCli } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
@@ -176,6 +177,41 @@ describe('incremental over relational batch folders', () => {
     assert.equal(new Set(reasons.map((r) => r.reason)).size, 1, 'both batches read with one catalog');
     assert.notEqual(reasons[0].reason, before);
   });
+});
+
+test('start --format instacart: simulated weeks land as relational day batches, counted once, new order ids', async () => {
+  const root = stage.config.paths.incrementalRawDir;
+  const delivered = await simulateInstacartDays({
+    to: root,
+    weekOrders: 700,
+    weeks: 1,
+    everyMs: 0,
+    stagingDir: path.join(stage.config.dataDir, 'instacart-arrivals'),
+  });
+  assert.deepEqual(delivered, ['7', '8', '9', '10', '11', '12', '13']);
+  assert.deepEqual(
+    await simulateInstacartDays({
+      to: root,
+      weekOrders: 700,
+      weeks: 1,
+      everyMs: 0,
+      stagingDir: '/nonexistent',
+    }),
+    [],
+    'a restart delivers nothing twice',
+  );
+  const ids = (await fs.readFile(path.join(root, '7', 'orders.csv'), 'utf8')).trim().split('\n').slice(1);
+  assert.ok(ids.every((l) => Number(l.split(',')[0]) > 1e9));
+  const r = await runIncremental(stage.deps);
+  assert.deepEqual(r.batches, [...delivered].sort());
+  assert.equal(r.badRows, 0);
+  assert.equal(
+    await output(),
+    await aggregateOf(
+      delivered.map((b) => path.join(root, b)),
+      'simulated',
+    ),
+  );
 });
 
 /** An output CSV as (day, hour, category) → items, for comparing sums of outputs. */
