@@ -179,6 +179,23 @@ describe('incremental over relational batch folders', () => {
   });
 });
 
+test('a batch folder copied file by file: its line items alone are rejected, then counted once whole', async () => {
+  const root = stage.config.paths.incrementalRawDir;
+  await fs.mkdir(path.join(root, '4'));
+  await fs.copyFile(
+    path.join(source, '4', 'order_products__prior.csv'),
+    path.join(root, '4', 'order_products__prior.csv'),
+  );
+  const early = await runIncremental(stage.deps);
+  assert.equal(early.filesAdded, 0);
+  await fs.cp(path.join(source, '4'), path.join(root, '4'), { recursive: true });
+  const whole = await runIncremental(stage.deps);
+  assert.deepEqual(whole.batches, ['4']);
+  assert.equal(await output(), await aggregateOf([path.join(source, '4')], 'four'));
+  const skipped = await stage.db.query<{ path: string }>('SELECT path FROM ingest_skipped_files');
+  assert.deepEqual(skipped, [], 'the early verdict is forgotten once the folder is whole');
+});
+
 test('start --format instacart: simulated weeks land as relational day batches, counted once, new order ids', async () => {
   const root = stage.config.paths.incrementalRawDir;
   const delivered = await simulateInstacartDays({
