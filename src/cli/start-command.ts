@@ -14,6 +14,14 @@ import { parseChoiceFlag, parseDurationFlag, parseIntegerFlag } from './options.
 // The whole pipeline is imported when the command runs.
 const stages = () => import('./start-stages.js');
 
+interface StartFlags {
+  every: number;
+  orders: number;
+  weeks: number;
+  simulate: boolean;
+  format: 'wide' | 'instacart';
+}
+
 export function registerStartCommand(program: Command, context: ContextFactory): void {
   program
     .command('start')
@@ -41,89 +49,79 @@ export function registerStartCommand(program: Command, context: ContextFactory):
       parseChoiceFlag('--format', ['wide', 'instacart']),
       'wide',
     )
-    .action(
-      async (flags: {
-        every: number;
-        orders: number;
-        weeks: number;
-        simulate: boolean;
-        format: 'wide' | 'instacart';
-      }) => {
-        const ctx = context();
-        const { config } = ctx;
-        const s = await stages();
-        const lock = s.acquireInstanceLock(config.dataDir, 'start');
-        let redis: RedisHandle | undefined;
-        // Until the pipeline runs, a Ctrl-C stops on the spot: partial outputs removed, the private Redis stopped.
-        const uninstall = s.exitCleanlyOnInterrupt({
-          roots: [config.dataDir, path.dirname(config.paths.ordersCsv)],
-          last: async () => {
-            await redis?.stop();
-            lock.release();
-          },
-          say: ctx.err,
-        });
-        const arrivals = new AbortController();
-        let simulation: Promise<unknown> = Promise.resolve();
-        try {
-          const stale = s.removeStaleTempFiles([config.dataDir]);
-          if (stale.length)
-            ctx.err(`removed ${stale.length} partial output file(s) left by an interrupted run`);
-          redis = await s.ensureRedis(config, ctx.logger);
-          if (redis.reusedPid)
-            ctx.out(
-              `reusing the private redis-server (pid ${redis.reusedPid}) a previous start left running`,
-            );
-          else if (redis.started)
-            ctx.out(
-              `started a private redis-server for ${redactUrl(config.redisUrl)} (data in ${config.paths.redisDir})`,
-            );
-          await s.bootstrapData(config, ctx.out, flags.orders, flags.format);
-          const pipeline = await s.startPipelineProcess(config, ctx.logger, {
-            concurrency: 2,
-            http: true,
-            announce: ctx.out,
-          });
-          lock.setUrl(pipeline.server!.url);
-          if (flags.simulate) {
-            const arrive = {
-              to: config.paths.incrementalRawDir,
-              weekOrders: flags.orders,
-              weeks: flags.weeks,
-              everyMs: flags.every,
-              signal: arrivals.signal,
-              onDelivered: (batch: string, _file: string, orders: number) =>
-                ctx.out(`new orders of day ${batch} arrived (${orders} orders)`),
-            };
-            simulation = (
-              flags.format === 'instacart'
-                ? s.simulateInstacartDays({
-                    ...arrive,
-                    stagingDir: path.join(config.dataDir, 'instacart-arrivals'),
-                  })
-                : s.simulateNewOrders(arrive)
-            ).catch((err) => ctx.err(`simulated arrivals stopped: ${toError(err).message}`));
-          }
-          // Closed in reverse: the arrivals stop first, then the scheduler, worker, server and runtime.
-          const stopArrivals = { close: async () => (arrivals.abort(), await simulation, undefined) };
-          await s.runUntilSignal([...pipeline.handles, stopArrivals], ctx.logger, {
-            // From here a signal means a clean shutdown (its handlers are in place: no moment without one).
-            ready: () => {
-              uninstall();
-              ctx.out(
-                `dashboard: ${pipeline.server!.url}/  (user "admin"; password: ORDERFLOW_ADMIN_PASSWORD, the one printed above on first start, or \`orderflow admin reset-password\`)`,
-              );
-              ctx.out(`DAGs: ${pipeline.runtime.registry.ids().join(', ')} — Ctrl-C to stop`);
-            },
-          });
-          ctx.out('stopped cleanly');
-        } finally {
-          uninstall();
-          arrivals.abort();
-          await s.settlesWithin(simulation, 2_000);
+    .action(async (flags: StartFlags) => {
+      const ctx = context();
+      const { config } = ctx;
+      const s = await stages();
+      const lock = s.acquireInstanceLock(config.dataDir, 'start');
+      let redis: RedisHandle | undefined;
+      // Until the pipeline runs, a Ctrl-C stops on the spot: partial outputs removed, the private Redis stopped.
+      const uninstall = s.exitCleanlyOnInterrupt({
+        roots: [config.dataDir, path.dirname(config.paths.ordersCsv)],
+        last: async () => {
           await redis?.stop();
           lock.release();
+        },
+        say: ctx.err,
+      });
+      const arrivals = new AbortController();
+      let simulation: Promise<unknown> = Promise.resolve();
+      try {
+        const stale = s.removeStaleTempFiles([config.dataDir]);
+        if (stale.length)
+          ctx.err(`removed ${stale.length} partial output file(s) left by an interrupted run`);
+        redis = await s.ensureRedis(config, ctx.logger);
+        if (redis.reusedPid)
+          ctx.out(`reusing the private redis-server (pid ${redis.reusedPid}) a previous start left running`);
+        else if (redis.started)
+          ctx.out(
+            `started a private redis-server for ${redactUrl(config.redisUrl)} (data in ${config.paths.redisDir})`,
+          );
+        await s.bootstrapData(config, ctx.out, flags.orders, flags.format);
+        const pipeline = await s.startPipelineProcess(config, ctx.logger, {
+          concurrency: 2,
+          http: true,
+          announce: ctx.out,
+        });
+        lock.setUrl(pipeline.server!.url);
+        if (flags.simulate) {
+          const arrive = {
+            to: config.paths.incrementalRawDir,
+            weekOrders: flags.orders,
+            weeks: flags.weeks,
+            everyMs: flags.every,
+            signal: arrivals.signal,
+            onDelivered: (batch: string, _file: string, orders: number) =>
+              ctx.out(`new orders of day ${batch} arrived (${orders} orders)`),
+          };
+          simulation = (
+            flags.format === 'instacart'
+              ? s.simulateInstacartDays({
+                  ...arrive,
+                  stagingDir: path.join(config.dataDir, 'instacart-arrivals'),
+                })
+              : s.simulateNewOrders(arrive)
+          ).catch((err) => ctx.err(`simulated arrivals stopped: ${toError(err).message}`));
         }
-      },
-    );
+        // Closed in reverse: the arrivals stop first, then the scheduler, worker, server and runtime.
+        const stopArrivals = { close: async () => (arrivals.abort(), await simulation, undefined) };
+        await s.runUntilSignal([...pipeline.handles, stopArrivals], ctx.logger, {
+          // From here a signal means a clean shutdown (its handlers are in place: no moment without one).
+          ready: () => {
+            uninstall();
+            ctx.out(
+              `dashboard: ${pipeline.server!.url}/  (user "admin"; password: ORDERFLOW_ADMIN_PASSWORD, the one printed above on first start, or \`orderflow admin reset-password\`)`,
+            );
+            ctx.out(`DAGs: ${pipeline.runtime.registry.ids().join(', ')} — Ctrl-C to stop`);
+          },
+        });
+        ctx.out('stopped cleanly');
+      } finally {
+        uninstall();
+        arrivals.abort();
+        await s.settlesWithin(simulation, 2_000);
+        await redis?.stop();
+        lock.release();
+      }
+    });
 }
