@@ -166,6 +166,11 @@ export const ENV_VARIABLES = {
     default: undefined,
     doc: "Threads one part's scan may use (default: the machine's cores); 1 when each worker process should use one core.",
   },
+  ORDERFLOW_INSTACART_CATEGORY: {
+    schema: z.enum(['aisle', 'department']),
+    default: 'aisle',
+    doc: "What a category is for relational (Instacart) batches in the landing area: the product's aisle or its department.",
+  },
   ORDERFLOW_ALLOW_DUPLICATE_FILES: {
     schema: boolSchema,
     default: 'false',
@@ -272,6 +277,8 @@ export interface IngestConfig {
   rangeBytes: number;
   /** ORDERFLOW_SCAN_THREADS: threads per part's scan; undefined = the machine's cores. */
   scanThreads: number | undefined;
+  /** ORDERFLOW_INSTACART_CATEGORY: aisle or department, for relational batches. */
+  instacartCategory: 'aisle' | 'department';
   /** ORDERFLOW_LANDING: a directory (absolute) or s3://bucket/prefix. */
   landing: string;
   s3: { endpoint: string | undefined; region: string; accessKeyId?: string; secretAccessKey?: string };
@@ -381,6 +388,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
       leaseMs: read('ORDERFLOW_INCREMENTAL_LEASE') as number,
       rangeBytes: read('ORDERFLOW_RANGE_BYTES') as number,
       scanThreads: read('ORDERFLOW_SCAN_THREADS') as number | undefined,
+      instacartCategory: read('ORDERFLOW_INSTACART_CATEGORY') as 'aisle' | 'department',
       landing,
       s3: {
         endpoint: read('ORDERFLOW_S3_ENDPOINT') as string | undefined,

@@ -67,10 +67,22 @@ export function registerDataCommands(program: Command, context: ContextFactory):
 
   program
     .command('split')
-    .description('Split the orders CSV by day into DATA_DIR/raw/<dow>/orders_<dow>.csv')
-    .option('--input <file>', 'orders CSV (default DATA_DIR/orders.csv)')
+    .description(
+      'Split the orders CSV (or a relational Instacart folder, pivoted to the same wide rows) by day into ' +
+        'DATA_DIR/raw/<dow>/orders_<dow>.csv',
+    )
+    .option(
+      '--input <file|folder>',
+      'orders CSV, or a relational Instacart folder (orders.csv + order_products*.csv; default DATA_DIR/orders.csv)',
+    )
+    .option(
+      '--category <c>',
+      'for relational input: aisle | department',
+      parseChoiceFlag('--category', ['aisle', 'department']),
+      'aisle',
+    )
     .option('--strict', 'fail (exit 1, nothing written) on any bad row instead of quarantining it', false)
-    .action(async (opts: { input?: string; strict: boolean }) => {
+    .action(async (opts: { input?: string; strict: boolean; category: 'aisle' | 'department' }) => {
       const ctx = context();
       const { paths, dataDir } = ctx.config;
       const input = path.resolve(opts.input ?? paths.ordersCsv);
@@ -83,19 +95,28 @@ export function registerDataCommands(program: Command, context: ContextFactory):
       }
       const progress = createProgress(ctx.interactive, 'split', 1);
       const uninstall = exitCleanlyOnInterrupt({ roots: [paths.rawDir, paths.quarantineDir], say: ctx.err });
+      const run = await stages();
+      const relational = run.isInstacartDir(input);
       const summary = await (
-        await stages()
-      )
-        .splitByDay({
-          input,
-          rawDir: paths.rawDir,
-          quarantineDir: paths.quarantineDir,
-          dataDir,
-          strict: opts.strict,
-          maxLineBytes: ctx.config.ingest.maxLineBytes,
-          onProgress: (bytes, total) => progress.update(bytes, total),
-        })
-        .finally(uninstall);
+        relational
+          ? run.splitInstacartByDay({
+              input,
+              category: opts.category,
+              rawDir: paths.rawDir,
+              quarantineDir: paths.quarantineDir,
+              dataDir,
+              strict: opts.strict,
+            })
+          : run.splitByDay({
+              input,
+              rawDir: paths.rawDir,
+              quarantineDir: paths.quarantineDir,
+              dataDir,
+              strict: opts.strict,
+              maxLineBytes: ctx.config.ingest.maxLineBytes,
+              onProgress: (bytes, total) => progress.update(bytes, total),
+            })
+      ).finally(uninstall);
       progress.stop();
       summary.rowsPerDay.forEach((rows, day) =>
         ctx.out(`day ${day}: ${rows} orders → ${summary.files[day]}`),

@@ -4,3 +4,5 @@ export { generateInstacart } from '../data/instacart-generate.js';
 export { splitByDay } from '../ingest/split/split.js';
 export { aggregateOrders, describeBadRows } from '../ingest/aggregate.js';
 export { resolveInputs } from '../ingest/landing/inputs.js';
+export { isInstacartDir } from '../data/instacart-files.js';
+export { splitInstacartByDay } from '../ingest/instacart/instacart-split.js';

@@ -9,10 +9,18 @@ import { toError } from '../base/errors.js';
 import type { RedisHandle } from '../app/local-redis.js';
 import { redactUrl } from '../base/redact.js';
 import type { ContextFactory } from './main.js';
-import { parseDurationFlag, parseIntegerFlag } from './options.js';
+import { parseChoiceFlag, parseDurationFlag, parseIntegerFlag } from './options.js';
 
 // The whole pipeline is imported when the command runs.
 const stages = () => import('./start-stages.js');
+
+interface StartFlags {
+  every: number;
+  orders: number;
+  weeks: number;
+  simulate: boolean;
+  format: 'wide' | 'instacart';
+}
 
 export function registerStartCommand(program: Command, context: ContextFactory): void {
   program
@@ -34,7 +42,14 @@ export function registerStartCommand(program: Command, context: ContextFactory):
     )
     .option('--weeks <n>', 'weeks of new orders to simulate', parseIntegerFlag('--weeks', 0, 1000), 4)
     .option('--no-simulate', 'do not simulate new orders arriving in incremental/raw')
-    .action(async (flags: { every: number; orders: number; weeks: number; simulate: boolean }) => {
+    .option(
+      '--format <f>',
+      'wide | instacart: the sample data and the new days as relational Instacart folders (orders.csv + ' +
+        'order_products*.csv per day batch, the catalog at the landing root)',
+      parseChoiceFlag('--format', ['wide', 'instacart']),
+      'wide',
+    )
+    .action(async (flags: StartFlags) => {
       const ctx = context();
       const { config } = ctx;
       const s = await stages();
@@ -62,7 +77,7 @@ export function registerStartCommand(program: Command, context: ContextFactory):
           ctx.out(
             `started a private redis-server for ${redactUrl(config.redisUrl)} (data in ${config.paths.redisDir})`,
           );
-        await s.bootstrapData(config, ctx.out, flags.orders);
+        await s.bootstrapData(config, ctx.out, flags.orders, flags.format);
         const pipeline = await s.startPipelineProcess(config, ctx.logger, {
           concurrency: 2,
           http: true,
@@ -70,17 +85,23 @@ export function registerStartCommand(program: Command, context: ContextFactory):
         });
         lock.setUrl(pipeline.server!.url);
         if (flags.simulate) {
-          simulation = s
-            .simulateNewOrders({
-              to: config.paths.incrementalRawDir,
-              weekOrders: flags.orders,
-              weeks: flags.weeks,
-              everyMs: flags.every,
-              signal: arrivals.signal,
-              onDelivered: (batch, _file, orders) =>
-                ctx.out(`new orders of day ${batch} arrived (${orders} orders)`),
-            })
-            .catch((err) => ctx.err(`simulated arrivals stopped: ${toError(err).message}`));
+          const arrive = {
+            to: config.paths.incrementalRawDir,
+            weekOrders: flags.orders,
+            weeks: flags.weeks,
+            everyMs: flags.every,
+            signal: arrivals.signal,
+            onDelivered: (batch: string, _file: string, orders: number) =>
+              ctx.out(`new orders of day ${batch} arrived (${orders} orders)`),
+          };
+          simulation = (
+            flags.format === 'instacart'
+              ? s.simulateInstacartDays({
+                  ...arrive,
+                  stagingDir: path.join(config.dataDir, 'instacart-arrivals'),
+                })
+              : s.simulateNewOrders(arrive)
+          ).catch((err) => ctx.err(`simulated arrivals stopped: ${toError(err).message}`));
         }
         // Closed in reverse: the arrivals stop first, then the scheduler, worker, server and runtime.
         const stopArrivals = { close: async () => (arrivals.abort(), await simulation, undefined) };

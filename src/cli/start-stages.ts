@@ -8,3 +8,4 @@ export { startPipelineProcess } from '../app/pipeline-process.js';
 export { removeStaleTempFiles } from '../base/temp-files.js';
 export { runUntilSignal } from '../orchestration/signals.js';
 export { simulateNewOrders } from '../ingest/landing/simulate-orders.js';
+export { simulateInstacartDays } from '../ingest/landing/simulate-instacart.js';

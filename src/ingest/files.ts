@@ -1,7 +1,26 @@
 // The stage's words for a file on its way from the landing area to the ledger, shared by landing, planning, reading
 // and the ledger (each of those modules re-exports the ones it speaks of). Types only: nothing here runs.
-import type { ArrivedFile } from './landing/arrivals.js';
 import type { PartChunks } from './read/file-aggregate.js';
+
+export interface ArrivedFile {
+  /** Path relative to the raw dir, with forward slashes: "<batch>/<name>.csv". */
+  path: string;
+  batch: string;
+  absolute: string;
+  size: number;
+  mtimeMs: number;
+  /** Changes on every write, rename and utime: unlike mtime, a writer cannot restore it. */
+  ctimeMs: number;
+  /** Device and inode: a file replaced by another under the same name gets another inode. */
+  inode: string;
+  /** The batch folder holds a `_SUCCESS` marker. */
+  batchMarkedDone: boolean;
+  /**
+   * A relational batch (instacart-batch.ts): this entry is the folder's orders.csv standing for it and its
+   * order_products files; the stats cover them all.
+   */
+  relational?: boolean;
+}
 
 export type SkipStatus = 'rejected' | 'duplicate';
 

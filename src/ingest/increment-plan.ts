@@ -37,7 +37,8 @@ export function planIncrement(
   const chunkBytes = chunkBytesFor(config.rangeBytes);
   const parts: PartPlan[] = [];
   for (const { file } of changes.toRead) {
-    const count = partCount(file.size, config.rangeBytes);
+    // A relational batch is one part: its line items only mean something with its orders file.
+    const count = file.relational ? 1 : partCount(file.size, config.rangeBytes);
     for (let index = 0; index < count; index++)
       parts.push({ path: file.path, batch: file.batch, stat: statOf(file), index, count, chunkBytes });
   }

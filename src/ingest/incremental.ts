@@ -23,6 +23,7 @@ import type { Redis } from '../redis/redis.js';
 import type { Db } from '../store/db.js';
 import { DuckDbEngine } from './output/duckdb-engine.js';
 import { readPart } from './read/file-aggregate.js';
+import { readRelationalBatch, relationalBatchFiles } from './instacart/instacart-batch.js';
 import { findChanges, type FileChanges } from './landing/file-changes.js';
 import type { WaitingFile } from './files.js';
 import { planIncrement, type IncrementPlan } from './increment-plan.js';
@@ -243,6 +244,17 @@ async function readAndCheck(landing: LandingArea, part: PartPlan, config: Config
   const named = (text: string) => locals.reduce((t, l) => t.split(l).join(landing.describe(part.path)), text);
   let copy: Awaited<ReturnType<LandingArea['materializePart']>> | undefined;
   try {
+    const relational = landing.isDirectory ? relationalBatchFiles(file.absolute) : null;
+    if (relational) {
+      const { part: read, catalogSha256 } = await readRelationalBatch(relational, {
+        category: config.ingest.instacartCategory,
+        chunkBytes: part.chunkBytes,
+        threads: config.ingest.scanThreads,
+      });
+      if (!(await landing.unchanged(file))) return { outcome: 'changed', reason: CHANGED_WHILE_READ };
+      const [orders, items] = [sum(read.totals.orders), sum(read.totals.items)];
+      return { outcome: 'read', part: read, orders, items, catalogSha256 };
+    }
     copy = await landing.materializePart(file, chunks);
     locals.push(copy.path);
     const read = await readPart(copy.path, chunks, {

@@ -11,7 +11,9 @@ import { NotFoundError, UsageError } from '../base/errors.js';
 import { cellCacheKey } from '../redis/cell-key.js';
 import type { Redis } from '../redis/redis.js';
 import type { Db } from '../store/db.js';
+import path from 'node:path';
 import { aggregateFile } from './read/file-aggregate.js';
+import { aggregateInstacartDir } from './instacart/instacart-aggregate.js';
 import { openLanding } from './landing/landing.js';
 import { Ledger } from './ledger/ledger.js';
 import { randomUUID } from 'node:crypto';
@@ -120,9 +122,15 @@ export async function reprocess(
       for (const c of committed.get(f.path) ?? []) add(c, 'before');
       const landed = present.get(f.path);
       const part = landed
-        ? await aggregateFile(await landing.materialize(landed), {
-            maxLineBytes: deps.config.ingest.maxLineBytes,
-          }).catch((err: NodeJS.ErrnoException) => {
+        ? await (
+            landed.relational
+              ? aggregateInstacartDir(path.dirname(landed.absolute), {
+                  category: deps.config.ingest.instacartCategory,
+                })
+              : aggregateFile(await landing.materialize(landed), {
+                  maxLineBytes: deps.config.ingest.maxLineBytes,
+                })
+          ).catch((err: NodeJS.ErrnoException) => {
             if (err.code === 'ENOENT') return undefined;
             throw err;
           })

@@ -1,8 +1,8 @@
-// Prototype for the incremental landing (not wired in yet): a relational batch folder read as one part, in the
-// packed form file-aggregate.ts `readPart` gives for a wide file (categories, ScanTotals, bad rows), plus the
-// files it was made of and their sizes, so a ledger can identify the batch by its content and know which
-// catalog it was joined with. A folder is one part: its order_products lines only mean something with its
-// orders.csv, so it is not cut into chunks the way a wide file is.
+// A relational batch folder read as one part, in the packed form file-aggregate.ts `readPart` gives for a wide
+// file (categories, ScanTotals, bad rows), plus the files it was made of and their sizes. The incremental landing
+// reads relational batches through it (instacart-batch.ts adds the content hash and the catalog's hash). A folder
+// is one part: its order_products lines only mean something with its orders.csv, so it is not cut into chunks
+// the way a wide file is.
 import fs from 'node:fs';
 import path from 'node:path';
 import { INSTACART_FILES } from '../../data/instacart-files.js';

@@ -3,21 +3,9 @@
 // (readiness.ts); a batch folder holding `_SUCCESS` (Spark/Hadoop's marker) says its files are whole.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-
-export interface ArrivedFile {
-  /** Path relative to the raw dir, with forward slashes: "<batch>/<name>.csv". */
-  path: string;
-  batch: string;
-  absolute: string;
-  size: number;
-  mtimeMs: number;
-  /** Changes on every write, rename and utime: unlike mtime, a writer cannot restore it. */
-  ctimeMs: number;
-  /** Device and inode: a file replaced by another under the same name gets another inode. */
-  inode: string;
-  /** The batch folder holds a `_SUCCESS` marker. */
-  batchMarkedDone: boolean;
-}
+import { INSTACART_FILES } from '../../data/instacart-files.js';
+import { relationalBatchFiles, relationalBatchStat } from '../instacart/instacart-batch.js';
+import type { ArrivedFile } from '../files.js';
 
 export const SUCCESS_MARKER = '_SUCCESS';
 
@@ -36,6 +24,20 @@ export async function listArrivedFiles(rawDir: string): Promise<ArrivedFile[]> {
     const dir = path.join(rawDir, batch.name);
     const entries = await fs.readdir(dir, { withFileTypes: true });
     const batchMarkedDone = entries.some((e) => e.name === SUCCESS_MARKER);
+    const relational = relationalBatchFiles(path.join(dir, INSTACART_FILES.orders));
+    if (relational) {
+      const stat = relationalBatchStat(relational);
+      if (stat)
+        files.push({
+          path: `${batch.name}/${INSTACART_FILES.orders}`,
+          batch: batch.name,
+          absolute: relational[0],
+          ...stat,
+          batchMarkedDone,
+          relational: true,
+        });
+      continue; // its other files (order_products, a catalog of its own) are not entries of their own
+    }
     for (const entry of entries) {
       if (!entry.isFile() || !isCompleteFileName(entry.name)) continue;
       const absolute = path.join(dir, entry.name);

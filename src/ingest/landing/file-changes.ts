@@ -4,11 +4,11 @@
 // have changed. Nothing is read here: the parts hash what they read, and the commit tells a changed file from
 // one whose stats alone moved. A file that may still be being written in place waits (readiness).
 import fs from 'node:fs/promises';
-import type { ArrivedFile } from './arrivals.js';
+import type { ArrivedFile } from '../files.js';
+import { relationalBatchEndsWithNewlines, relationalBatchFiles } from '../instacart/instacart-batch.js';
 import type { LandingArea } from '../files.js';
 import type { Ledger } from '../ledger/ledger.js';
-import type { FileStat, LedgerFile, SkippedFile } from '../files.js';
-import type { WaitingFile, ReadinessOptions } from '../files.js';
+import type { FileStat, LedgerFile, ReadinessOptions, SkippedFile, WaitingFile } from '../files.js';
 
 export interface FileToRead {
   file: ArrivedFile;
@@ -69,7 +69,10 @@ export async function waitReason(file: ArrivedFile, options: ReadinessOptions): 
   if (file.batchMarkedDone) return null;
   const quietMs = options.nowMs - Math.max(file.mtimeMs, file.ctimeMs);
   if (quietMs >= options.minFileAgeMs) return null;
-  if (await endsWithNewline(file.absolute, file.size)) return null;
+  if (file.relational) {
+    const files = relationalBatchFiles(file.absolute);
+    if (files && (await relationalBatchEndsWithNewlines(files))) return null;
+  } else if (await endsWithNewline(file.absolute, file.size)) return null;
   return (
     `may still be being written: it does not end with a newline and changed ${formatDuration(Math.max(0, quietMs))} ago; ` +
     `it is read once unchanged for ${formatDuration(options.minFileAgeMs)} (ORDERFLOW_MIN_FILE_AGE), or at once if its batch has a _SUCCESS marker`

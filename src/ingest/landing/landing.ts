@@ -5,11 +5,12 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../../base/config.js';
-import { listArrivedFiles, type ArrivedFile } from './arrivals.js';
-import { waitReason } from './file-changes.js';
+import { listArrivedFiles } from './arrivals.js';
+import type { ArrivedFile } from '../files.js';
+import { sameStat, waitReason } from './file-changes.js';
 import type { ReadinessOptions } from '../files.js';
-import type { FileStat } from '../files.js';
-import type { LandingArea } from '../files.js';
+import { relationalBatchFiles, relationalBatchStat } from '../instacart/instacart-batch.js';
+import type { FileStat, LandingArea } from '../files.js';
 
 export class DirectoryLanding implements LandingArea {
   readonly isDirectory = true;
@@ -28,6 +29,11 @@ export class DirectoryLanding implements LandingArea {
   }
 
   async unchanged(file: ArrivedFile): Promise<boolean> {
+    const relational = relationalBatchFiles(file.absolute);
+    if (relational) {
+      const stat = relationalBatchStat(relational);
+      return stat !== null && sameStat(stat, file);
+    }
     const now = await fs.stat(file.absolute).catch(() => null);
     return (
       now !== null &&

@@ -37,7 +37,14 @@ export interface PartRecord {
 
 /** What a worker reports for a part it read. */
 export type PartResult =
-  | { outcome: 'read'; part: PartRead; orders: number; items: number }
+  | {
+      outcome: 'read';
+      part: PartRead;
+      orders: number;
+      items: number;
+      /** A relational batch: the catalog it was joined with (recorded as the part's reason). */
+      catalogSha256?: string;
+    }
   | { outcome: 'rejected'; reason: string }
   | { outcome: 'changed'; reason: string };
 
@@ -169,7 +176,11 @@ export async function stagePart(db: Db, token: number, part: PartPlan, result: P
       part.path,
       part.index,
       result.outcome,
-      result.outcome === 'read' ? null : result.reason,
+      result.outcome === 'read'
+        ? result.catalogSha256
+          ? `catalog sha256:${result.catalogSha256}`
+          : null
+        : result.reason,
       read ? packPart(partTotalsOf(read.part)) : null,
       read?.part.start ?? null,
       read?.part.end ?? null,
