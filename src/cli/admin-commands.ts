@@ -4,7 +4,7 @@
 // next start of the API.
 import type { Command } from 'commander';
 import { UsageError } from '../base/errors.js';
-import type { ContextFactory } from './main.js';
+import type { ContextFactory } from './context.js';
 
 const stages = () => import('./admin-stages.js');
 

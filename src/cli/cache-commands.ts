@@ -6,8 +6,7 @@ import { parseDay, parseHour } from '../ml/cell.js';
 import { explainModel, explanationLines } from '../ml/lineage.js';
 import type { Redis } from '../redis/redis.js';
 import { describeRedisTarget } from '../redis/redis-options.js';
-import type { CommandContext } from './context.js';
-import type { ContextFactory } from './main.js';
+import type { CommandContext, ContextFactory } from './context.js';
 
 // The stage (and ioredis with it) is imported when a command runs: CLI start-up stays short for the others.
 const stages = () => import('./cache-stages.js');

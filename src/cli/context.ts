@@ -25,6 +25,9 @@ export interface CommandIo {
   err: (line: string) => void;
 }
 
+/** Builds the context lazily, once the global flags are parsed; every command module gets one. */
+export type ContextFactory = () => CommandContext;
+
 export const processIo: CommandIo = {
   out: (line) => process.stdout.write(line + '\n'),
   err: (line) => process.stderr.write(line + '\n'),

@@ -5,8 +5,7 @@ import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { UsageError } from '../base/errors.js';
 import type { InterventionResult as InterventionAnswer } from '../orchestration/interventions.js';
-import type { CommandContext } from './context.js';
-import type { ContextFactory } from './main.js';
+import type { CommandContext, ContextFactory } from './context.js';
 
 const stages = () => import('./dag-action-stages.js');
 

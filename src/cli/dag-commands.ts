@@ -8,8 +8,7 @@ import { formatFields, logFields } from '../orchestration/log-fields.js';
 import type { RunListEntry } from '../orchestration/queries.js';
 import type { OrchestrationRuntime } from '../orchestration/runtime.js';
 import type { Closable } from '../orchestration/signals.js';
-import type { CommandContext } from './context.js';
-import type { ContextFactory } from './main.js';
+import type { CommandContext, ContextFactory } from './context.js';
 import { parseIntegerFlag } from './options.js';
 import { partsCell, processingLines } from './processing-format.js';
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../base/errors.js';
 import { exitCleanlyOnInterrupt } from '../base/interrupt.js';
-import type { ContextFactory } from './main.js';
+import type { ContextFactory } from './context.js';
 import { parseChoiceFlag, parseIntegerFlag } from './options.js';
 import { createProgress } from './progress.js';
 

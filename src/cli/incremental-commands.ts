@@ -2,8 +2,7 @@
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { NotFoundError } from '../base/errors.js';
-import type { CommandContext } from './context.js';
-import type { ContextFactory } from './main.js';
+import type { CommandContext, ContextFactory } from './context.js';
 import { parseDurationFlag } from './options.js';
 import type { IncrementalResult } from '../ingest/incremental.js';
 import { SHUTDOWN_BUDGET_MS } from '../orchestration/signals.js';

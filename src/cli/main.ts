@@ -7,7 +7,7 @@ import { redactText } from '../base/redact.js';
 import {
   createContext,
   processIo,
-  type CommandContext,
+  type ContextFactory,
   type CommandIo,
   type GlobalOptions,
 } from './context.js';
@@ -22,8 +22,6 @@ import { registerMlCommands } from './ml-commands.js';
 import { registerReprocessCommand } from './reprocess-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerUserCommands } from './user-commands.js';
-
-export type ContextFactory = () => CommandContext;
 
 /** The version in package.json (two folders up from both src/cli and dist/cli). */
 function packageVersion(): string {

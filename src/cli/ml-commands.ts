@@ -14,8 +14,7 @@ import { DAYS, HOURS } from '../ml/rows.js';
 import { SPLIT_METHODS, type SplitMethod } from '../ml/split.js';
 import type { Db } from '../store/db.js';
 import { predictCached } from './cache-commands.js';
-import type { CommandContext } from './context.js';
-import type { ContextFactory } from './main.js';
+import type { CommandContext, ContextFactory } from './context.js';
 import { parseIntegerFlag } from './options.js';
 import { registerPromotionCommands } from './promotion-commands.js';
 

@@ -6,8 +6,7 @@ import { toError } from '../base/errors.js';
 import type { PointerMove } from '../ml/promote.js';
 import { formatTable } from '../ml/report.js';
 import type { Db } from '../store/db.js';
-import type { CommandContext } from './context.js';
-import type { ContextFactory } from './main.js';
+import type { CommandContext, ContextFactory } from './context.js';
 
 const stages = () => import('./ml-stages.js');
 const cacheStages = () => import('./cache-stages.js');

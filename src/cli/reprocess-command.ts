@@ -3,7 +3,7 @@
 // are forgotten in the ledger and an incremental run reads them again at once. Audited as the OS user via the CLI.
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import type { ContextFactory } from './main.js';
+import type { ContextFactory } from './context.js';
 
 const stages = () => import('./reprocess-stages.js');
 const collect = (value: string, previous: string[]): string[] => [...previous, value];

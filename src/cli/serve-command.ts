@@ -1,7 +1,7 @@
 // `orderflow serve [--port N]`: the HTTP API and dashboard until SIGINT/SIGTERM. Port: --port, else PORT, else
 // 8080; host: HOST, else 127.0.0.1. The work is in src/app/server.ts (also used by `orderflow up`).
 import type { Command } from 'commander';
-import type { ContextFactory } from './main.js';
+import type { ContextFactory } from './context.js';
 import { parseIntegerFlag } from './options.js';
 
 // Fastify and the services are imported when the command runs.

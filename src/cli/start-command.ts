@@ -8,7 +8,7 @@ import { Option, type Command } from 'commander';
 import { toError } from '../base/errors.js';
 import type { RedisHandle } from '../app/local-redis.js';
 import { redactUrl } from '../base/redact.js';
-import type { ContextFactory } from './main.js';
+import type { ContextFactory } from './context.js';
 import { parseChoiceFlag, parseDurationFlag, parseIntegerFlag } from './options.js';
 
 // The whole pipeline is imported when the command runs.

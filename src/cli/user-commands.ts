@@ -4,8 +4,7 @@
 import { userInfo } from 'node:os';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import type { CommandContext } from './context.js';
-import type { ContextFactory } from './main.js';
+import type { CommandContext, ContextFactory } from './context.js';
 
 const stages = () => import('./user-stages.js');
 
