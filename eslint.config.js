@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'data/', 'test-artifacts/', 'bench/out/', 'src/web/vendor/'] },
+  { ignores: ['.dependency-cruiser.cjs', 'dist/', 'node_modules/', 'data/', 'test-artifacts/', 'bench/out/', 'src/web/vendor/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
