@@ -3,7 +3,17 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['.dependency-cruiser.cjs', 'dist/', 'node_modules/', 'data/', 'test-artifacts/', 'bench/out/', 'src/web/vendor/'] },
+  {
+    ignores: [
+      '.dependency-cruiser.cjs',
+      'dist/',
+      'node_modules/',
+      'data/',
+      'test-artifacts/',
+      'bench/out/',
+      'src/web/vendor/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
