@@ -20,7 +20,8 @@ import { runCli } from '../test/helpers/cli.js';
 import { createTestDatabase } from '../test/helpers/postgres.js';
 import { startSentinels } from '../test/helpers/sentinel.js';
 import { tempDir } from '../test/helpers/tmp.js';
-import { runsOf, waitFor } from '../test/orchestration/harness.js';
+import { runsOf } from '../test/orchestration/harness.js';
+import { waitFor } from '../test/helpers/wait.js';
 import { median, record } from './util.js';
 
 const ROUNDS = Number(process.env.BENCH_FAILOVER_ROUNDS ?? 3);

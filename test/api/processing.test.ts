@@ -12,7 +12,7 @@ import { rangeCount } from '../../src/ingest/increment-plan.js';
 import { deliverBatch } from '../../src/ingest/landing/simulate.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir, type TempDir } from '../helpers/tmp.js';
-import { waitFor } from '../orchestration/harness.js';
+import { waitFor } from '../helpers/wait.js';
 import { makeDaySource } from '../ingest/helpers.js';
 import { API_TOKEN, startHarness, type Harness } from './harness.js';
 

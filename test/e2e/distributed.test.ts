@@ -25,7 +25,8 @@ import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { startS3, type S3Server } from '../helpers/s3.js';
 import { tempDir, type TempDir } from '../helpers/tmp.js';
 import { assertOutputEqualsAggregateOf, makeDaySource } from '../ingest/helpers.js';
-import { ROOT, spawnCli, waitFor, type StartedProcess } from './harness.js';
+import { ROOT, spawnCli, type StartedProcess } from './harness.js';
+import { waitFor } from '../helpers/wait.js';
 
 const HOLDING_WORKER = fileURLToPath(new URL('./fixtures/holding-worker.ts', import.meta.url));
 const DAYS = [0, 1, 2, 3, 4, 5, 6];

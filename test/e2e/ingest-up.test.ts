@@ -13,7 +13,8 @@ import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { tempDir, type TempDir } from '../helpers/tmp.js';
 import { makeDaySource } from '../ingest/helpers.js';
-import { CLI, ROOT, freePort, waitFor } from './harness.js';
+import { CLI, ROOT, freePort } from './harness.js';
+import { waitFor } from '../helpers/wait.js';
 
 const TOKEN = 'ingest-test-token-0123456789';
 let tmp: TempDir;

@@ -15,7 +15,8 @@ import { adminUrl, createTestDatabase, type TestDatabase } from '../helpers/post
 import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { tempDir, type TempDir } from '../helpers/tmp.js';
 import { assertMatchesFullAggregation, makeDaySource } from '../ingest/helpers.js';
-import { spawnCli, waitFor, type StartedProcess } from './harness.js';
+import { spawnCli, type StartedProcess } from './harness.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** How long backends are terminated (the issue's drill runs 30 s; a shorter window keeps the suite fast). */
 const LOOP_MS = 10_000;

@@ -10,7 +10,8 @@ import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { tempDir, type TempDir } from '../helpers/tmp.js';
-import { alive, freePort, spawnCli, waitFor, listening, type StartedProcess } from './harness.js';
+import { alive, freePort, spawnCli, listening, type StartedProcess } from './harness.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** The bound: SIGTERM to exit, in every state. */
 const EXIT_WITHIN_MS = 10_000;

@@ -21,7 +21,8 @@ import { openStore } from '../../src/store/open.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { tempDir, type TempDir } from '../helpers/tmp.js';
 import { assertMatchesFullAggregation } from '../ingest/helpers.js';
-import { alive, freePort, listening, spawnStart, waitFor, type StartedProcess } from './harness.js';
+import { alive, freePort, listening, spawnStart, type StartedProcess } from './harness.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** The simulated days of week 2 (the batch history is days 0–6). */
 const DAYS = ['7', '8', '9', '10', '11', '12', '13'];

@@ -12,7 +12,8 @@ import { startScheduler, type SchedulerHandle } from '../../src/orchestration/sc
 import { startWorker, type WorkerHandle } from '../../src/orchestration/worker.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { SLOW_DAG, slowDag } from './fixtures/slow-dag.js';
-import { FAST_SETTINGS, openEnv, triesOf, waitFor, waitForRunEnd, type Env } from './harness.js';
+import { FAST_SETTINGS, openEnv, triesOf, waitForRunEnd, type Env } from './harness.js';
+import { waitFor } from '../helpers/wait.js';
 
 const WORKER_ENTRY = fileURLToPath(new URL('./fixtures/worker.ts', import.meta.url));
 

@@ -16,16 +16,8 @@ import { startScheduler, type SchedulerHandle } from '../../src/orchestration/sc
 import { sweep } from '../../src/orchestration/sweeper.js';
 import { startWorker, type WorkerHandle } from '../../src/orchestration/worker.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
-import {
-  FAST_SETTINGS,
-  openEnv,
-  runsOf,
-  testDag,
-  triesOf,
-  waitFor,
-  waitForRunEnd,
-  type Env,
-} from './harness.js';
+import { FAST_SETTINGS, openEnv, runsOf, testDag, triesOf, waitForRunEnd, type Env } from './harness.js';
+import { waitFor } from '../helpers/wait.js';
 
 describe('orchestration engine', () => {
   let redis: RedisServer;

@@ -2,7 +2,6 @@
 // prefix (so tests sharing one redis-server never see each other's queues), small test DAGs whose tasks the
 // test controls, and polling helpers over the run history.
 import { randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig, type Config } from '../../src/base/config.js';
 import { createLogger } from '../../src/base/log.js';
 import { DagRegistry, type DagDefinition, type TaskDefinition } from '../../src/orchestration/dag.js';
@@ -17,6 +16,7 @@ import type { Db } from '../../src/store/db.js';
 import { openStore } from '../../src/store/open.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { tempDir, type TempDir } from '../helpers/tmp.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** Short enough that stalled jobs and lost tasks are noticed within a couple of seconds. */
 export const FAST_SETTINGS: Partial<EngineSettings> = {
@@ -77,20 +77,6 @@ export async function openEnv(redisUrl: string): Promise<Env> {
 /** A one-DAG definition; `everyMs` defaults to an hour so only triggers start runs. */
 export function testDag(id: string, tasks: TaskDefinition[], everyMs = 3_600_000): DagDefinition {
   return { id, schedule: { everyMs }, tasks };
-}
-
-export async function waitFor<T>(
-  what: string,
-  check: () => Promise<T | undefined | null | false>,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(50);
-  }
 }
 
 export async function runsOf(db: Db, dagId: string): Promise<RunRow[]> {

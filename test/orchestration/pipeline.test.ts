@@ -22,7 +22,8 @@ import { createRedis, type Redis } from '../../src/redis/redis.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { tempDir, type TempDir } from '../helpers/tmp.js';
 import { makeDaySource } from '../ingest/helpers.js';
-import { openEnv, runsOf, waitFor, type Env } from './harness.js';
+import { openEnv, runsOf, type Env } from './harness.js';
+import { waitFor } from '../helpers/wait.js';
 
 const HOUR = { everyMs: 3_600_000 };
 

@@ -9,7 +9,8 @@ import { createRun } from '../../src/orchestration/runs.js';
 import { startScheduler, type SchedulerHandle, type TickEvent } from '../../src/orchestration/scheduler.js';
 import { startWorker, type WorkerHandle } from '../../src/orchestration/worker.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
-import { commitOnlyIncremental, openEnv, runsOf, testDag, waitFor, type Env } from './harness.js';
+import { commitOnlyIncremental, openEnv, runsOf, testDag, type Env } from './harness.js';
+import { waitFor } from '../helpers/wait.js';
 
 describe('orchestration schedules', () => {
   let redis: RedisServer;

@@ -23,7 +23,8 @@ import { openStore } from '../../src/store/open.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { startSentinels, type SentinelDeployment } from '../helpers/sentinel.js';
 import { tempDir, type TempDir } from '../helpers/tmp.js';
-import { commitOnlyIncremental, FAST_SETTINGS, runsOf, waitFor } from '../orchestration/harness.js';
+import { commitOnlyIncremental, FAST_SETTINGS, runsOf } from '../orchestration/harness.js';
+import { waitFor } from '../helpers/wait.js';
 
 const EVERY_MS = 400;
 

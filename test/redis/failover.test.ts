@@ -29,7 +29,7 @@ import { runCli } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { startSentinels, type SentinelDeployment } from '../helpers/sentinel.js';
 import { tempDir, type TempDir } from '../helpers/tmp.js';
-import { waitFor } from '../orchestration/harness.js';
+import { waitFor } from '../helpers/wait.js';
 import { makeDaySource } from '../ingest/helpers.js';
 
 const CATEGORIES = ['fresh fruits', 'milk', 'yogurt'];

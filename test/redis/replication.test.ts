@@ -20,7 +20,7 @@ import { writeTestModel } from '../cache/fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { tempDir, type TempDir } from '../helpers/tmp.js';
-import { waitFor } from '../orchestration/harness.js';
+import { waitFor } from '../helpers/wait.js';
 import { makeDaySource } from '../ingest/helpers.js';
 
 const CATEGORIES = ['fresh fruits', 'milk'];
