@@ -15,12 +15,13 @@ import { Ledger } from '../src/ingest/ledger/ledger.js';
 import type { FileCommit } from '../src/ingest/ledger/ledger-commit.js';
 import { foldTotals, type KeyedTotals } from '../src/ingest/ledger/ledger-totals.js';
 import { BUCKETS } from '../src/ingest/read/order-bucket.js';
-import { DAYS, emptyTotals, HOURS } from '../src/ingest/read/sum-scan.js';
+import { emptyTotals } from '../src/ingest/read/sum-scan.js';
 import type { Db } from '../src/store/db.js';
 import { openStore } from '../src/store/open.js';
 import { createTestDatabase } from '../test/helpers/postgres.js';
 import { random, stageFile } from '../test/ingest/random-files.js';
 import { median, record } from './util.js';
+import { DAYS, HOURS } from '../src/base/cell.js';
 
 const SIZES = (process.env.BENCH_LEDGER_SIZES ?? '100,1000,10000').split(',').map(Number);
 const CELLS = Number(process.env.BENCH_LEDGER_CELLS ?? 150);

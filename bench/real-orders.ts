@@ -6,9 +6,9 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { parse } from 'csv-parse/sync';
-import { buildTrainingSet, type AggregateRow, type TrainingSet } from '../src/ml/dataset.js';
+import { buildTrainingSet, type TrainingSet } from '../src/ml/dataset.js';
 import type { OrderHoldout } from '../src/ml/order-holdout.js';
-import { DAYS, HOURS } from '../src/ml/rows.js';
+import { DAYS, HOURS, type Cell } from '../src/base/cell.js';
 
 const META = ['order_id', 'order_dow', 'order_hour_of_day', 'days_since_prior_order'];
 const FOLDS = 5;
@@ -51,7 +51,7 @@ export function readWideOrders(file: string, byte: number): RealOrders {
       total[g] += n;
     });
   }
-  const aggregate: AggregateRow[] = [];
+  const aggregate: Cell[] = [];
   for (let g = 0; g < size; g++)
     aggregate.push({
       day: Math.floor(g / (HOURS * c)),

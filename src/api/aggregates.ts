@@ -2,13 +2,14 @@
 // when present, else DATA_DIR/processed/orders.csv, re-read only when the file changes, and summarized with filters
 // into what the dashboard draws (a 7 × 24 heatmap and the top categories) plus the matching rows.
 import { stat, readFile } from 'node:fs/promises';
+import type { Cell } from '../base/cell.js';
 import type { DataPaths } from '../base/config.js';
 import { parseAggregateCsv as parseModelAggregate } from '../ml/dataset.js';
 import { normalizeCategory } from '../ml/predictor.js';
-import type { AggregateRow, AggregateSource } from './deps.js';
+import type { AggregateSource } from './deps.js';
 
 export class CsvAggregateSource implements AggregateSource {
-  private cached: { file: string; mtimeMs: number; size: number; rows: AggregateRow[] } | undefined;
+  private cached: { file: string; mtimeMs: number; size: number; rows: Cell[] } | undefined;
   private syncing: Promise<unknown> | undefined;
 
   /**
@@ -20,7 +21,7 @@ export class CsvAggregateSource implements AggregateSource {
     private readonly sync?: () => Promise<unknown>,
   ) {}
 
-  async rows(): Promise<{ file: string | null; rows: readonly AggregateRow[] }> {
+  async rows(): Promise<{ file: string | null; rows: readonly Cell[] }> {
     if (this.sync) {
       this.syncing ??= this.sync().finally(() => (this.syncing = undefined));
       await this.syncing;
@@ -39,7 +40,7 @@ export class CsvAggregateSource implements AggregateSource {
 }
 
 /** The aggregate CSV through the one parser the models use; a header-only file is an empty aggregate. */
-export function parseAggregateCsv(file: string, text: Buffer | string): AggregateRow[] {
+export function parseAggregateCsv(file: string, text: Buffer | string): Cell[] {
   const body = String(text);
   if (
     body
@@ -48,13 +49,23 @@ export function parseAggregateCsv(file: string, text: Buffer | string): Aggregat
       .split(/\r?\n/).length <= 1
   )
     return [];
-  return parseModelAggregate(body, file).map((r) => ({
-    day_of_week: r.day,
-    hour_of_day: r.hour,
-    category: r.category,
-    items_count: r.items,
-  }));
+  return parseModelAggregate(body, file);
 }
+
+/** A cell as the HTTP API names its fields: the aggregate CSV's column names. */
+export interface AggregateRecord {
+  day_of_week: number;
+  hour_of_day: number;
+  category: string;
+  items_count: number;
+}
+
+const toRecord = (c: Cell): AggregateRecord => ({
+  day_of_week: c.day,
+  hour_of_day: c.hour,
+  category: c.category,
+  items_count: c.items,
+});
 
 export interface AggregateFilters {
   day?: number;
@@ -74,28 +85,23 @@ export interface AggregateSummary {
   /** heatmap[day][hour] = items over the matching rows. */
   heatmap: number[][];
   topCategories: { category: string; items: number }[];
-  rows: AggregateRow[];
+  rows: AggregateRecord[];
 }
 
-export function summarize(
-  file: string | null,
-  rows: readonly AggregateRow[],
-  f: AggregateFilters,
-): AggregateSummary {
+export function summarize(file: string | null, rows: readonly Cell[], f: AggregateFilters): AggregateSummary {
   const wanted = f.category === undefined ? undefined : normalizeCategory(f.category);
   const heatmap = Array.from({ length: 7 }, () => new Array<number>(24).fill(0));
   const byCategory = new Map<string, number>();
-  const matching: AggregateRow[] = [];
+  const matching: Cell[] = [];
   let total = 0;
   for (const r of rows) {
-    if (f.day !== undefined && r.day_of_week !== f.day) continue;
-    if (f.hour !== undefined && r.hour_of_day !== f.hour) continue;
+    if (f.day !== undefined && r.day !== f.day) continue;
+    if (f.hour !== undefined && r.hour !== f.hour) continue;
     if (wanted !== undefined && normalizeCategory(r.category) !== wanted) continue;
     matching.push(r);
-    total += r.items_count;
-    if (heatmap[r.day_of_week]?.[r.hour_of_day] !== undefined)
-      heatmap[r.day_of_week][r.hour_of_day] += r.items_count;
-    byCategory.set(r.category, (byCategory.get(r.category) ?? 0) + r.items_count);
+    total += r.items;
+    if (heatmap[r.day]?.[r.hour] !== undefined) heatmap[r.day][r.hour] += r.items;
+    byCategory.set(r.category, (byCategory.get(r.category) ?? 0) + r.items);
   }
   const topCategories = [...byCategory]
     .map(([category, items]) => ({ category, items }))
@@ -107,6 +113,6 @@ export function summarize(
     matchingRows: matching.length,
     heatmap,
     topCategories,
-    rows: matching.slice(0, f.limit),
+    rows: matching.slice(0, f.limit).map(toRecord),
   };
 }

@@ -1,6 +1,7 @@
 // Adapters from the cache stage (src/cache) to the API's interfaces: the cached Predictor (Redis → model) as the
 // PredictionService and `cacheStats` as the CacheStatsService.
 import type { Config } from '../base/config.js';
+import type { CellAddress } from '../base/cell.js';
 import { RedisPredictionCache } from '../cache/redis-cache.js';
 import { cacheStats } from '../cache/stats.js';
 import type { Predictor } from '../cache/predictor.js';
@@ -10,7 +11,6 @@ import type {
   CacheStats,
   CacheStatsService,
   PredictionAnswer,
-  PredictionCell,
   PredictionService,
 } from './deps.js';
 import { explainModel, type Explanation } from '../ml/lineage.js';
@@ -33,11 +33,11 @@ const toAnswer = (p: Cached): PredictionAnswer => ({
 export class CachedPredictionService implements PredictionService {
   constructor(private readonly predictor: Predictor) {}
 
-  async predict(cell: PredictionCell): Promise<PredictionAnswer> {
+  async predict(cell: CellAddress): Promise<PredictionAnswer> {
     return toAnswer(await this.predictor.predict(cell.day, cell.hour, cell.category));
   }
 
-  async predictMany(cells: readonly PredictionCell[]): Promise<BatchOutcome[]> {
+  async predictMany(cells: readonly CellAddress[]): Promise<BatchOutcome[]> {
     const results = await this.predictor.predictMany(cells);
     return results.map((r) =>
       'error' in r ? { ok: false, error: outcomeError(r.error) } : { ok: true, ...toAnswer(r) },

@@ -1,6 +1,7 @@
 // What the HTTP app needs from the other stages, as narrow interfaces. createApp depends only on these, so the
 // routes are the same whether the stages run in this process (`orderflow up`) or behind another adapter, and a
 // stage that is not available (no model yet, no DAG scheduler) is one adapter away, not a branch in every route.
+import type { Cell, CellAddress } from '../base/cell.js';
 import type { IncrementScore } from '../ml/increment-accuracy.js';
 import type { Explanation } from '../ml/lineage.js';
 import type { PointerMove } from '../ml/promote.js';
@@ -33,12 +34,6 @@ export interface PredictionAnswer {
   explain?: Explanation;
 }
 
-export interface PredictionCell {
-  day: number;
-  hour: number;
-  category: string;
-}
-
 /** Per-cell outcome of a batch: a failed cell does not fail the others. */
 export type BatchOutcome =
   | ({ ok: true } & PredictionAnswer)
@@ -46,8 +41,8 @@ export type BatchOutcome =
 
 export interface PredictionService {
   /** NotFoundError (with suggestions) for an unknown category; NoModelError when nothing is trained. */
-  predict(cell: PredictionCell): Promise<PredictionAnswer>;
-  predictMany(cells: readonly PredictionCell[]): Promise<BatchOutcome[]>;
+  predict(cell: CellAddress): Promise<PredictionAnswer>;
+  predictMany(cells: readonly CellAddress[]): Promise<BatchOutcome[]>;
   /** Category names of the current model (empty without a model): the dashboard's autocomplete. */
   categories(): Promise<readonly string[]>;
   /** Lineage of a model version (`?explain=true`): metrics, fingerprint, ledger generation, input files. */
@@ -153,16 +148,9 @@ export interface ModelService {
   increments?(): Promise<IncrementScore[]>;
 }
 
-export interface AggregateRow {
-  day_of_week: number;
-  hour_of_day: number;
-  category: string;
-  items_count: number;
-}
-
 export interface AggregateSource {
   /** Rows of the current aggregate CSV and which file they came from (null: none yet). */
-  rows(): Promise<{ file: string | null; rows: readonly AggregateRow[] }>;
+  rows(): Promise<{ file: string | null; rows: readonly Cell[] }>;
 }
 
 export interface HealthChecks {

@@ -2,9 +2,10 @@
 // (a user runs `GET "0:9:fresh fruits"` in redis-cli); the bookkeeping keys live under `orderflow:cache:`.
 // Every name goes through `redisKey`, so REDIS_KEY_PREFIX applies to all of them.
 import type { Config } from '../base/config.js';
-import { DAYS, HOURS } from '../ml/rows.js';
+
 import { cellCacheKey } from '../redis/cell-key.js';
 import { redisKey } from '../redis/redis.js';
+import { DAYS, HOURS } from '../base/cell.js';
 
 type KeyConfig = Pick<Config, 'redisKeyPrefix'>;
 

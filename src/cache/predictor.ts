@@ -15,7 +15,7 @@ import { LockedError, toError, UsageError } from '../base/errors.js';
 import type { Logger } from '../base/log.js';
 import { intervalFor, type CellPrediction } from '../ml/cell.js';
 import type { LoadedModel } from '../ml/predictor.js';
-import { DAYS, HOURS } from '../ml/rows.js';
+
 import { connectRedis, createRedis, type Redis, type RedisConfig } from '../redis/redis.js';
 import { cacheKeys, type CacheKeys } from './keys.js';
 import { ModelSource } from './model-source.js';
@@ -23,6 +23,7 @@ import { NearCache } from './near-cache.js';
 import { RedisPredictionCache } from './redis-cache.js';
 import { refreshCache, type RefreshResult } from './refresh.js';
 import type { LookupResult, PredictionCache } from './types.js';
+import { DAYS, HOURS, type CellAddress } from '../base/cell.js';
 
 export type PredictionSource = 'cache' | 'model';
 /** Why the model answered: key absent, cache of another model version, Redis unreachable. */
@@ -34,15 +35,9 @@ export interface CachedPrediction extends CellPrediction {
   miss_reason?: MissReason;
 }
 
-export interface CellRequest {
-  day: number;
-  hour: number;
-  category: string;
-}
-
 /** One failed cell of a batch (bad day/hour, unknown category). */
 export interface CellFailure {
-  input: CellRequest;
+  input: CellAddress;
   error: Error;
 }
 
@@ -159,7 +154,7 @@ export class Predictor {
   }
 
   /** Many cells in as few round trips as possible; per-cell failures are returned, not thrown. */
-  async predictMany(cells: readonly CellRequest[]): Promise<(CachedPrediction | CellFailure)[]> {
+  async predictMany(cells: readonly CellAddress[]): Promise<(CachedPrediction | CellFailure)[]> {
     const started = performance.now();
     const model = await this.models.require();
     const out: (CachedPrediction | CellFailure)[] = new Array(cells.length);

@@ -6,7 +6,7 @@ import type { Redis } from '../redis/redis.js';
 import { cacheKeys } from './keys.js';
 import { RedisPredictionCache } from './redis-cache.js';
 import type { PredictionCache } from './types.js';
-import { DAYS, HOURS } from '../ml/rows.js';
+import { DAYS, HOURS } from '../base/cell.js';
 
 export interface CacheStats {
   cachedPredictions: number;

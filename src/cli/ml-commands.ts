@@ -10,13 +10,14 @@ import { modelVersionViews } from '../ml/version-view.js';
 import { candidateTable, formatTable } from '../ml/report.js';
 import { requireCurrentModel, type LoadedModel } from '../ml/predictor.js';
 import type { ModelRegistry } from '../ml/registry.js';
-import { DAYS, HOURS } from '../ml/rows.js';
+
 import { SPLIT_METHODS, type SplitMethod } from '../ml/split.js';
 import type { Db } from '../store/db.js';
 import { predictCached } from './cache-commands.js';
 import type { CommandContext, ContextFactory } from './context.js';
 import { parseIntegerFlag } from './options.js';
 import { registerPromotionCommands } from './promotion-commands.js';
+import { DAYS, HOURS } from '../base/cell.js';
 
 // Training, the registry and the store's drivers are imported when a command needs them, so `predict` (a hot
 // path) and every other command start without them.

@@ -18,7 +18,7 @@ export function registerReprocessCommand(program: Command, context: ContextFacto
     .option('--json', 'JSON as POST /api/ingestion/reprocess answers', false)
     .action(async (flags: { batch: string[]; file: string[]; apply: boolean; json: boolean }) => {
       const ctx = context();
-      const { withResources, reprocess, runIncremental, DbAuditLog } = await stages();
+      const { withResources, reprocess, reprocessPlanRecord, runIncremental, DbAuditLog } = await stages();
       await withResources(ctx, {}, async ({ db, redis }) => {
         const audit = new DbAuditLog(db);
         const entry = {
@@ -40,10 +40,13 @@ export function registerReprocessCommand(program: Command, context: ContextFacto
           const run = plan.applied
             ? await runIncremental({ config: ctx.config, logger: ctx.logger, db, redis })
             : null;
-          if (flags.json) return ctx.out(JSON.stringify(run ? { ...plan, run } : plan));
+          if (flags.json)
+            return ctx.out(
+              JSON.stringify(run ? { ...reprocessPlanRecord(plan), run } : reprocessPlanRecord(plan)),
+            );
           for (const f of plan.files) ctx.out(`${f.path}: ${f.status}`);
           for (const c of plan.cells.slice(0, 50))
-            ctx.out(`  day ${c.day_of_week} hour ${c.hour_of_day} ${c.category}: ${c.before} → ${c.after}`);
+            ctx.out(`  day ${c.day} hour ${c.hour} ${c.category}: ${c.before} → ${c.after}`);
           if (plan.cells.length > 50) ctx.out(`  … and ${plan.cells.length - 50} more cell(s)`);
           ctx.out(
             `${plan.cells.length} cell(s) would change, ${plan.cacheKeys ?? 'unknown'} cached prediction(s) with them` +

@@ -11,7 +11,7 @@ import {
 import { writeQuarantine } from '../data/quarantine.js';
 import type { BadRow } from '../data/order-rows.js';
 import { writeAggregateOutputs } from './output/aggregate-output.js';
-import { sumCells, totalItems } from './read/cells.js';
+import { sumCells, totalItems } from '../base/cell.js';
 import { DuckDbEngine } from './output/duckdb-engine.js';
 import { aggregateFile, type FileAggregate } from './read/file-aggregate.js';
 import { holdoutPathFor, sumHoldouts, writeHoldoutFile } from './read/holdout.js';

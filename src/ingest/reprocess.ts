@@ -6,6 +6,7 @@
 // Applying forgets the files in the ledger while holding claims on their paths (run-claims.ts: no incremental run
 // is reading them meanwhile); the next incremental run (the caller starts one) reads them again as new, so the
 // output stays the sum of committed partials, exactly once.
+import { cellKey, type Cell, type CellAddress } from '../base/cell.js';
 import type { Config } from '../base/config.js';
 import { NotFoundError, UsageError } from '../base/errors.js';
 import { cellCacheKey } from '../redis/cell-key.js';
@@ -28,10 +29,7 @@ export interface ReprocessRequest {
   files?: readonly string[];
 }
 
-export interface CellChange {
-  day_of_week: number;
-  hour_of_day: number;
-  category: string;
+export interface CellChange extends CellAddress {
   /** Items the ledger has committed for the cell from these files, and what reading them again gives. */
   before: number;
   after: number;
@@ -47,15 +45,26 @@ export interface ReprocessPlan {
   applied: boolean;
 }
 
+/** The plan as JSON readers (HTTP, `reprocess --json`) get it: cells named as the aggregate CSV's columns. */
+export function reprocessPlanRecord(plan: ReprocessPlan) {
+  return {
+    ...plan,
+    cells: plan.cells.map(({ day, hour, category, before, after }) => ({
+      day_of_week: day,
+      hour_of_day: hour,
+      category,
+      before,
+      after,
+    })),
+  };
+}
+
 export interface ReprocessDeps {
   config: Pick<Config, 'paths' | 'redisKeyPrefix' | 'ingest' | 'dataDir'>;
   db: Db;
   /** For the cache-key count; without it (or while Redis is down) the count is null. */
   redis?: Redis;
 }
-
-const cellKey = (day: number, hour: number, category: string): string =>
-  `${day}\u0000${hour}\u0000${category}`;
 
 async function chosenFiles(ledger: Ledger, request: ReprocessRequest) {
   const all = await ledger.files();
@@ -78,9 +87,7 @@ async function countCachedKeys(deps: ReprocessDeps, cells: readonly CellChange[]
   try {
     let n = 0;
     for (let i = 0; i < cells.length; i += 1000) {
-      const chunk = cells
-        .slice(i, i + 1000)
-        .map((c) => cellCacheKey(deps.config, c.day_of_week, c.hour_of_day, c.category));
+      const chunk = cells.slice(i, i + 1000).map((c) => cellCacheKey(deps.config, c.day, c.hour, c.category));
       n += await deps.redis.exists(...chunk);
     }
     return n;
@@ -99,18 +106,9 @@ export async function reprocess(
   const chosen = await chosenFiles(ledger, request);
   const committed = await ledger.partials(chosen.map((f) => f.path));
   const totals = new Map<string, CellChange>();
-  const add = (
-    c: { day: number; hour: number; category: string; items: number },
-    side: 'before' | 'after',
-  ) => {
-    const k = cellKey(c.day, c.hour, c.category);
-    const cell = totals.get(k) ?? {
-      day_of_week: c.day,
-      hour_of_day: c.hour,
-      category: c.category,
-      before: 0,
-      after: 0,
-    };
+  const add = (c: Cell, side: 'before' | 'after') => {
+    const k = cellKey(c);
+    const cell = totals.get(k) ?? { day: c.day, hour: c.hour, category: c.category, before: 0, after: 0 };
     cell[side] += c.items;
     totals.set(k, cell);
   };
@@ -140,12 +138,9 @@ export async function reprocess(
         continue;
       }
       for (const c of part.cells) add(c, 'after');
-      const before = new Map(
-        (committed.get(f.path) ?? []).map((c) => [cellKey(c.day, c.hour, c.category), c.items]),
-      );
+      const before = new Map((committed.get(f.path) ?? []).map((c) => [cellKey(c), c.items]));
       const same =
-        before.size === part.cells.length &&
-        part.cells.every((c) => before.get(cellKey(c.day, c.hour, c.category)) === c.items);
+        before.size === part.cells.length && part.cells.every((c) => before.get(cellKey(c)) === c.items);
       files.push({
         path: f.path,
         batch: f.batch,

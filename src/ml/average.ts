@@ -9,7 +9,7 @@ import { GBM_DEFAULTS, fitGbmGrid } from './gbm.js';
 import { GridModel } from './grid-model.js';
 import { fitHierarchical, hierarchicalLearner } from './hierarchical.js';
 import type { Hyperparameters, Learner, Regressor } from './model.js';
-import { DAYS, HOURS } from './rows.js';
+import { DAYS, HOURS } from '../base/cell.js';
 
 export interface AverageParams extends Hyperparameters {
   /** Weight of HierPoisson. @defaultValue 1/3 */

@@ -7,7 +7,8 @@
 // −G/(H + λ), clipped to ±maxDelta (a leaf of few items must not multiply a rate by e⁵), times the learning rate.
 // The grid is small (168 × C cells): every tree is applied to every cell while it grows (the cells follow the
 // same splits as the rows), so the result is the boosted grid and no tree has to be kept.
-import { DAYS, HOURS, type Rows } from './rows.js';
+import { type Rows } from './rows.js';
+import { DAYS, HOURS } from '../base/cell.js';
 
 export interface BoostGrowth {
   /** Trees added to the base. */

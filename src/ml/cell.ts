@@ -3,14 +3,11 @@
 import { UsageError } from '../base/errors.js';
 import { dispersionFor, intervalOf, type Interval } from './intervals.js';
 import type { LoadedModel } from './predictor.js';
-import { DAYS, HOURS } from './rows.js';
+import { DAYS, HOURS, type CellAddress } from '../base/cell.js';
 
-export interface Cell {
-  day: number;
-  hour: number;
+/** A cell checked against a model: `category` is the trained (canonical) name, `categoryIndex` its column. */
+export interface ResolvedCell extends CellAddress {
   categoryIndex: number;
-  /** The category's canonical (trained) name. */
-  category: string;
 }
 
 export interface CellPrediction {
@@ -44,14 +41,14 @@ export const parseDay = (text: string): number => parseBounded(text, 'day_of_wee
 export const parseHour = (text: string): number => parseBounded(text, 'hour_of_day', HOURS - 1);
 
 /** Validates day and hour (UsageError) and resolves the category (NotFoundError with suggestions). */
-export function resolveCell(model: LoadedModel, day: string, hour: string, category: string): Cell {
+export function resolveCell(model: LoadedModel, day: string, hour: string, category: string): ResolvedCell {
   const d = parseDay(day);
   const h = parseHour(hour);
   const categoryIndex = model.resolveCategory(category);
   return { day: d, hour: h, categoryIndex, category: model.categories[categoryIndex] };
 }
 
-export function answerCell(model: LoadedModel, cell: Cell): CellPrediction {
+export function answerCell(model: LoadedModel, cell: ResolvedCell): CellPrediction {
   const prediction = model.predict(cell.day, cell.hour, cell.categoryIndex);
   return {
     day_of_week: cell.day,

@@ -6,18 +6,10 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
 import { InputError } from '../base/errors.js';
-import { allocateRows, DAYS, HOURS, type Rows } from './rows.js';
+import { allocateRows, type Rows } from './rows.js';
+import { AGGREGATE_COLUMNS, DAYS, HOURS, type Cell } from '../base/cell.js';
 
 export type TrainingMode = 'grid' | 'nonzero';
-
-export const AGGREGATE_HEADER = ['day_of_week', 'hour_of_day', 'category', 'items_count'] as const;
-
-export interface AggregateRow {
-  day: number;
-  hour: number;
-  category: string;
-  items: number;
-}
 
 export interface TrainingSet {
   mode: TrainingMode;
@@ -36,19 +28,19 @@ function parseInteger(text: string, min: number, max: number, what: string, wher
 }
 
 /** Parses aggregate CSV text; `source` names the file in error messages. Duplicate cells are summed. */
-export function parseAggregateCsv(text: string, source: string): AggregateRow[] {
+export function parseAggregateCsv(text: string, source: string): Cell[] {
   const records = parse(text, { skip_empty_lines: true, relax_column_count: true }) as string[][];
   if (records.length === 0)
-    throw new InputError(`${source}: empty file, expected header ${AGGREGATE_HEADER.join(',')}`);
+    throw new InputError(`${source}: empty file, expected header ${AGGREGATE_COLUMNS.join(',')}`);
   const header = records[0].map((h) => h.trim().replace(/^\uFEFF/, ''));
-  const col = AGGREGATE_HEADER.map((name) => header.indexOf(name));
-  const missing = AGGREGATE_HEADER.filter((_, i) => col[i] < 0);
+  const col = AGGREGATE_COLUMNS.map((name) => header.indexOf(name));
+  const missing = AGGREGATE_COLUMNS.filter((_, i) => col[i] < 0);
   if (missing.length > 0) {
     throw new InputError(
-      `${source}:1: missing column(s) ${missing.join(', ')}; header must include ${AGGREGATE_HEADER.join(',')}`,
+      `${source}:1: missing column(s) ${missing.join(', ')}; header must include ${AGGREGATE_COLUMNS.join(',')}`,
     );
   }
-  const out: AggregateRow[] = [];
+  const out: Cell[] = [];
   for (let i = 1; i < records.length; i++) {
     const r = records[i];
     const where = `${source}:${i + 1}`;
@@ -69,7 +61,7 @@ export function parseAggregateCsv(text: string, source: string): AggregateRow[] 
   return out;
 }
 
-export async function readAggregateCsv(file: string): Promise<AggregateRow[]> {
+export async function readAggregateCsv(file: string): Promise<Cell[]> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -79,7 +71,7 @@ export async function readAggregateCsv(file: string): Promise<AggregateRow[]> {
   return parseAggregateCsv(text, file);
 }
 
-export function buildTrainingSet(aggregate: readonly AggregateRow[], mode: TrainingMode): TrainingSet {
+export function buildTrainingSet(aggregate: readonly Cell[], mode: TrainingMode): TrainingSet {
   const categories = [...new Set(aggregate.map((r) => r.category))].sort();
   const index = new Map(categories.map((c, i) => [c, i]));
   const c = categories.length;

@@ -2,8 +2,9 @@
 // Categories are mapped through a rank table (the order the trees split on) before the walk.
 import { InputError } from '../base/errors.js';
 import type { Algorithm, Regressor } from './model.js';
-import { DAYS, HOURS } from './rows.js';
+
 import { treeFromJson, treeToJson, type TreeJson, type TreeNodes } from './tree.js';
+import { DAYS, HOURS } from '../base/cell.js';
 
 export interface EnsembleState {
   categoryRank: number[];

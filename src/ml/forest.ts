@@ -5,9 +5,10 @@
 import type { Hyperparameters, Learner } from './model.js';
 import { createRng } from './random.js';
 import type { Rows } from './rows.js';
-import { DAYS, HOURS } from './rows.js';
+
 import { TreeEnsemble } from './ensemble.js';
 import { growTree, packFeatures, type BinnedFeatures, type TreeNodes } from './tree.js';
+import { DAYS, HOURS } from '../base/cell.js';
 
 export interface TreeParams extends Hyperparameters {
   /** @defaultValue 10 */

@@ -5,7 +5,8 @@
 import { boostPoisson, type BoostGrowth } from './boost.js';
 import { GridModel } from './grid-model.js';
 import type { Hyperparameters, Learner } from './model.js';
-import { DAYS, HOURS, type Rows } from './rows.js';
+import { type Rows } from './rows.js';
+import { DAYS, HOURS } from '../base/cell.js';
 
 export interface GbmParams extends Hyperparameters, BoostGrowth {
   /** @defaultValue 300 */

@@ -3,7 +3,7 @@
 // in the registry (`info`: estimated shrinkage, averaging weights). Restoring checks the grid's size.
 import { InputError } from '../base/errors.js';
 import type { Algorithm, Regressor } from './model.js';
-import { DAYS, HOURS } from './rows.js';
+import { DAYS, HOURS } from '../base/cell.js';
 
 export interface GridState {
   grid: number[];

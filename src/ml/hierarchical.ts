@@ -15,7 +15,8 @@
 // The fit is closed form: a few milliseconds for the 134 aisles.
 import { InputError } from '../base/errors.js';
 import type { Hyperparameters, Learner, Regressor } from './model.js';
-import { DAYS, HOURS, type Rows } from './rows.js';
+import { type Rows } from './rows.js';
+import { DAYS, HOURS } from '../base/cell.js';
 
 export interface HierarchicalParams extends Hyperparameters {
   /** Pseudo-count per category added to the overall shares, so no category is ever certain to sell nothing. @defaultValue 0.5 */

@@ -8,7 +8,7 @@
 import { holdoutPartialOf } from '../ingest/ledger/holdout-ledger.js';
 import type { Db } from '../store/db.js';
 import { loadCurrentModel, normalizeCategory, type LoadedModel } from './predictor.js';
-import { DAYS, HOURS } from './rows.js';
+import { DAYS, HOURS } from '../base/cell.js';
 
 export interface IncrementScore {
   path: string;

@@ -3,7 +3,7 @@
 // co-occurrence counts in one pass over the rows and solved by Cholesky — no matrix library needed.
 import { InputError } from '../base/errors.js';
 import type { Hyperparameters, Learner, Regressor } from './model.js';
-import { DAYS, HOURS } from './rows.js';
+import { DAYS, HOURS } from '../base/cell.js';
 
 export interface LinearParams extends Hyperparameters {
   /** L2 penalty on every coefficient except the intercept. @defaultValue 0.1 */

@@ -17,7 +17,8 @@ import { LEARNERS } from './learners.js';
 import { poissonDeviance, regressionMetrics, type Metrics } from './metrics.js';
 import type { Hyperparameters, Learner } from './model.js';
 import type { OrderHoldout } from './order-holdout.js';
-import { allocateRows, DAYS, HOURS, type Rows } from './rows.js';
+import { allocateRows, type Rows } from './rows.js';
+import { DAYS, HOURS } from '../base/cell.js';
 
 interface BucketSplit {
   train: Rows;

@@ -5,7 +5,7 @@
 import { BUCKETS } from '../ingest/read/order-bucket.js';
 import { holdoutPathFor, readHoldoutFile } from '../ingest/read/holdout.js';
 import type { TrainingSet } from './dataset.js';
-import { DAYS, HOURS } from './rows.js';
+import { DAYS, HOURS } from '../base/cell.js';
 
 export interface OrderHoldout {
   /** BUCKETS dense grids, index (day × 24 + hour) × C + category (the training set's categories). */

@@ -5,7 +5,7 @@
 // totals. Predictions are never negative, and a category or time with no sales predicts zero.
 import { InputError } from '../base/errors.js';
 import type { Hyperparameters, Learner, Regressor } from './model.js';
-import { DAYS, HOURS } from './rows.js';
+import { DAYS, HOURS } from '../base/cell.js';
 
 export const POISSON_TERMS = ['day+hour+category', 'day*hour+category', 'day*hour+hour*category'] as const;
 export type PoissonTerms = (typeof POISSON_TERMS)[number];

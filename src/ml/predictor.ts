@@ -13,8 +13,9 @@ import { NoModelError, NotFoundError } from '../base/errors.js';
 import { artifactFile, readArtifact, readCurrentPointer, type ModelArtifact } from './artifact.js';
 import { learnerFor } from './learners.js';
 import type { Algorithm, Regressor } from './model.js';
-import { DAYS, HOURS } from './rows.js';
+
 import { InputError } from '../base/errors.js';
+import { DAYS, HOURS } from '../base/cell.js';
 
 export interface LoadedModel {
   readonly version: string;

@@ -1,8 +1,6 @@
 // The columnar row set every learner trains on: integer-coded day (0–6), hour (0–23), category index, target.
 // Typed arrays only; subsets are copied once per split or fold, never per tree node.
-
-export const DAYS = 7;
-export const HOURS = 24;
+import { HOURS } from '../base/cell.js';
 
 export interface Rows {
   readonly length: number;

@@ -6,7 +6,8 @@
 import { access } from 'node:fs/promises';
 import type { DataPaths } from '../base/config.js';
 import { InputError } from '../base/errors.js';
-import { readAggregateCsv, type AggregateRow } from './dataset.js';
+import type { Cell } from '../base/cell.js';
+import { readAggregateCsv } from './dataset.js';
 
 const exists = (file: string): Promise<boolean> =>
   access(file).then(
@@ -33,8 +34,8 @@ export async function resolveTrainingInputs(paths: DataPaths, explicit?: string)
 }
 
 /** Every input's rows, one list (buildTrainingSet sums cells that appear in several). */
-export async function readTrainingInputs(files: readonly string[]): Promise<AggregateRow[]> {
-  const rows: AggregateRow[] = [];
+export async function readTrainingInputs(files: readonly string[]): Promise<Cell[]> {
+  const rows: Cell[] = [];
   for (const file of files) for (const row of await readAggregateCsv(file)) rows.push(row);
   return rows;
 }

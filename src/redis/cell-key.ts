@@ -1,6 +1,6 @@
-// The Redis key of one prediction cell: the original system's plain `{day}:{hour}:{category}` (a user runs
-// `GET "0:9:fresh fruits"` in redis-cli), under REDIS_KEY_PREFIX. Here, below every stage, because the cache writes
+// The Redis key of one prediction cell: the one cell key (base/cell.ts), under REDIS_KEY_PREFIX. Here, below every stage, because the cache writes
 // these keys and reprocessing counts which of them a backfill will change.
+import { cellKey } from '../base/cell.js';
 import type { Config } from '../base/config.js';
 import { redisKey } from './redis.js';
 
@@ -10,5 +10,5 @@ export function cellCacheKey(
   hour: number,
   category: string,
 ): string {
-  return redisKey(config, `${day}:${hour}:${category}`);
+  return redisKey(config, cellKey({ day, hour, category }));
 }

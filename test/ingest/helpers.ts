@@ -8,7 +8,7 @@ import { createLogger } from '../../src/base/log.js';
 import { aggregateOrders } from '../../src/ingest/aggregate.js';
 import { cellsOf, foldTotals } from '../../src/ingest/ledger/ledger-totals.js';
 import { packPart, unpackPart } from '../../src/ingest/ledger/part-payload.js';
-import { DAYS, HOURS } from '../../src/ingest/read/sum-scan.js';
+
 import { syncLocalOutput } from '../../src/ingest/output/increment-output.js';
 import { deliverBatch } from '../../src/ingest/landing/simulate.js';
 import { readTracking } from '../../src/ingest/output/tracking.js';
@@ -16,6 +16,7 @@ import { connectRedis, type Redis } from '../../src/redis/redis.js';
 import type { Db } from '../../src/store/db.js';
 import { openStore } from '../../src/store/open.js';
 import { runCli } from '../helpers/cli.js';
+import { DAYS, HOURS, type CellAddress } from '../../src/base/cell.js';
 
 /** Generates `orders` orders and splits them into day folders under `dir`/raw. */
 export async function makeDaySource(dir: string, orders = 2100, seed = 5): Promise<string> {
@@ -123,12 +124,7 @@ export async function assertOutputEqualsAggregateOf(
  * Adds `by` to the first `count` cells (in output order) of a committed file's partial, as if the aggregation had a
  * bug when the file was committed (the totals, folded first, are left alone); returns those cells.
  */
-export async function driftPartial(
-  db: Db,
-  file: string,
-  count: number,
-  by: number,
-): Promise<{ day_of_week: number; hour_of_day: number; category: string }[]> {
+export async function driftPartial(db: Db, file: string, count: number, by: number): Promise<CellAddress[]> {
   await foldTotals(db);
   const [row] = await db.query<{ token: string; range_index: number; payload: Uint8Array }>(
     `SELECT p.token, p.range_index, p.payload FROM ingest_parts p JOIN ingest_files f
@@ -151,5 +147,5 @@ export async function driftPartial(
     packPart(part),
     file,
   ]);
-  return cells.map((c) => ({ day_of_week: c.day, hour_of_day: c.hour, category: c.category }));
+  return cells.map((c) => ({ day: c.day, hour: c.hour, category: c.category }));
 }

@@ -7,8 +7,9 @@ import type { FileCommit } from '../../src/ingest/ledger/ledger-commit.js';
 import { addTotalsKeyed, emptyKeyedTotals, type KeyedTotals } from '../../src/ingest/ledger/ledger-totals.js';
 import { BUCKETS } from '../../src/ingest/read/order-bucket.js';
 import { recordPlannedParts, stagePart, startPart } from '../../src/ingest/ledger/staged-parts.js';
-import { DAYS, emptyTotals, HOURS } from '../../src/ingest/read/sum-scan.js';
+import { emptyTotals } from '../../src/ingest/read/sum-scan.js';
 import type { Db } from '../../src/store/db.js';
+import { DAYS, HOURS } from '../../src/base/cell.js';
 
 const CATEGORIES = ['fruit', 'tea', 'yogurt', 'bread', 'soup'];
 

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { runIncremental } from '../../src/ingest/incremental.js';
-import { reprocess } from '../../src/ingest/reprocess.js';
+import { reprocess, reprocessPlanRecord } from '../../src/ingest/reprocess.js';
+import { cellKey } from '../../src/base/cell.js';
 import { NotFoundError } from '../../src/base/errors.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
@@ -64,7 +65,7 @@ test('reprocess › a dry run lists the changed cells and cache keys; applying r
   // The drifted partial was what that commit added to the totals, too.
   await refoldFromPartials();
   const cached = drifted[0];
-  await stage.redis.set(`${cached.day_of_week}:${cached.hour_of_day}:${cached.category}`, '1.5');
+  await stage.redis.set(cellKey(cached), '1.5');
 
   const dry = await reprocess(stage.deps, { batches: ['1'] }, { apply: false });
   assert.equal(dry.applied, false);
@@ -102,7 +103,10 @@ test('reprocess › from the CLI: --json is the same plan, --apply re-reads at o
   };
   const dry = await runCli(['reprocess', '--batch', '2', '--json'], env);
   assert.equal(dry.code, 0, dry.stderr);
-  assert.deepEqual(JSON.parse(dry.stdout), await reprocess(stage.deps, { batches: ['2'] }, { apply: false }));
+  assert.deepEqual(
+    JSON.parse(dry.stdout),
+    reprocessPlanRecord(await reprocess(stage.deps, { batches: ['2'] }, { apply: false })),
+  );
   const applied = await runCli(['reprocess', '--batch', '2', '--apply', '--json'], env);
   assert.equal(applied.code, 0, applied.stderr);
   assert.equal(JSON.parse(applied.stdout).run.status, 'committed');

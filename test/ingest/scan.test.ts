@@ -9,12 +9,13 @@ import { generateOrders } from '../../src/data/generate.js';
 import { checkHeader, readOrdersHeader } from '../../src/data/orders-header.js';
 import { splitRecord } from '../../src/data/csv-record.js';
 import { rowProblem } from '../../src/data/order-rows.js';
-import { sumCells } from '../../src/ingest/read/cells.js';
+import { sumCells } from '../../src/base/cell.js';
 import { aggregateFile } from '../../src/ingest/read/file-aggregate.js';
 import { scanFile } from '../../src/ingest/read/scan-file.js';
-import { emptyTotals, HOURS, scanLayout, scanLines } from '../../src/ingest/read/sum-scan.js';
+import { emptyTotals, scanLayout, scanLines } from '../../src/ingest/read/sum-scan.js';
 import { referenceAggregate } from '../helpers/reference-aggregate.js';
 import { tempDir, type TempDir } from '../helpers/tmp.js';
+import { HOURS } from '../../src/base/cell.js';
 
 let tmp: TempDir;
 before(async () => (tmp = await tempDir()));

@@ -2,8 +2,7 @@
 import { TOP_AISLES } from '../../src/data/aisles.js';
 import { createRng, type Rng } from '../../src/ml/random.js';
 import { allocateRows, type Rows } from '../../src/ml/rows.js';
-import type { AggregateRow } from '../../src/ml/dataset.js';
-import { AGGREGATE_HEADER } from '../../src/ml/dataset.js';
+import { AGGREGATE_COLUMNS, type Cell } from '../../src/base/cell.js';
 
 /** Real aisle names, most popular first (the generator's own ranking). */
 const BASE_AISLES = TOP_AISLES.slice(0, 20);
@@ -52,7 +51,7 @@ export function poissonGrid(
 }
 
 export interface SyntheticAggregate {
-  rows: AggregateRow[];
+  rows: Cell[];
   categories: string[];
   /** The true Poisson rate of a cell. */
   rate(day: number, hour: number, cat: number): number;
@@ -74,7 +73,7 @@ export function syntheticAggregate(
   const hourFactor = Array.from({ length: 24 }, (_, h) => 0.05 + Math.exp(-((h - 13) ** 2) / 18));
   const rate = (d: number, h: number, c: number): number =>
     scale * dayFactor[d] * hourFactor[h] * pop[c] * (d === 0 && h >= 9 && h <= 11 ? 1.5 : 1);
-  const rows: AggregateRow[] = [];
+  const rows: Cell[] = [];
   for (let d = 0; d < 7; d++)
     for (let h = 0; h < 24; h++)
       for (let c = 0; c < categories; c++) {
@@ -84,11 +83,11 @@ export function syntheticAggregate(
   return { rows, categories: names, rate };
 }
 
-export function toCsv(rows: readonly AggregateRow[]): string {
+export function toCsv(rows: readonly Cell[]): string {
   const quote = (s: string): string => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
   return (
     [
-      AGGREGATE_HEADER.join(','),
+      AGGREGATE_COLUMNS.join(','),
       ...rows.map((r) => `${r.day},${r.hour},${quote(r.category)},${r.items}`),
     ].join('\n') + '\n'
   );

@@ -4,6 +4,7 @@ import { summarize, type AggregateFilters } from '../aggregates.js';
 import { NotFoundError } from '../../base/errors.js';
 import { aggregateSummary, fileRetryAnswer, ingestionLedger } from '../schemas.js';
 import type { ReprocessRequest } from '../deps.js';
+import { reprocessPlanRecord } from '../../ingest/reprocess.js';
 import type { RouteContext } from './context.js';
 
 const INCREMENTAL_DAG = 'incremental_processing_dag';
@@ -72,8 +73,8 @@ export function dataRoutes(app: FastifyInstance, { deps, authenticated, operator
       const { apply = false, ...chosen } = request.body;
       const plan = await deps.ingestion.reprocess(chosen, apply);
       request.auditDetail = { apply, ...chosen, cells: plan.cells.length, cacheKeys: plan.cacheKeys };
-      if (!plan.applied) return plan;
-      return { ...plan, run: await deps.dags.trigger(INCREMENTAL_DAG) };
+      if (!plan.applied) return reprocessPlanRecord(plan);
+      return { ...reprocessPlanRecord(plan), run: await deps.dags.trigger(INCREMENTAL_DAG) };
     },
   );
 

@@ -1,6 +1,6 @@
 // Prediction reads: one cell (GET) or many (POST …/batch), answered by the cache → model predictor.
 import type { FastifyInstance } from 'fastify';
-import type { PredictionCell } from '../deps.js';
+import type { CellAddress } from '../../base/cell.js';
 import { batchAnswer, predictionAnswer } from '../schemas.js';
 import type { RouteContext } from './context.js';
 
@@ -16,7 +16,7 @@ export function predictionRoutes(
   app: FastifyInstance,
   { deps, metrics, predictionReads }: RouteContext,
 ): void {
-  app.get<{ Params: PredictionCell; Querystring: { explain?: boolean } }>(
+  app.get<{ Params: CellAddress; Querystring: { explain?: boolean } }>(
     '/api/predictions/:day/:hour/:category',
     {
       onRequest: predictionReads,
@@ -37,7 +37,7 @@ export function predictionRoutes(
     },
   );
 
-  app.post<{ Body: { cells: PredictionCell[] } }>(
+  app.post<{ Body: { cells: CellAddress[] } }>(
     '/api/predictions/batch',
     {
       onRequest: predictionReads,

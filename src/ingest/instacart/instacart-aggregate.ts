@@ -28,7 +28,8 @@ import { scanLineItems, type LineItemJob, type LineItemResult, type RunEdge } fr
 import { fixSplitOrders, type SplitFileLayout } from './instacart-split-orders.js';
 import { runModuleWorker, siblingModule } from '../read/module-worker.js';
 import { cutRange } from '../read/scan-file.js';
-import { addTotals, DAYS, emptyTotals, HOURS, type ScanTotals } from '../read/sum-scan.js';
+import { addTotals, emptyTotals, type ScanTotals } from '../read/sum-scan.js';
+import { DAYS, HOURS } from '../../base/cell.js';
 
 const WORKER_URL = siblingModule(import.meta.url, 'instacart-scan-worker');
 

@@ -5,7 +5,7 @@
 import { lineBlocks } from '../../data/line-blocks.js';
 import { MAX_ID } from '../read/id-index.js';
 import { orderBucketOfBytes } from '../read/order-bucket.js';
-import { DAYS, HOURS } from '../read/sum-scan.js';
+import { DAYS, HOURS } from '../../base/cell.js';
 
 export interface OrdersRangeJob {
   file: string;

@@ -10,7 +10,8 @@
 // within the range and never counted. Synchronous: it runs in a scan thread.
 import { lineBlocks, DEFAULT_BLOCK_BYTES } from '../../data/line-blocks.js';
 import { lookupId, type FrozenIdIndex } from '../read/id-index.js';
-import { emptyTotals, DAYS, HOURS, type ScanTotals } from '../read/sum-scan.js';
+import { emptyTotals, type ScanTotals } from '../read/sum-scan.js';
+import { DAYS, HOURS } from '../../base/cell.js';
 
 export interface LineItemJob {
   file: string;

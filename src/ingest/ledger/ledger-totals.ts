@@ -5,12 +5,13 @@
 // queue into the snapshot first. A file's partial is the packed totals its parts staged (ingest_parts.payload),
 // kept while the file is committed so that its removal subtracts exactly what was added.
 import type { Db } from '../../store/db.js';
-import { sumCells, type Cell } from '../read/cells.js';
+import { sumCells, type Cell } from '../../base/cell.js';
 import { toCells } from '../read/file-aggregate.js';
 import { holdoutFromTotals, type HoldoutPartial } from '../read/holdout.js';
 import { packTotals, unpackTotals, type PayloadHead } from './part-payload.js';
-import { DAYS, emptyTotals, HOURS, type ScanTotals } from '../read/sum-scan.js';
+import { emptyTotals, type ScanTotals } from '../read/sum-scan.js';
 import { BUCKETS } from '../read/order-bucket.js';
+import { DAYS, HOURS } from '../../base/cell.js';
 
 /** Totals with the category of each of their columns. */
 export interface KeyedTotals {

@@ -4,7 +4,7 @@
 // checks the run's lease (fencing): after it, the ledger alone says what the incremental output must be.
 import type { Db } from '../../store/db.js';
 import type { LedgerFileView, LedgerRun } from '../files.js';
-import type { Cell } from '../read/cells.js';
+import type { Cell } from '../../base/cell.js';
 import {
   claimContents,
   currentGeneration,

@@ -4,11 +4,9 @@
 import fs from 'node:fs/promises';
 import { stringify } from 'csv-stringify/sync';
 import { replaceDirectory, siblingTempDir, writeFileAtomic } from '../../data/atomic.js';
-import type { Cell } from '../read/cells.js';
+import { AGGREGATE_COLUMNS, type Cell } from '../../base/cell.js';
 import type { DuckDbEngine } from './duckdb-engine.js';
 import { sqlString } from './sql.js';
-
-export const AGGREGATE_COLUMNS = ['day_of_week', 'hour_of_day', 'category', 'items_count'] as const;
 
 export function aggregateCsvText(cells: readonly Cell[]): string {
   return stringify(

@@ -8,12 +8,13 @@
 import { open, stat } from 'node:fs/promises';
 import { readOrdersHeader, type OrdersHeader } from '../../data/orders-header.js';
 import { scanOrderRows, type BadRow } from '../../data/order-rows.js';
-import type { Cell } from './cells.js';
+import type { Cell } from '../../base/cell.js';
 import { holdoutFromTotals, type HoldoutPartial } from './holdout.js';
 import { orderBucket } from './order-bucket.js';
 import { chunkCount, chunksOfPart, chunkStarts, hashChunks } from './content-hash.js';
 import { dataRange, scanFileRange, type ScanOptions } from './scan-file.js';
-import { DAYS, emptyTotals, HOURS, type ScanTotals } from './sum-scan.js';
+import { emptyTotals, type ScanTotals } from './sum-scan.js';
+import { DAYS, HOURS } from '../../base/cell.js';
 
 export interface FileAggregate {
   file: string;

@@ -6,7 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../../data/atomic.js';
 import { InputError } from '../../base/errors.js';
 import { BUCKETS } from './order-bucket.js';
-import { DAYS, HOURS, type ScanTotals } from './sum-scan.js';
+import { type ScanTotals } from './sum-scan.js';
+import { cellKey, DAYS, HOURS } from '../../base/cell.js';
 
 export interface HoldoutCell {
   day: number;
@@ -76,7 +77,7 @@ export function sumHoldouts(parts: Iterable<HoldoutPartial>): HoldoutPartial {
   for (const part of parts) {
     part.bucketOrders.forEach((n, b) => (out.bucketOrders[b] += n));
     for (const cell of part.cells) {
-      const key = `${cell.day}\u0000${cell.hour}\u0000${cell.category}`;
+      const key = cellKey(cell);
       const have = byKey.get(key);
       if (have) {
         cell.buckets.forEach((n, b) => (have.buckets[b] += n));

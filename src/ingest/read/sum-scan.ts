@@ -6,6 +6,7 @@
 // Giving up is never a verdict on a row: the exact validator then reads the file and decides.
 import type { OrdersHeader } from '../../data/orders-header.js';
 import { BUCKETS, orderBucketOfBytes } from './order-bucket.js';
+import { DAYS, HOURS } from '../../base/cell.js';
 
 /** What each column is, in file order; built once per header and shared with the scan threads. */
 export interface ScanLayout {
@@ -24,8 +25,6 @@ export const KIND_DAY = 2;
 export const KIND_HOUR = 3;
 export const KIND_PRIOR = 4;
 
-export const DAYS = 7;
-export const HOURS = 24;
 /** More digits than this could overflow the exact path's UINTEGER column: let the exact path decide. */
 const MAX_COUNT_DIGITS = 9;
 
