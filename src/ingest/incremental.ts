@@ -33,7 +33,13 @@ import { openLanding } from './landing/landing.js';
 import type { LandingArea } from './files.js';
 import { Ledger } from './ledger/ledger.js';
 import { mergeParts } from './ledger/merge-parts.js';
-import { acquireRunLock, leaseByToken, type RunLock, type RunLockOptions } from './ledger/run-lock.js';
+import {
+  acquireLease,
+  leaseByToken,
+  type AcquiredLease,
+  type Lease,
+  type LeaseOptions,
+} from './ledger/lease.js';
 import {
   claimedByOthers,
   claimPaths,
@@ -130,11 +136,11 @@ export interface PartReport {
  */
 export async function discoverIncrement(
   deps: IncrementalDeps,
-  options: Pick<RunLockOptions, 'dagRunId' | 'holderEnded'> = {},
-): Promise<{ plan: IncrementPlan; lock: RunLock }> {
+  options: Pick<LeaseOptions, 'dagRunId' | 'holderEnded'> = {},
+): Promise<{ plan: IncrementPlan; lock: AcquiredLease }> {
   const { config, logger, db } = deps;
   const startedAt = new Date();
-  const lock = await acquireRunLock(db, `${RUN_LEASE_PREFIX}${randomUUID()}`, {
+  const lock = await acquireLease(db, `${RUN_LEASE_PREFIX}${randomUUID()}`, {
     leaseMs: config.ingest.leaseMs,
     logger,
     ...options,
@@ -286,12 +292,6 @@ function sum(values: Float64Array): number {
   return total;
 }
 
-/** What a commit checks and releases: the in-process lock, or the lease under the run's token. */
-export interface CommitLease {
-  fence(tx: Db): Promise<void>;
-  release(): Promise<void>;
-}
-
 /**
  * Step 3. Checks the staged parts and commits them in one fenced transaction, then writes the quarantine files and
  * releases the lease. Throws LeaseLostError (commits nothing) if the run's lease or a claim was taken over.
@@ -299,7 +299,7 @@ export interface CommitLease {
 export async function commitIncrement(
   deps: IncrementalDeps,
   plan: IncrementPlan,
-  lease: CommitLease = leaseByToken(deps.db, plan.token, deps.config.ingest.leaseMs),
+  lease: Lease = leaseByToken(deps.db, plan.token, deps.config.ingest.leaseMs),
 ): Promise<CommitOutcome> {
   const { config, logger, db, hooks = {} } = deps;
   const ledger = new Ledger(db);

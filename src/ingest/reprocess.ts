@@ -20,7 +20,7 @@ import { Ledger } from './ledger/ledger.js';
 import { randomUUID } from 'node:crypto';
 import { LockedError } from '../base/errors.js';
 import { claimPaths, releaseClaims, RUN_LEASE_PREFIX } from './ledger/run-claims.js';
-import { acquireRunLock } from './ledger/run-lock.js';
+import { acquireLease } from './ledger/lease.js';
 
 export interface ReprocessRequest {
   /** Batch folders (every committed file in them). */
@@ -155,7 +155,7 @@ export async function reprocess(
   const plan: ReprocessPlan = { files, cells, cacheKeys: await countCachedKeys(deps, cells), applied: false };
   if (!options.apply) return plan;
   const paths = chosen.map((f) => f.path);
-  const lock = await acquireRunLock(deps.db, `${RUN_LEASE_PREFIX}${randomUUID()}`);
+  const lock = await acquireLease(deps.db, `${RUN_LEASE_PREFIX}${randomUUID()}`);
   try {
     const claimed = await claimPaths(deps.db, lock.token, paths);
     if (claimed.size < paths.length)

@@ -17,7 +17,7 @@ import { readIncrementPart, runIncremental } from '../../src/ingest/incremental.
 import { Ledger } from '../../src/ingest/ledger/ledger.js';
 import { statOf } from '../../src/ingest/landing/file-changes.js';
 import { recordPlannedParts, stagedParts } from '../../src/ingest/ledger/staged-parts.js';
-import { acquireRunLock } from '../../src/ingest/ledger/run-lock.js';
+import { acquireLease } from '../../src/ingest/ledger/lease.js';
 import { ingestionStatus } from '../../src/ingest/status.js';
 import type { Db } from '../../src/store/db.js';
 import { openStore } from '../../src/store/open.js';
@@ -265,7 +265,7 @@ describe('ingestion of real feeds', () => {
       // Wait for the frozen run's lease to expire (an event in the store, not a fixed sleep).
       for (;;) {
         const [lease] = await db.query<{ expired: boolean }>(
-          "SELECT expires_at < now() AS expired FROM run_locks WHERE name LIKE 'incremental:%'",
+          "SELECT expires_at < now() AS expired FROM ingest_leases WHERE name LIKE 'incremental:%'",
         );
         if (lease?.expired) break;
         await new Promise((resolve) => setTimeout(resolve, 100));
@@ -294,9 +294,9 @@ describe('ingestion of real feeds', () => {
           ? Promise.reject(new Error('Connection terminated unexpectedly'))
           : db.query(sql, params),
     };
-    const first = await acquireRunLock(lostDelete, 'incremental');
+    const first = await acquireLease(lostDelete, 'incremental');
     await assert.rejects(first.release(), /Connection terminated/);
-    const second = await acquireRunLock(db, 'incremental');
+    const second = await acquireLease(db, 'incremental');
     assert.ok(second.token > first.token, 'taken over at once, with a newer token');
     await second.release();
   });

@@ -265,7 +265,7 @@ describe('parts › fencing and abandoned runs (PostgreSQL)', () => {
     assert.equal((await stagedParts(db, stale.plan.token)).length, stale.plan.parts.length);
 
     // The stale run is frozen past its lease; another run takes its claim over and plans the same file.
-    await db.query("UPDATE run_locks SET expires_at = now() - interval '1 second' WHERE token = $1", [
+    await db.query("UPDATE ingest_leases SET expires_at = now() - interval '1 second' WHERE token = $1", [
       stale.plan.token,
     ]);
     await land(1);
@@ -313,7 +313,7 @@ describe('parts › fencing and abandoned runs (PostgreSQL)', () => {
     failed.lock.detach();
     assert.ok(failed.plan.parts.some((p) => p.path === '3/orders_2.csv'));
     // Its discover task ran on another machine (a process of this one would be recognised as gone).
-    await db.query("UPDATE run_locks SET host = 'another-machine', pid = 1 WHERE token = $1", [
+    await db.query("UPDATE ingest_leases SET host = 'another-machine', pid = 1 WHERE token = $1", [
       failed.plan.token,
     ]);
     // Another DAG run: while the holder's run is active, its file waits for it; once it ended, it is taken over.

@@ -21,6 +21,7 @@ import { releaseClaims } from './run-claims.js';
 import { markPartsCommitted } from './staged-parts.js';
 import type { LedgerFile, SkipStatus, SkippedFile } from '../files.js';
 import type { CommitChanges, FileCommit } from './ledger-commit.js';
+import type { Fence } from './lease.js';
 
 interface SkippedRow {
   path: string;
@@ -34,11 +35,6 @@ interface SkippedRow {
   ctime_ms: number;
   inode: string;
   first_seen_at: Date;
-}
-
-/** The fence a commit checks inside its transaction (run-lock.ts). */
-export interface CommitFence {
-  fence(tx: Db): Promise<void>;
 }
 
 export interface CommitResult {
@@ -132,7 +128,7 @@ export class Ledger {
    * each content once, the file rows, the verdicts, and — when the output changes — the next generation and the
    * changes queued for the fold. The counted parts' staged totals become the files' partials as they are.
    */
-  async commit(changes: CommitChanges, fence: CommitFence): Promise<CommitResult> {
+  async commit(changes: CommitChanges, fence: Fence): Promise<CommitResult> {
     return this.db.transaction(async (tx) => {
       await fence.fence(tx);
       const sorted = await sortAgainstLedger(tx, changes);

@@ -1,12 +1,12 @@
 // Which incremental run works on which path (ingest_claims, sql/0015), so that runs over different files go on at
 // once — two batches landing together are read and committed side by side — while no two runs ever read, commit
-// or remove the same path. Each run holds a lease of its own (run-lock.ts, named `incremental:<uuid>`); a claim
+// or remove the same path. Each run holds a lease of its own (lease.ts, named `incremental:<uuid>`); a claim
 // lives as long as its run's lease. A claim whose lease expired, whose process died on this host or whose DAG
 // run ended is taken over; the old run's commit then fails its fence (its lease row is gone), so a path is never
 // committed by two runs.
 import type { Db } from '../../store/db.js';
 import { LeaseLostError } from '../../base/errors.js';
-import { isStaleHolder, type LockRow } from './run-lock.js';
+import { isStaleHolder, type LeaseRow } from './lease.js';
 
 /** Lease names of incremental runs (and of anything else that must exclude them from paths: reprocess). */
 export const RUN_LEASE_PREFIX = 'incremental:';
@@ -20,21 +20,26 @@ export interface ClaimOptions {
  * held and the parts they staged but never committed. Returns how many parts were abandoned.
  */
 export async function sweepGoneRuns(db: Db, token: number, options: ClaimOptions = {}): Promise<number> {
-  await db.query('DELETE FROM run_locks WHERE name LIKE $1 AND expires_at < now()', [`${RUN_LEASE_PREFIX}%`]);
-  const live = await db.query<LockRow>(
-    'SELECT owner, host, pid, token, dag_run_id FROM run_locks WHERE name LIKE $1 AND token <> $2',
+  await db.query('DELETE FROM ingest_leases WHERE name LIKE $1 AND expires_at < now()', [
+    `${RUN_LEASE_PREFIX}%`,
+  ]);
+  const live = await db.query<LeaseRow>(
+    'SELECT owner, host, pid, token, dag_run_id FROM ingest_leases WHERE name LIKE $1 AND token <> $2',
     [`${RUN_LEASE_PREFIX}%`, token],
   );
   for (const holder of live)
     if (await isStaleHolder(holder, options.holderEnded))
-      await db.query('DELETE FROM run_locks WHERE token = $1 AND owner = $2', [holder.token, holder.owner]);
+      await db.query('DELETE FROM ingest_leases WHERE token = $1 AND owner = $2', [
+        holder.token,
+        holder.owner,
+      ]);
   await db.query(
-    'DELETE FROM ingest_claims c WHERE NOT EXISTS (SELECT 1 FROM run_locks l WHERE l.token = c.token)',
+    'DELETE FROM ingest_claims c WHERE NOT EXISTS (SELECT 1 FROM ingest_leases l WHERE l.token = c.token)',
   );
   const abandoned = await db.query(
     `UPDATE ingest_parts p SET state = 'abandoned', payload = NULL
      WHERE state IN ('queued', 'running', 'staged')
-       AND NOT EXISTS (SELECT 1 FROM run_locks l WHERE l.token = p.token) RETURNING token`,
+       AND NOT EXISTS (SELECT 1 FROM ingest_leases l WHERE l.token = p.token) RETURNING token`,
   );
   return abandoned.length;
 }

@@ -12,14 +12,23 @@ import type { Logger } from '../../base/log.js';
 import type { Db } from '../../store/db.js';
 import { LeaseLostError, LockedError, toError } from '../../base/errors.js';
 
-export interface RunLock {
-  /** The fencing token of this acquisition: larger than every earlier one. */
-  readonly token: number;
-  /** Throws LeaseLostError unless this run still holds the lease; call inside the commit's transaction. */
+/** The one fence: what a commit checks inside its transaction (Ledger.commit). */
+export interface Fence {
+  /** Throws LeaseLostError unless the lease is still held; renews it under the row lock. */
   fence(tx: Db): Promise<void>;
+}
+
+/** A lease under its fencing token: what a commit fences with and releases after. */
+export interface Lease extends Fence {
+  /** The fencing token of the acquisition: larger than every earlier one. */
+  readonly token: number;
+  release(): Promise<void>;
+}
+
+/** A lease this process acquired and renews in the background until it releases or detaches it. */
+export interface AcquiredLease extends Lease {
   /** Throws LeaseLostError if a renewal already found the lease gone (fail before doing more work). */
   assertHeld(): void;
-  release(): Promise<void>;
   /**
    * Hands the lease on to other processes (the incremental DAG's later tasks, on any worker): this process
    * stops renewing it, and the holder of the token renews, fences and releases it (`leaseByToken`).
@@ -27,17 +36,13 @@ export interface RunLock {
   detach(): void;
 }
 
-/** A lease held under a fencing token, used by whichever process does the run's next step. */
-export interface TokenLease {
-  readonly token: number;
+/** A lease adopted by its token, by whichever process does the run's next step; renewed on request. */
+export interface AdoptedLease extends Lease {
   /** Extends the lease; false when the token no longer holds it (another run took it over). */
   renew(): Promise<boolean>;
-  /** As RunLock.fence: throws LeaseLostError unless the token still holds the lease; renews it under the row lock. */
-  fence(tx: Db): Promise<void>;
-  release(): Promise<void>;
 }
 
-export interface LockRow {
+export interface LeaseRow {
   owner: string;
   host: string;
   pid: number;
@@ -45,7 +50,7 @@ export interface LockRow {
   dag_run_id: number | null;
 }
 
-export interface RunLockOptions {
+export interface LeaseOptions {
   /** @defaultValue 60 s */
   leaseMs?: number;
   logger?: Logger;
@@ -78,7 +83,7 @@ const LEASE_INTERVAL = "($3::double precision * interval '1 millisecond')";
  * lease would otherwise block every run until it expires.
  */
 export async function isStaleHolder(
-  holder: LockRow,
+  holder: LeaseRow,
   holderEnded?: (dagRunId: number) => Promise<boolean>,
 ): Promise<boolean> {
   const host = os.hostname();
@@ -91,30 +96,30 @@ export async function isStaleHolder(
   );
 }
 
-export async function acquireRunLock(db: Db, name: string, options: RunLockOptions = {}): Promise<RunLock> {
+export async function acquireLease(db: Db, name: string, options: LeaseOptions = {}): Promise<AcquiredLease> {
   const leaseMs = options.leaseMs ?? 60_000;
   const owner = randomUUID();
   const host = os.hostname();
   const take = () =>
-    db.query<LockRow>(
-      `INSERT INTO run_locks (name, owner, host, pid, expires_at, token, dag_run_id)
-       VALUES ($1, $2, $4, $5, now() + ${LEASE_INTERVAL}, nextval('run_lock_tokens'), $6)
+    db.query<LeaseRow>(
+      `INSERT INTO ingest_leases (name, owner, host, pid, expires_at, token, dag_run_id)
+       VALUES ($1, $2, $4, $5, now() + ${LEASE_INTERVAL}, nextval('ingest_lease_tokens'), $6)
        ON CONFLICT (name) DO UPDATE SET owner = EXCLUDED.owner, host = EXCLUDED.host, pid = EXCLUDED.pid,
          acquired_at = now(), expires_at = EXCLUDED.expires_at, token = EXCLUDED.token,
          dag_run_id = EXCLUDED.dag_run_id
-       WHERE run_locks.expires_at < now()
+       WHERE ingest_leases.expires_at < now()
        RETURNING owner, host, pid, token, dag_run_id`,
       [name, owner, leaseMs, host, process.pid, options.dagRunId ?? null],
     );
   let rows = await take();
   if (rows.length === 0) {
-    const [holder] = await db.query<LockRow>(
-      'SELECT owner, host, pid, token, dag_run_id FROM run_locks WHERE name = $1',
+    const [holder] = await db.query<LeaseRow>(
+      'SELECT owner, host, pid, token, dag_run_id FROM ingest_leases WHERE name = $1',
       [name],
     );
     const stale = holder !== undefined && (await isStaleHolder(holder, options.holderEnded));
     if (holder && stale) {
-      await db.query('DELETE FROM run_locks WHERE name = $1 AND owner = $2', [name, holder.owner]);
+      await db.query('DELETE FROM ingest_leases WHERE name = $1 AND owner = $2', [name, holder.owner]);
       rows = await take();
     }
     if (rows.length === 0) {
@@ -128,7 +133,7 @@ export async function acquireRunLock(db: Db, name: string, options: RunLockOptio
   heldHere.add(owner);
   let lost: string | undefined;
   // Only an unexpired lease is renewed: an expired one may be taken over (its claims: run-claims.ts) at any moment.
-  const renewSql = `UPDATE run_locks SET expires_at = now() + ${LEASE_INTERVAL}
+  const renewSql = `UPDATE ingest_leases SET expires_at = now() + ${LEASE_INTERVAL}
                     WHERE name = $1 AND owner = $2 AND token = $4 AND expires_at > now() RETURNING token`;
   const leaseLost = (why: string) => leaseLostError(name, token, why);
   const renew = setInterval(() => {
@@ -163,7 +168,7 @@ export async function acquireRunLock(db: Db, name: string, options: RunLockOptio
     async release() {
       clearInterval(renew);
       heldHere.delete(owner);
-      await db.query('DELETE FROM run_locks WHERE name = $1 AND owner = $2', [name, owner]);
+      await db.query('DELETE FROM ingest_leases WHERE name = $1 AND owner = $2', [name, owner]);
     },
     detach() {
       clearInterval(renew);
@@ -183,8 +188,8 @@ function leaseLostError(name: string, token: number, why: string): LeaseLostErro
 }
 
 /** The lease of fencing token `token`, whatever its name, for whichever process does the run's next step. */
-export function leaseByToken(db: Db, token: number, leaseMs: number): TokenLease {
-  const renewSql = `UPDATE run_locks SET expires_at = now() + ($2::double precision * interval '1 millisecond')
+export function leaseByToken(db: Db, token: number, leaseMs: number): AdoptedLease {
+  const renewSql = `UPDATE ingest_leases SET expires_at = now() + ($2::double precision * interval '1 millisecond')
                     WHERE token = $1 AND expires_at > now() RETURNING name`;
   const lost = () =>
     new LeaseLostError(
@@ -199,7 +204,7 @@ export function leaseByToken(db: Db, token: number, leaseMs: number): TokenLease
       if ((await tx.query(renewSql, [token, leaseMs])).length === 0) throw lost();
     },
     async release() {
-      await db.query('DELETE FROM run_locks WHERE token = $1', [token]);
+      await db.query('DELETE FROM ingest_leases WHERE token = $1', [token]);
     },
   };
 }
