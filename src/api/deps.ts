@@ -14,7 +14,7 @@ import type { DagSummary, RunDetail, RunListEntry, TaskInstanceView } from '../o
 import type { CreateRunResult } from '../orchestration/runs.js';
 import type { AuditLog } from '../auth/audit.js';
 import type { Role } from '../auth/roles.js';
-import type { UserView } from '../auth/users.js';
+import type { AuthStore, UserView } from '../auth/auth-store.js';
 
 /** One answered prediction cell. */
 export interface PredictionAnswer {
@@ -162,10 +162,9 @@ export interface HealthChecks {
 }
 
 /** Credentials, sessions and API tokens (auth-store.ts implements it on the metadata store). */
-import type { AuthStore } from '../auth/auth-store.js';
 export type { AuthStore };
 
-/** Managing users (users.ts implements it on the metadata store, as `orderflow users` does). */
+/** Managing users (auth-store.ts implements it on the metadata store, as `orderflow users` does). */
 export interface UserDirectory {
   list(): Promise<UserView[]>;
   add(username: string, role: Role, password: string): Promise<UserView>;

@@ -13,7 +13,7 @@ import { followRegistry } from './follow-registry.js';
 import { createApp, type AppOptions } from '../api/app.js';
 import { CsvAggregateSource } from '../api/aggregates.js';
 import { syncLocalOutput } from '../ingest/output/increment-output.js';
-import { DbAuthStore, ensureAdmin, ADMIN_USER } from '../auth/auth-store.js';
+import { DbAuthStore, DbUserDirectory, ensureAdmin, ADMIN_USER } from '../auth/auth-store.js';
 import type {
   AppDeps,
   CacheStatsService,
@@ -32,7 +32,6 @@ import { OrchestrationDagService } from '../api/dag-services.js';
 import { LedgerIngestionService } from '../api/ingestion-service.js';
 import { RegistryModelService } from '../api/model-services.js';
 import { DbAuditLog } from '../auth/audit.js';
-import { DbUserDirectory } from '../auth/users.js';
 
 export interface ServerRuntime {
   config: Config;

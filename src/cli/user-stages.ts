@@ -2,4 +2,4 @@
 export { openStore } from '../store/open.js';
 export { DbAuditLog } from '../auth/audit.js';
 export { generatePassword } from '../auth/password.js';
-export { addUser, createToken, listUsers, parseRole, removeUser, setPassword } from '../auth/users.js';
+export { addUser, createToken, listUsers, parseRole, removeUser, setPassword } from '../auth/auth-store.js';

@@ -33,6 +33,7 @@ import { openLanding } from './landing/landing.js';
 import type { LandingArea } from './files.js';
 import { Ledger } from './ledger/ledger.js';
 import { mergeParts } from './ledger/merge-parts.js';
+import { commitWentThrough } from './ledger/ledger-commit.js';
 import {
   acquireLease,
   leaseByToken,
@@ -304,7 +305,7 @@ export async function commitIncrement(
   const { config, logger, db, hooks = {} } = deps;
   const ledger = new Ledger(db);
   const landing = deps.landing ?? (await openLanding(config));
-  if (await alreadyWentThrough(db, plan.token)) {
+  if (await commitWentThrough(db, plan.token)) {
     // A retry after this run's transaction went through: the ledger has it.
     logger.info({ token: plan.token }, 'this run already committed');
     await lease.release();
@@ -362,15 +363,6 @@ export async function commitIncrement(
     generation,
     outputRebuilt: false,
   };
-}
-
-/** Whether this run's commit transaction went through: it recorded the run's token in ingest_commits. */
-async function alreadyWentThrough(db: Db, token: number): Promise<boolean> {
-  const [row] = await db.query<{ done: boolean }>(
-    'SELECT EXISTS (SELECT 1 FROM ingest_commits WHERE token = $1) AS done',
-    [token],
-  );
-  return row.done;
 }
 
 /** The outcome of a commit that had already gone through, as far as its part records tell. */

@@ -6,6 +6,7 @@
 // increment's own noise floor √(Σ squared per-order counts / cells): a model drifting away from the data shows as
 // a growing distance between the two, increment after increment.
 import { holdoutPartialOf } from '../ingest/ledger/holdout-ledger.js';
+import { committedPaths } from '../ingest/ledger/ledger.js';
 import type { Db } from '../store/db.js';
 import { loadCurrentModel, normalizeCategory, type LoadedModel } from './predictor.js';
 import { DAYS, HOURS } from '../base/cell.js';
@@ -67,10 +68,12 @@ export function scoreIncrement(
 export async function scoreNewIncrements(deps: { db: Db; modelsDir: string }): Promise<IncrementScore[]> {
   const model = await loadCurrentModel(deps.modelsDir);
   if (!model) return [];
-  const pending = await deps.db.query<{ path: string }>(
-    `SELECT f.path FROM ingest_files f
-     LEFT JOIN increment_accuracy a ON a.path = f.path WHERE a.path IS NULL ORDER BY f.path`,
+  const scored = new Set(
+    (await deps.db.query<{ path: string }>('SELECT path FROM increment_accuracy')).map((r) => r.path),
   );
+  const pending = (await committedPaths(deps.db))
+    .filter((path) => !scored.has(path))
+    .map((path) => ({ path }));
   const out: IncrementScore[] = [];
   for (const file of pending) {
     const partial = await holdoutPartialOf(deps.db, file.path);

@@ -3,16 +3,10 @@
 // local copy. `syncModels` brings that copy in line before a stage reads it — the training stage (its champion),
 // the cache refresh (what it precomputes) — so a model trained on one worker is used by every other.
 import { access } from 'node:fs/promises';
-import { gunzipSync } from 'node:zlib';
 import type { Db } from '../store/db.js';
-import {
-  artifactFile,
-  readCurrentPointer,
-  setCurrentPointer,
-  writeArtifact,
-  type ModelArtifact,
-} from './artifact.js';
+import { artifactFile, readCurrentPointer, setCurrentPointer, writeArtifact } from './artifact.js';
 import { currentStack } from './promotions.js';
+import { storedArtifact } from './registry.js';
 
 export interface SyncResult {
   /** The registry's current version (null when nothing was ever made current). */
@@ -34,17 +28,14 @@ export async function syncModels(db: Db, modelsDir: string): Promise<SyncResult>
   const pointer = await readCurrentPointer(modelsDir);
   if (pointer?.version === version && (await exists(file))) return { version, changed: false };
   if (!(await exists(file))) {
-    const [row] = await db.query<{ artifact_gz: Uint8Array | null }>(
-      'SELECT artifact_gz FROM model_versions WHERE version = $1',
-      [version],
-    );
-    if (!row?.artifact_gz) {
+    const artifact = await storedArtifact(db, version);
+    if (!artifact) {
       throw new Error(
         `model ${version} is current in the registry, but its artifact is neither in ${modelsDir} nor in the registry ` +
           '(it was registered before artifacts were stored there): copy it from the machine that trained it',
       );
     }
-    await writeArtifact(modelsDir, JSON.parse(gunzipSync(row.artifact_gz).toString('utf8')) as ModelArtifact);
+    await writeArtifact(modelsDir, artifact);
   }
   await setCurrentPointer(modelsDir, version);
   return { version, changed: true };

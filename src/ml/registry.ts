@@ -3,7 +3,7 @@
 // artifact atomically and inserts the row in one transaction: a failed write leaves no row behind.
 import { readdir } from 'node:fs/promises';
 import type { Db } from '../store/db.js';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { writeArtifact, type ModelArtifact } from './artifact.js';
 
 /** Arbitrary constant key of the advisory lock that serializes version numbering ("models" in ASCII). */
@@ -79,6 +79,17 @@ async function highestArtifactNumber(modelsDir: string): Promise<number> {
     const m = /^v(\d+)\.json$/.exec(f);
     return m ? Math.max(max, Number(m[1])) : max;
   }, 0);
+}
+
+/** The artifact stored with `version` (undefined: no such version, or registered before sql/0014 stored them). */
+export async function storedArtifact(db: Db, version: string): Promise<ModelArtifact | undefined> {
+  const [row] = await db.query<{ artifact_gz: Uint8Array | null }>(
+    'SELECT artifact_gz FROM model_versions WHERE version = $1',
+    [version],
+  );
+  return row?.artifact_gz
+    ? (JSON.parse(gunzipSync(row.artifact_gz).toString('utf8')) as ModelArtifact)
+    : undefined;
 }
 
 export type UnversionedArtifact = Omit<ModelArtifact, 'version' | 'createdAt'>;

@@ -187,6 +187,29 @@ function leaseLostError(name: string, token: number, why: string): LeaseLostErro
   );
 }
 
+/**
+ * Drops the leases named `prefix…` (other than `token`'s) whose holder is gone: expired, a dead process on this
+ * host, or an ended DAG run (isStaleHolder).
+ */
+export async function dropGoneLeases(
+  db: Db,
+  prefix: string,
+  token: number,
+  holderEnded?: (dagRunId: number) => Promise<boolean>,
+): Promise<void> {
+  await db.query('DELETE FROM ingest_leases WHERE name LIKE $1 AND expires_at < now()', [`${prefix}%`]);
+  const live = await db.query<LeaseRow>(
+    'SELECT owner, host, pid, token, dag_run_id FROM ingest_leases WHERE name LIKE $1 AND token <> $2',
+    [`${prefix}%`, token],
+  );
+  for (const holder of live)
+    if (await isStaleHolder(holder, holderEnded))
+      await db.query('DELETE FROM ingest_leases WHERE token = $1 AND owner = $2', [
+        holder.token,
+        holder.owner,
+      ]);
+}
+
 /** The lease of fencing token `token`, whatever its name, for whichever process does the run's next step. */
 export function leaseByToken(db: Db, token: number, leaseMs: number): AdoptedLease {
   const renewSql = `UPDATE ingest_leases SET expires_at = now() + ($2::double precision * interval '1 millisecond')

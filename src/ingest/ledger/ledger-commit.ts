@@ -3,6 +3,7 @@
 import type { Db } from '../../store/db.js';
 import type { BadRow } from '../../data/order-rows.js';
 import type { FileStat, SkippedFile } from '../files.js';
+import { queueFold } from './ledger-totals.js';
 
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
@@ -274,16 +275,32 @@ export async function queueChanges(
     'UPDATE ingest_state SET generation = generation + 1 WHERE id = 1 RETURNING generation',
   );
   const generation = Number(state.generation);
-  const entries = [
-    ...left.map((f) => ({ path: f.path, token: f.token, sign: -1 })),
-    ...added.map((f) => ({ path: f.path, token, sign: 1 })),
-  ];
-  await tx.query(
-    `INSERT INTO ingest_fold_queue (generation, path, token, sign)
-     SELECT $1, * FROM unnest($2::text[], $3::bigint[], $4::smallint[])`,
-    [generation, entries.map((e) => e.path), entries.map((e) => e.token), entries.map((e) => e.sign)],
-  );
+  await queueFold(tx, generation, [
+    ...left.map((f) => ({ path: f.path, token: f.token, sign: -1 as const })),
+    ...added.map((f) => ({ path: f.path, token, sign: 1 as const })),
+  ]);
   return generation;
+}
+
+/** Records that the run of `token` committed (a retry of its commit task finds it here). */
+export async function recordCommit(tx: Db, token: number, generation: number): Promise<void> {
+  await tx.query('INSERT INTO ingest_commits (token, generation) VALUES ($1, $2)', [token, generation]);
+}
+
+/** Whether the commit transaction of the run of `token` went through. */
+export async function commitWentThrough(db: Db, token: number): Promise<boolean> {
+  const [row] = await db.query<{ done: boolean }>(
+    'SELECT EXISTS (SELECT 1 FROM ingest_commits WHERE token = $1) AS done',
+    [token],
+  );
+  return row.done;
+}
+
+/** Forgets the verdict on a rejected or duplicate file; false when there was none. */
+export async function forgetVerdict(db: Db, path: string): Promise<boolean> {
+  return (
+    (await db.query('DELETE FROM ingest_skipped_files WHERE path = $1 RETURNING path', [path])).length > 0
+  );
 }
 
 export async function currentGeneration(tx: Db): Promise<number> {

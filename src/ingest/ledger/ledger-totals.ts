@@ -9,6 +9,7 @@ import { sumCells, type Cell } from '../../base/cell.js';
 import { toCells } from '../read/file-aggregate.js';
 import { holdoutFromTotals, type HoldoutPartial } from '../read/holdout.js';
 import { packTotals, unpackTotals, type PayloadHead } from './part-payload.js';
+import { dropPayloads } from './staged-parts.js';
 import { emptyTotals, type ScanTotals } from '../read/sum-scan.js';
 import { BUCKETS } from '../read/order-bucket.js';
 import { DAYS, HOURS } from '../../base/cell.js';
@@ -88,6 +89,19 @@ export async function partialsOf(
   return out;
 }
 
+/** Queues changes of the output under `generation`, for the next fold (the commit's transaction). */
+export async function queueFold(
+  tx: Db,
+  generation: number,
+  entries: readonly { path: string; token: number; sign: 1 | -1 }[],
+): Promise<void> {
+  await tx.query(
+    `INSERT INTO ingest_fold_queue (generation, path, token, sign)
+     SELECT $1, * FROM unnest($2::text[], $3::bigint[], $4::smallint[])`,
+    [generation, entries.map((e) => e.path), entries.map((e) => e.token), entries.map((e) => e.sign)],
+  );
+}
+
 interface QueueRow {
   seq: string | number;
   path: string;
@@ -127,10 +141,9 @@ export async function foldTotals(db: Db): Promise<{ generation: number; totals: 
     // A file that left is subtracted now: its partial is no longer needed.
     const left = queue.filter((q) => q.sign < 0);
     if (left.length > 0)
-      await tx.query(
-        `UPDATE ingest_parts p SET payload = NULL FROM unnest($1::text[], $2::bigint[]) AS f(path, token)
-         WHERE p.path = f.path AND p.token = f.token`,
-        [left.map((q) => q.path), left.map((q) => q.token)],
+      await dropPayloads(
+        tx,
+        left.map((q) => ({ path: q.path, token: Number(q.token) })),
       );
     return { generation, totals };
   });

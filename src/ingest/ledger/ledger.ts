@@ -11,7 +11,9 @@ import {
   dropFiles,
   insertFiles,
   insertRun,
+  forgetVerdict,
   queueChanges,
+  recordCommit,
   recordSkipped,
   sortAgainstLedger,
   touchFiles,
@@ -81,10 +83,7 @@ export class Ledger {
 
   /** Forgets the verdict on a rejected or duplicate file, so the next run reads it again. */
   async retry(path: string): Promise<boolean> {
-    const rows = await this.db.query('DELETE FROM ingest_skipped_files WHERE path = $1 RETURNING path', [
-      path,
-    ]);
-    return rows.length > 0;
+    return forgetVerdict(this.db, path);
   }
 
   async generation(): Promise<number> {
@@ -153,10 +152,7 @@ export class Ledger {
       const generation = moved
         ? await queueChanges(tx, changes.token, counted, left)
         : await currentGeneration(tx);
-      await tx.query('INSERT INTO ingest_commits (token, generation) VALUES ($1, $2)', [
-        changes.token,
-        generation,
-      ]);
+      await recordCommit(tx, changes.token, generation);
       await releaseClaims(tx, changes.token);
       return {
         generation,
@@ -229,7 +225,17 @@ export class Ledger {
 
   /** Batches with at least one committed file: the content of Redis' processed_days. */
   async committedBatches(): Promise<string[]> {
-    const rows = await this.db.query<{ batch: string }>('SELECT DISTINCT batch FROM ingest_files');
-    return rows.map((r) => r.batch);
+    return committedBatches(this.db);
   }
+}
+
+/** The batches with a committed file; `db` may be a transaction (tracking reads them under its lock). */
+export async function committedBatches(db: Db): Promise<string[]> {
+  const rows = await db.query<{ batch: string }>('SELECT DISTINCT batch FROM ingest_files');
+  return rows.map((r) => r.batch);
+}
+
+/** Every committed file's path, in path order. */
+export async function committedPaths(db: Db): Promise<string[]> {
+  return (await db.query<{ path: string }>('SELECT path FROM ingest_files ORDER BY path')).map((r) => r.path);
 }

@@ -6,7 +6,8 @@
 // committed by two runs.
 import type { Db } from '../../store/db.js';
 import { LeaseLostError } from '../../base/errors.js';
-import { isStaleHolder, type LeaseRow } from './lease.js';
+import { dropGoneLeases } from './lease.js';
+import { abandonLeaselessParts } from './staged-parts.js';
 
 /** Lease names of incremental runs (and of anything else that must exclude them from paths: reprocess). */
 export const RUN_LEASE_PREFIX = 'incremental:';
@@ -20,28 +21,11 @@ export interface ClaimOptions {
  * held and the parts they staged but never committed. Returns how many parts were abandoned.
  */
 export async function sweepGoneRuns(db: Db, token: number, options: ClaimOptions = {}): Promise<number> {
-  await db.query('DELETE FROM ingest_leases WHERE name LIKE $1 AND expires_at < now()', [
-    `${RUN_LEASE_PREFIX}%`,
-  ]);
-  const live = await db.query<LeaseRow>(
-    'SELECT owner, host, pid, token, dag_run_id FROM ingest_leases WHERE name LIKE $1 AND token <> $2',
-    [`${RUN_LEASE_PREFIX}%`, token],
-  );
-  for (const holder of live)
-    if (await isStaleHolder(holder, options.holderEnded))
-      await db.query('DELETE FROM ingest_leases WHERE token = $1 AND owner = $2', [
-        holder.token,
-        holder.owner,
-      ]);
+  await dropGoneLeases(db, RUN_LEASE_PREFIX, token, options.holderEnded);
   await db.query(
     'DELETE FROM ingest_claims c WHERE NOT EXISTS (SELECT 1 FROM ingest_leases l WHERE l.token = c.token)',
   );
-  const abandoned = await db.query(
-    `UPDATE ingest_parts p SET state = 'abandoned', payload = NULL
-     WHERE state IN ('queued', 'running', 'staged')
-       AND NOT EXISTS (SELECT 1 FROM ingest_leases l WHERE l.token = p.token) RETURNING token`,
-  );
-  return abandoned.length;
+  return abandonLeaselessParts(db);
 }
 
 /** Claims what of `paths` no other live run holds, for run `token`; returns the paths now this run's. */

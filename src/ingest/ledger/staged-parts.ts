@@ -247,6 +247,25 @@ export async function markPartsCommitted(
   );
 }
 
+/** A file that left the totals (the fold subtracted it): its parts' payloads are no longer needed. */
+export async function dropPayloads(tx: Db, files: readonly { path: string; token: number }[]): Promise<void> {
+  await tx.query(
+    `UPDATE ingest_parts p SET payload = NULL FROM unnest($1::text[], $2::bigint[]) AS f(path, token)
+     WHERE p.path = f.path AND p.token = f.token`,
+    [files.map((f) => f.path), files.map((f) => f.token)],
+  );
+}
+
+/** Parts of runs that hold no lease any more (ingest_leases), never to be committed; returns how many. */
+export async function abandonLeaselessParts(db: Db): Promise<number> {
+  const abandoned = await db.query(
+    `UPDATE ingest_parts p SET state = 'abandoned', payload = NULL
+     WHERE state IN ('queued', 'running', 'staged')
+       AND NOT EXISTS (SELECT 1 FROM ingest_leases l WHERE l.token = p.token) RETURNING token`,
+  );
+  return abandoned.length;
+}
+
 /** Drops part history older than `before` (the run history's retention). */
 export async function deletePartsBefore(db: Db, before: Date): Promise<number> {
   // Parts whose payload is a committed file's partial (or is still to be folded) stay while the file does.

@@ -8,6 +8,7 @@ import type { Redis } from '../../redis/redis.js';
 import { redisKey } from '../../redis/redis.js';
 import type { Db } from '../../store/db.js';
 import { compareBatches } from '../landing/arrivals.js';
+import { committedBatches } from '../ledger/ledger.js';
 
 export interface TrackingState {
   processedDays: string[];
@@ -80,8 +81,7 @@ export async function syncTracking(
 ): Promise<TrackingSync> {
   return db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [TRACKING_LOCK]);
-    const rows = await tx.query<{ batch: string }>('SELECT DISTINCT batch FROM ingest_files');
-    const now = expectedTracking(rows.map((r) => r.batch));
+    const now = expectedTracking(await committedBatches(tx));
     const had = await readTracking(redis, config);
     if (sameTracking(had, now)) return { changed: false, had, now };
     await writeTracking(redis, config, now);
