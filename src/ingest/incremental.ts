@@ -28,7 +28,7 @@ import { findChanges, type FileChanges } from './landing/file-changes.js';
 import type { WaitingFile } from './files.js';
 import { planIncrement, type IncrementPlan } from './increment-plan.js';
 import type { PartPlan } from './files.js';
-import { rebuildOutputIfBehind, writeQuarantines } from './output/increment-output.js';
+import { syncOutput, writeQuarantines } from './output/increment-output.js';
 import { openLanding } from './landing/landing.js';
 import type { LandingArea } from './files.js';
 import { Ledger } from './ledger/ledger.js';
@@ -415,11 +415,11 @@ export async function updateIncrementTracking(
 async function writeOutput(deps: IncrementalDeps, committed: CommitOutcome): Promise<boolean> {
   const engine = deps.engine ?? new DuckDbEngine();
   try {
-    const ledger = new Ledger(deps.db);
-    const generation = await ledger.generation();
-    const rebuilt = await rebuildOutputIfBehind(deps.config, deps.db, ledger, engine, generation);
+    const { version: generation, changed: rebuilt } = await syncOutput(deps.config, deps.db, engine, {
+      writeEmpty: true,
+    });
     // Worth a warning only when an output existed and lagged (a crash after a commit); a first run writes it.
-    if (rebuilt && committed.status !== 'committed' && generation > 0)
+    if (rebuilt && committed.status !== 'committed' && generation !== null && generation > 0)
       deps.logger.warn({ generation }, 'output was behind the ledger: rebuilt it');
     return rebuilt;
   } finally {

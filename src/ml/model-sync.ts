@@ -3,17 +3,14 @@
 // local copy. `syncModels` brings that copy in line before a stage reads it — the training stage (its champion),
 // the cache refresh (what it precomputes) — so a model trained on one worker is used by every other.
 import { access } from 'node:fs/promises';
+import { syncMirror, type MirrorOf, type MirrorSync } from '../base/local-mirror.js';
 import type { Db } from '../store/db.js';
 import { artifactFile, readCurrentPointer, setCurrentPointer, writeArtifact } from './artifact.js';
 import { currentStack } from './promotions.js';
 import { storedArtifact } from './registry.js';
 
-export interface SyncResult {
-  /** The registry's current version (null when nothing was ever made current). */
-  version: string | null;
-  /** Whether this models folder had to change (an artifact written, the pointer moved). */
-  changed: boolean;
-}
+/** The registry's current version (null when nothing was ever made current) and whether the folder changed. */
+export type SyncResult = MirrorSync<string>;
 
 const exists = (file: string): Promise<boolean> =>
   access(file).then(
@@ -21,13 +18,22 @@ const exists = (file: string): Promise<boolean> =>
     () => false,
   );
 
-export async function syncModels(db: Db, modelsDir: string): Promise<SyncResult> {
-  const version = (await currentStack(db)).at(-1) ?? null;
-  if (version === null) return { version, changed: false };
-  const file = artifactFile(modelsDir, version);
-  const pointer = await readCurrentPointer(modelsDir);
-  if (pointer?.version === version && (await exists(file))) return { version, changed: false };
-  if (!(await exists(file))) {
+/** The models folder as a local mirror of the registry (base/local-mirror.ts), versioned by the current model. */
+const modelsMirror = (db: Db, modelsDir: string): MirrorOf<string> => ({
+  current: async () => (await currentStack(db)).at(-1) ?? null,
+  local: async () => {
+    const pointer = await readCurrentPointer(modelsDir);
+    return pointer && (await exists(artifactFile(modelsDir, pointer.version))) ? pointer.version : undefined;
+  },
+  write: (version) => copyFromRegistry(db, modelsDir, version),
+});
+
+export const syncModels = (db: Db, modelsDir: string): Promise<SyncResult> =>
+  syncMirror(modelsMirror(db, modelsDir));
+
+/** Writes the artifact of `version` from the registry unless the folder has it, and points `current` at it. */
+async function copyFromRegistry(db: Db, modelsDir: string, version: string): Promise<boolean> {
+  if (!(await exists(artifactFile(modelsDir, version)))) {
     const artifact = await storedArtifact(db, version);
     if (!artifact) {
       throw new Error(
@@ -38,5 +44,5 @@ export async function syncModels(db: Db, modelsDir: string): Promise<SyncResult>
     await writeArtifact(modelsDir, artifact);
   }
   await setCurrentPointer(modelsDir, version);
-  return { version, changed: true };
+  return true;
 }

@@ -5,6 +5,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../../base/config.js';
+import { syncMirror, type MirrorOf, type MirrorSync } from '../../base/local-mirror.js';
 import { writeFileAtomic } from '../../data/atomic.js';
 import { writeQuarantine } from '../../data/quarantine.js';
 import type { Logger } from '../../base/log.js';
@@ -67,22 +68,49 @@ export async function writeQuarantines(
 }
 
 /**
- * Rewrites the output from the ledger when it does not show `generation`: folds what commits queued (on whichever
- * machine needs the output: ledger-totals.ts) and writes the totals at the generation the fold reached. Whether it
- * wrote. Processes sharing this output folder take turns on an advisory lock named after it (the fold itself runs
- * before, in its own transaction, so machines writing their own copies never wait for each other), and an
- * output already at the fold's generation or newer is left alone: an older fold never overwrites a newer one.
+ * The incremental output as a local mirror of the ledger (base/local-mirror.ts), versioned by the ledger's
+ * generation. `writeEmpty`: a generation 0 (nothing committed yet) is written too — an empty output, what the
+ * incremental run leaves after its first run; readers leave it alone.
  */
-export async function rebuildOutputIfBehind(
+function outputMirror(config: Config, db: Db, engine: DuckDbEngine, writeEmpty: boolean): MirrorOf<number> {
+  const ledger = new Ledger(db);
+  return {
+    current: async () => {
+      const generation = await ledger.generation();
+      return generation === 0 && !writeEmpty ? null : generation;
+    },
+    local: async () =>
+      (await outputPresent(config))
+        ? (await readOutputState(config.paths.incrementalProcessedDir))?.generation
+        : undefined,
+    write: () => writeFoldedOutput(config, db, ledger, engine),
+  };
+}
+
+/** Brings the output to the ledger with `engine` (a fold and a rewrite when it is behind). */
+export function syncOutput(
+  config: Config,
+  db: Db,
+  engine: DuckDbEngine,
+  options: { writeEmpty: boolean },
+): Promise<MirrorSync<number>> {
+  return syncMirror(outputMirror(config, db, engine, options.writeEmpty));
+}
+
+/**
+ * Folds what commits queued (on whichever machine needs the output: ledger-totals.ts) and writes the totals at the
+ * generation the fold reached. Whether it wrote. Processes sharing this output folder take turns on an advisory
+ * lock named after it (the fold itself runs before, in its own transaction, so machines writing their own copies
+ * never wait for each other), and an output already at the fold's generation or newer is left alone: an older
+ * fold never overwrites a newer one.
+ */
+async function writeFoldedOutput(
   config: Config,
   db: Db,
   ledger: Ledger,
   engine: DuckDbEngine,
-  generation: number,
 ): Promise<boolean> {
   const outputDir = config.paths.incrementalProcessedDir;
-  const before = await readOutputState(outputDir);
-  if (before?.generation === generation && (await outputPresent(config))) return false;
   const folded = await foldTotals(db);
   const files = (await ledger.files()).map((f) => f.path);
   return db.transaction(async (tx) => {
@@ -123,12 +151,9 @@ async function newerOutputWritten(config: Config, folded: number, ledger: number
  * another worker, with another DATA_DIR). Whether it had to be rewritten; nothing to do before a first commit.
  */
 export async function syncLocalOutput(config: Config, db: Db): Promise<boolean> {
-  const ledger = new Ledger(db);
-  const generation = await ledger.generation();
-  if (generation === 0) return false;
   const engine = new DuckDbEngine();
   try {
-    return await rebuildOutputIfBehind(config, db, ledger, engine, generation);
+    return (await syncOutput(config, db, engine, { writeEmpty: false })).changed;
   } finally {
     engine.close();
   }
