@@ -37,8 +37,3 @@ export function selectRows(rows: Rows, indexes: ArrayLike<number>): Rows {
   }
   return out;
 }
-
-/** Index of a cell in the prediction grid: (day × 24 + hour) × categories + category. */
-export function gridIndex(day: number, hour: number, cat: number, categoryCount: number): number {
-  return (day * HOURS + hour) * categoryCount + cat;
-}
