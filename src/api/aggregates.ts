@@ -40,7 +40,7 @@ export class CsvAggregateSource implements AggregateSource {
 }
 
 /** The aggregate CSV through the one parser the models use; a header-only file is an empty aggregate. */
-export function parseAggregateCsv(file: string, text: Buffer | string): Cell[] {
+function parseAggregateCsv(file: string, text: Buffer | string): Cell[] {
   const body = String(text);
   if (
     body

@@ -18,7 +18,7 @@ declare module 'fastify' {
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-export function actionOf(method: string, url: string): string {
+function actionOf(method: string, url: string): string {
   const parts = url
     .replace(/^\/api\//, '')
     .split('/')

@@ -11,9 +11,9 @@ import { sendError } from './http-errors.js';
 import type { RoleGuard } from './openapi.js';
 import { allows, type Identity, type Role } from '../auth/roles.js';
 
-export const SESSION_COOKIE = 'orderflow_session';
+const SESSION_COOKIE = 'orderflow_session';
 /** The name the automation token ORDERFLOW_API_TOKEN acts under (in the audit log). */
-export const API_TOKEN_USER = 'token';
+const API_TOKEN_USER = 'token';
 
 export interface AuthOptions {
   apiToken: string | undefined;

@@ -57,7 +57,6 @@ export type { CreateRunResult } from '../orchestration/runs.js';
 export type { InterventionResult } from '../orchestration/interventions.js';
 export type {
   DagSummary,
-  LogLine,
   RunDetail,
   RunListEntry,
   RunSummary,
@@ -104,9 +103,8 @@ export interface DagService {
   ): Promise<InterventionResult>;
 }
 
-/** The ingestion ledger in the processing stage's own vocabulary (ingest/ledger/ledger-view.ts). */
-export type { IngestionLedger, LedgerBatch } from '../ingest/ledger/ledger-view.js';
-export type { LedgerFileView as LedgerFile, LedgerRun } from '../ingest/files.js';
+/** The ingest ledger in the ingest stage's own vocabulary (ingest/ledger/ledger-view.ts). */
+export type { IngestionLedger } from '../ingest/ledger/ledger-view.js';
 import type { IngestionLedger } from '../ingest/ledger/ledger-view.js';
 
 export type { ReprocessPlan, ReprocessRequest } from '../ingest/reprocess.js';
@@ -129,7 +127,7 @@ export interface CacheStatsService {
 }
 
 /** Model versions in the ml stage's own vocabulary (what `orderflow models list --json` prints). */
-export type { ModelCandidate, ModelVersionView } from '../ml/version-view.js';
+export type { ModelVersionView } from '../ml/version-view.js';
 import type { ModelVersionView } from '../ml/version-view.js';
 
 /** A move of the current version, and what the cache refresh after it did (null: Redis unreachable). */

@@ -25,11 +25,7 @@ export interface ApiErrorBody {
   error: { code: ApiErrorCode; message: string; details: Record<string, unknown> };
 }
 
-export function errorBody(
-  code: ApiErrorCode,
-  message: string,
-  details: Record<string, unknown> = {},
-): ApiErrorBody {
+function errorBody(code: ApiErrorCode, message: string, details: Record<string, unknown> = {}): ApiErrorBody {
   return { error: { code, message, details } };
 }
 
@@ -49,7 +45,7 @@ const FIELD_HINTS: Record<string, string> = {
   hour: 'an integer from 0 to 23',
 };
 
-export function statusFor(error: unknown): number {
+function statusFor(error: unknown): number {
   if (error instanceof NotFoundError) return 404;
   if (error instanceof NoModelError || error instanceof UnavailableError) return 503;
   if (error instanceof OrderflowError)

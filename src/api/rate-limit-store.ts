@@ -8,7 +8,7 @@ import type { Redis } from '../redis/redis.js';
 
 type Callback = (error: Error | null, result?: { current: number; ttl: number }) => void;
 
-export class MemoryCounters {
+class MemoryCounters {
   private readonly counters = new Map<string, { count: number; resetAt: number }>();
 
   incr(key: string, windowMs: number, now = Date.now()): { current: number; ttl: number } {

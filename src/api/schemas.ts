@@ -61,7 +61,7 @@ export const runIdSchema = { type: 'integer', minimum: 1 } as const;
 const nullableObject = { type: ['object', 'null'], additionalProperties: true } as const;
 
 // The orchestration stage's types (src/orchestration/queries.ts), which the CLI's `dags … --json` prints too.
-export const runSummary = obj({
+const runSummary = obj({
   id: int,
   dagId: str,
   trigger: { type: 'string', enum: ['schedule', 'manual', 'event'] },
@@ -325,5 +325,3 @@ export const readyAnswer = obj(
   { status: { type: 'string', enum: ['ready', 'unavailable'] }, redis: check, store: check },
   ['redis', 'store'],
 );
-
-export const okAnswer = obj({ ok: { type: 'boolean', const: true } });

@@ -10,7 +10,7 @@ import { isRole, ROLES, type Identity, type Role } from './roles.js';
 
 export const ADMIN_USER = 'admin';
 
-export const tokenHash = (token: string): string => createHash('sha256').update(token).digest('hex');
+const tokenHash = (token: string): string => createHash('sha256').update(token).digest('hex');
 
 function identity(row: { username: string; role: string } | undefined): Identity | undefined {
   return row && isRole(row.role) ? { username: row.username, role: row.role } : undefined;

@@ -30,7 +30,7 @@ export const AGGREGATE_COLUMNS = ['day_of_week', 'hour_of_day', 'category', 'ite
 export const cellKey = (cell: CellAddress): string => `${cell.day}:${cell.hour}:${cell.category}`;
 
 /** Output order: day, hour, then category in code-unit order (as Python's sorted()). */
-export function compareCells(a: CellAddress, b: CellAddress): number {
+function compareCells(a: CellAddress, b: CellAddress): number {
   return a.day - b.day || a.hour - b.hour || (a.category < b.category ? -1 : a.category > b.category ? 1 : 0);
 }
 

@@ -49,7 +49,7 @@ const sentinelListSchema = z.string().transform((value, ctx): RedisAddress[] => 
 });
 
 /** Every environment variable orderflow reads, with its schema, default and meaning (the README table). */
-export const ENV_VARIABLES = {
+const ENV_VARIABLES = {
   DATA_DIR: {
     schema: z.string().min(1),
     default: './data',

@@ -16,7 +16,7 @@ export interface OutageLog {
 }
 
 /** Longest silence while an outage lasts. @defaultValue 60000 */
-export const OUTAGE_REPEAT_MS = 60_000;
+const OUTAGE_REPEAT_MS = 60_000;
 
 const AFFECTS: Record<Service, string> = {
   Redis: 'DAG schedules, task queues, tracking keys and the prediction cache are paused',

@@ -5,7 +5,7 @@
 import { AISLES } from './aisles.js';
 import { Random } from './random.js';
 
-export const DEPARTMENTS: readonly string[] = [
+const DEPARTMENTS: readonly string[] = [
   'frozen',
   'other',
   'bakery',
@@ -31,7 +31,7 @@ export const DEPARTMENTS: readonly string[] = [
 
 /** department_id of each aisle (AISLES order), as in the public products.csv. */
 // prettier-ignore
-export const AISLE_DEPARTMENT: readonly number[] = [
+const AISLE_DEPARTMENT: readonly number[] = [
   20, 16, 19, 9, 13, 2, 12, 3, 9, 17, 11, 9, 20, 20, 12, 4, 13, 10, 13, 11,
   16, 11, 19, 4, 11, 7, 5, 5, 13, 6, 7, 4, 6, 1, 12, 16, 1, 1, 12, 8,
   8, 1, 3, 11, 19, 19, 11, 14, 12, 19, 13, 1, 16, 17, 11, 18, 14, 1, 15, 17,
@@ -56,7 +56,7 @@ const ADJECTIVES = [
 const SIZES = ['12 oz', '16 oz', '1 lb', '6 ct', '32 fl oz', 'Share Size', 'Value Pack', '2 pk'];
 
 /** How a field is written in CSV: quoted when it holds a comma, a quote or a line break (quotes doubled). */
-export function csvField(value: string): string {
+function csvField(value: string): string {
   return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 

@@ -82,7 +82,7 @@ export interface IncrementalDeps {
 }
 
 /** This process, as part records and task logs name it. */
-export const THIS_WORKER = `${os.hostname()}:${process.pid}`;
+const THIS_WORKER = `${os.hostname()}:${process.pid}`;
 
 export interface CommitOutcome {
   /** `committed`: the ledger moved on; `up-to-date`: nothing new (the output may still have been repaired). */

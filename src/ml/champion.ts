@@ -23,7 +23,7 @@ export function totalOf(rows: Rows): number {
 }
 
 /** The champion's data volume: recorded in its artifact, else (older artifacts) the sum of its grid. */
-export function championTotal(champion: LoadedModel): number {
+function championTotal(champion: LoadedModel): number {
   const recorded = champion.artifact.totalItems;
   if (typeof recorded === 'number' && recorded > 0) return recorded;
   return champion.predictGrid().reduce((s, v) => s + v, 0);
@@ -39,7 +39,7 @@ export interface HeldOutVolume {
   items: number;
 }
 
-export function championScale(champion: LoadedModel, volume: HeldOutVolume): number {
+function championScale(champion: LoadedModel, volume: HeldOutVolume): number {
   const orders = champion.artifact.orders;
   if (volume.orders !== null && typeof orders === 'number' && orders > 0) return volume.orders / orders;
   const base = championTotal(champion);

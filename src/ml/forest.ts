@@ -31,7 +31,7 @@ export interface ForestParams extends TreeParams {
 }
 
 /** Rank of each category in the order trees split on. */
-export function categoryRanks(rows: Rows, order: 'target' | 'index'): Uint16Array {
+function categoryRanks(rows: Rows, order: 'target' | 'index'): Uint16Array {
   const c = rows.categoryCount;
   const rank = new Uint16Array(c);
   if (order === 'index') {

@@ -22,7 +22,7 @@ export interface IncrementScore {
 }
 
 /** Scores one increment's cells against `model`; null when it covers no cell the model knows. */
-export function scoreIncrement(
+function scoreIncrement(
   model: LoadedModel,
   rows: readonly { day: number; hour: number; category: string; items: number; squares: number }[],
 ): { cells: number; rmse: number; noiseFloor: number } | null {

@@ -3,7 +3,7 @@ import { averageLearner } from './average.js';
 import { decisionTreeLearner, randomForestLearner } from './forest.js';
 import { gbmLearner } from './gbm.js';
 import { linearLearner } from './linear.js';
-import type { Algorithm, Learner } from './model.js';
+import type { Learner } from './model.js';
 import { hierarchicalLearner } from './hierarchical.js';
 import { poissonLearner } from './poisson.js';
 
@@ -20,5 +20,3 @@ export const LEARNERS: readonly Learner[] = [
 export function learnerFor(algorithm: string): Learner | undefined {
   return LEARNERS.find((l) => l.algorithm === algorithm);
 }
-
-export type { Algorithm };

@@ -41,7 +41,7 @@ class LinearModel implements Regressor {
 }
 
 /** Solves A x = b in place for a symmetric positive definite A (n × n, row-major). Returns x. */
-export function choleskySolve(a: Float64Array, b: Float64Array, n: number): Float64Array {
+function choleskySolve(a: Float64Array, b: Float64Array, n: number): Float64Array {
   for (let j = 0; j < n; j++) {
     let d = a[j * n + j];
     for (let k = 0; k < j; k++) d -= a[j * n + k] * a[j * n + k];

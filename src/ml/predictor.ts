@@ -35,7 +35,7 @@ export interface LoadedModel {
 export const normalizeCategory = (name: string): string => name.trim().replace(/\s+/g, ' ').toLowerCase();
 
 /** Up to `limit` known names closest (Levenshtein, on normalized text) to `name`. */
-export function closestCategories(name: string, categories: readonly string[], limit = 3): string[] {
+function closestCategories(name: string, categories: readonly string[], limit = 3): string[] {
   const wanted = normalizeCategory(name);
   return categories
     .map((c) => ({ c, d: distance(wanted, normalizeCategory(c)) }))

@@ -1,6 +1,5 @@
 // The columnar row set every learner trains on: integer-coded day (0–6), hour (0–23), category index, target.
 // Typed arrays only; subsets are copied once per split or fold, never per tree node.
-import { HOURS } from '../base/cell.js';
 
 export interface Rows {
   readonly length: number;
@@ -34,9 +33,4 @@ export function selectRows(rows: Rows, indexes: ArrayLike<number>): Rows {
     out.y[i] = rows.y[r];
   }
   return out;
-}
-
-/** Index of a cell in the prediction grid: (day × 24 + hour) × categories + category. */
-export function gridIndex(day: number, hour: number, cat: number, categoryCount: number): number {
-  return (day * HOURS + hour) * categoryCount + cat;
 }

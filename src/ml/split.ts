@@ -14,7 +14,7 @@ export interface Split {
 }
 
 /** The test fraction of the random holdout. */
-export const TEST_FRACTION = 0.2;
+const TEST_FRACTION = 0.2;
 
 export function isMd5TestRow(day: number, hour: number, category: string): boolean {
   return createHash('md5').update(`${day}|${hour}|${category}`).digest()[0] % 5 === 0;

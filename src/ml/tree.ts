@@ -5,7 +5,7 @@
 // Nodes are stored flat (typed arrays); a bin `v` goes left when v <= threshold.
 import type { Rng } from './random.js';
 
-export const FEATURE_COUNT = 3;
+const FEATURE_COUNT = 3;
 
 /** Binned training features: bins[f][row] in 0 … binCounts[f] − 1. */
 export interface BinnedFeatures {

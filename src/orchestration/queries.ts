@@ -100,7 +100,7 @@ export interface RunDetail extends RunSummary {
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
-export function runSummary(row: RunRow): RunSummary {
+function runSummary(row: RunRow): RunSummary {
   return {
     id: row.id,
     dagId: row.dag_id,

@@ -165,12 +165,12 @@ export async function advanceRun(rt: OrchestrationRuntime, runId: number): Promi
 }
 
 /** The BullMQ job id of child `index` of a fan-out task. */
-export function childJobId(runId: number, taskId: string, index: number): string {
+function childJobId(runId: number, taskId: string, index: number): string {
   return `${taskJobId(runId, taskId)}.c${index}`;
 }
 
 /** The worker a fan-out task's try shows while its children run (its own job has not started yet). */
-export const CHILDREN_WORKER = '(child jobs)';
+const CHILDREN_WORKER = '(child jobs)';
 
 const KEEP = {
   removeOnComplete: { age: 24 * 3600, count: 2000 },

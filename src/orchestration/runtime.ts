@@ -37,7 +37,7 @@ export interface EngineSettings {
   shutdownGraceMs: number;
 }
 
-export const DEFAULT_SETTINGS: EngineSettings = {
+const DEFAULT_SETTINGS: EngineSettings = {
   lockDurationMs: 8_000,
   stalledIntervalMs: 2_000,
   maxStalledCount: 2,

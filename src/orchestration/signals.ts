@@ -53,11 +53,7 @@ export async function runUntilSignal(
 }
 
 /** Closes `handles` in reverse order, each within what is left of `budgetMs`; never throws. */
-export async function closeWithin(
-  handles: readonly Closable[],
-  logger: Logger,
-  budgetMs: number,
-): Promise<void> {
+async function closeWithin(handles: readonly Closable[], logger: Logger, budgetMs: number): Promise<void> {
   const deadline = Date.now() + budgetMs;
   for (const handle of [...handles].reverse()) {
     const closing = handle.close().catch((err: unknown) => {

@@ -29,7 +29,7 @@ export interface WorkerHandle {
 }
 
 /** Thrown into a task's promise race when its timeout passes. */
-export class TaskTimeoutError extends Error {
+class TaskTimeoutError extends Error {
   constructor(taskId: string, ms: number) {
     super(`task ${taskId} timed out after ${ms} ms`);
     this.name = 'TaskTimeoutError';

@@ -59,7 +59,7 @@ export function redisOptionsOf(config: RedisConfig): RedisOptions {
 }
 
 /** REDIS_URL with its password replaced by `***`. */
-export function redactedRedisUrl(redisUrl: string): string {
+function redactedRedisUrl(redisUrl: string): string {
   try {
     const url = new URL(redisUrl);
     if (url.password) url.password = '***';

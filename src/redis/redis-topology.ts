@@ -30,12 +30,12 @@ export interface RedisTopology {
   lastFailover: FailoverRecord | null;
 }
 
-export function primaryKey(config: Pick<Config, 'redisKeyPrefix'>): string {
+function primaryKey(config: Pick<Config, 'redisKeyPrefix'>): string {
   return redisKey(config, 'orderflow:redis:primary');
 }
 
 /** host:port of the server this connection talks to, or undefined while disconnected. */
-export function connectedAddress(redis: Redis): string | undefined {
+function connectedAddress(redis: Redis): string | undefined {
   const stream = redis.stream as { remoteAddress?: string; remotePort?: number } | undefined;
   if (!stream?.remoteAddress || !stream.remotePort) return undefined;
   const host = stream.remoteAddress.replace(/^::ffff:/, '');
@@ -46,11 +46,7 @@ export function connectedAddress(redis: Redis): string | undefined {
  * Records the primary this connection reached; true when it differs from the recorded one (a failover, now
  * recorded). Direct mode records nothing: a different REDIS_URL is a new deployment, not a failover.
  */
-export async function recordPrimary(
-  redis: Redis,
-  config: TopologyConfig,
-  now = new Date(),
-): Promise<boolean> {
+async function recordPrimary(redis: Redis, config: TopologyConfig, now = new Date()): Promise<boolean> {
   const address = connectedAddress(redis);
   if (!usesSentinels(config) || !address) return false;
   // INFO is refused to ACL users without @dangerous: then the address alone identifies the primary.

@@ -9,7 +9,7 @@ import type { Logger } from '../base/log.js';
 import type { ScriptDb } from './script-db.js';
 
 /** From src/store/ under tsx and from dist/store/ when compiled, the repository's sql/ folder. */
-export const DEFAULT_MIGRATIONS_DIR = fileURLToPath(new URL('../../sql/', import.meta.url));
+const DEFAULT_MIGRATIONS_DIR = fileURLToPath(new URL('../../sql/', import.meta.url));
 
 /** Arbitrary constant key of the advisory lock that serializes migrators ("orderflow" in ASCII, truncated). */
 const MIGRATION_LOCK_KEY = 0x6f7264657266;

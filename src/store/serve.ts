@@ -40,7 +40,7 @@ export interface ServeOptions {
 }
 
 /** Default of ServeOptions.idleInTransactionMs. */
-export const IDLE_IN_TRANSACTION_MS = 30_000;
+const IDLE_IN_TRANSACTION_MS = 30_000;
 
 export async function serveWire(
   pglite: PGlite,

@@ -3,11 +3,11 @@
 // pg returns a string, PGlite a number. Both now return a number when it is a safe integer, else the string.
 import pg from 'pg';
 
-export const INT8_OID = 20;
+const INT8_OID = 20;
 const INT8_ARRAY_OID = 1016;
 const INT4_ARRAY_OID = 1007;
 
-export function parseInt8(text: string): number | string {
+function parseInt8(text: string): number | string {
   const n = Number(text);
   return Number.isSafeInteger(n) ? n : text;
 }

@@ -178,8 +178,9 @@ for (const backend of backends) {
           rows.map((r) => r.version),
           (await loadMigrations()).map((m) => m.version),
         );
-        await db.query(`INSERT INTO settings (key, value) VALUES ('k', '{"v": 1}')`);
-        assert.deepEqual(await db.query(`SELECT value FROM settings WHERE key = 'k'`), [{ value: { v: 1 } }]);
+        await db.query(`CREATE TABLE scratch (key text PRIMARY KEY, value jsonb NOT NULL)`);
+        await db.query(`INSERT INTO scratch (key, value) VALUES ('k', '{"v": 1}')`);
+        assert.deepEqual(await db.query(`SELECT value FROM scratch WHERE key = 'k'`), [{ value: { v: 1 } }]);
       } finally {
         await db.close();
       }

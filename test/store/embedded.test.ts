@@ -45,10 +45,10 @@ function runFixture(dataDir: string, args: string[], env: Record<string, string>
   return { process: child, firstLine, exit };
 }
 
-async function setting(config: Config, key: string): Promise<unknown> {
+async function scratchValue(config: Config, key: string): Promise<unknown> {
   const db = await openStore(config, logger);
   try {
-    const rows = await db.query<{ value: unknown }>('SELECT value FROM settings WHERE key = $1', [key]);
+    const rows = await db.query<{ value: unknown }>('SELECT value FROM scratch WHERE key = $1', [key]);
     return rows[0]?.value;
   } finally {
     await db.close();
@@ -78,8 +78,13 @@ describe('embedded store across processes', () => {
   before(async () => {
     dir = await tempDir();
     config = loadConfig({ DATA_DIR: dir.path });
-    // Create the PGlite directory once (the slow first open), so later opens are quick.
-    await (await openStore(config, logger)).close();
+    // Create the PGlite directory once (the slow first open), so later opens are quick, with the scratch table the
+    // tests and their child processes (fixtures/open-store.ts) write to.
+    const db = await openStore(config, logger);
+    await db.query(
+      `CREATE TABLE scratch (key text PRIMARY KEY, value jsonb NOT NULL, updated_at timestamptz NOT NULL DEFAULT now())`,
+    );
+    await db.close();
   });
   after(async () => {
     for (const child of children) child.kill('SIGKILL');
@@ -96,7 +101,7 @@ describe('embedded store across processes', () => {
       assert.equal(info.pid, process.pid);
       assert.equal(info.state, 'serving');
       await owner.query(
-        `INSERT INTO settings (key, value) VALUES ('from-owner', '"hello"')
+        `INSERT INTO scratch (key, value) VALUES ('from-owner', '"hello"')
          ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
       );
       const children = [0, 1, 2].map(() => runFixture(dir.path, ['client', 'from-owner']));
@@ -104,7 +109,7 @@ describe('embedded store across processes', () => {
         assert.deepEqual(await child.firstLine, { kind: 'pglite', value: 'hello' });
         assert.equal(await child.exit, 0);
       }
-      const [row] = await owner.query<{ value: number }>(`SELECT value FROM settings WHERE key = 'child'`);
+      const [row] = await owner.query<{ value: number }>(`SELECT value FROM scratch WHERE key = 'child'`);
       assert.ok(children.some((c) => c.process.pid === row.value));
     } finally {
       await owner.close();
@@ -116,25 +121,25 @@ describe('embedded store across processes', () => {
     const client = await openStore(config, logger); // same process, connected through the socket
     try {
       await owner.query(
-        `INSERT INTO settings (key, value) VALUES ('n', '0') ON CONFLICT (key) DO UPDATE SET value = '0'`,
+        `INSERT INTO scratch (key, value) VALUES ('n', '0') ON CONFLICT (key) DO UPDATE SET value = '0'`,
       );
       const increment = (db: typeof owner) =>
         db.transaction(async (tx) => {
-          const [row] = await tx.query<{ value: number }>(`SELECT value FROM settings WHERE key = 'n'`);
-          await tx.query(`UPDATE settings SET value = $1 WHERE key = 'n'`, [JSON.stringify(row.value + 1)]);
+          const [row] = await tx.query<{ value: number }>(`SELECT value FROM scratch WHERE key = 'n'`);
+          await tx.query(`UPDATE scratch SET value = $1 WHERE key = 'n'`, [JSON.stringify(row.value + 1)]);
         });
       // A client rollback must not undo the owner's autocommit write made meanwhile.
       const rolledBack = client.transaction(async (tx) => {
-        await tx.query(`INSERT INTO settings (key, value) VALUES ('ghost', '1')`);
+        await tx.query(`INSERT INTO scratch (key, value) VALUES ('ghost', '1')`);
         throw new Error('roll back');
       });
       await Promise.all([
         ...Array.from({ length: 30 }, (_, i) => increment(i % 2 === 0 ? owner : client)),
         assert.rejects(rolledBack, /roll back/),
-        owner.query(`INSERT INTO settings (key, value) VALUES ('solid', '1') ON CONFLICT DO NOTHING`),
+        owner.query(`INSERT INTO scratch (key, value) VALUES ('solid', '1') ON CONFLICT DO NOTHING`),
       ]);
-      assert.deepEqual(await client.query(`SELECT value FROM settings WHERE key = 'n'`), [{ value: 30 }]);
-      assert.deepEqual(await client.query(`SELECT key FROM settings WHERE key IN ('ghost', 'solid')`), [
+      assert.deepEqual(await client.query(`SELECT value FROM scratch WHERE key = 'n'`), [{ value: 30 }]);
+      assert.deepEqual(await client.query(`SELECT key FROM scratch WHERE key IN ('ghost', 'solid')`), [
         { key: 'solid' },
       ]);
     } finally {
@@ -185,7 +190,7 @@ describe('embedded store across processes', () => {
     setTimeout(() => holder.process.stdin!.end(), 500);
     const db = await openStore(config, logger, { waitMs: 20_000 });
     try {
-      assert.deepEqual(await db.query(`SELECT value FROM settings WHERE key = 'holder'`), [
+      assert.deepEqual(await db.query(`SELECT value FROM scratch WHERE key = 'holder'`), [
         { value: holder.process.pid },
       ]);
     } finally {
@@ -219,7 +224,7 @@ describe('embedded store across processes', () => {
     assert.equal((await holder.firstLine).ready, true);
     holder.process.kill('SIGKILL');
     await holder.exit;
-    assert.equal(await setting(config, 'holder'), holder.process.pid);
+    assert.equal(await scratchValue(config, 'holder'), holder.process.pid);
   });
 
   test('clients of a served store keep working while other clients come and go', async () => {
@@ -231,7 +236,7 @@ describe('embedded store across processes', () => {
         const client = runFixture(dir.path, ['client', 'holder']);
         assert.deepEqual(await client.firstLine, { kind: 'pglite', value: holder.process.pid });
       }
-      assert.deepEqual(await db.query(`SELECT value FROM settings WHERE key = 'holder'`), [
+      assert.deepEqual(await db.query(`SELECT value FROM scratch WHERE key = 'holder'`), [
         { value: holder.process.pid },
       ]);
     } finally {

@@ -10,7 +10,7 @@ const cellProperties = {
   category: { type: 'string', minLength: 1, maxLength: 200 },
 } as const;
 
-export const MAX_BATCH = 1000;
+const MAX_BATCH = 1000;
 
 export function predictionRoutes(
   app: FastifyInstance,

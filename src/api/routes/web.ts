@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 
-export const WEB_DIR = fileURLToPath(new URL('../../../src/web/', import.meta.url));
+const WEB_DIR = fileURLToPath(new URL('../../../src/web/', import.meta.url));
 
 /** URL under /vendor/ → the package and the browser build beside its resolved entry point. */
 const VENDOR: Record<string, { pkg: string; file: string }> = {

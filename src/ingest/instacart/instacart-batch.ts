@@ -61,7 +61,7 @@ export async function relationalBatchEndsWithNewlines(files: readonly string[]):
 }
 
 /** SHA-256 of the catalog files a batch folder is joined with (products, then the category names). */
-export function catalogHash(dir: string, category: InstacartCategory): string {
+function catalogHash(dir: string, category: InstacartCategory): string {
   const hash = createHash('sha256');
   for (const name of [
     INSTACART_FILES.products,

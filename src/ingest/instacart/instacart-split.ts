@@ -81,7 +81,7 @@ export interface WidePivot {
 }
 
 /** The wide form of a relational folder (see the top of this file). */
-export async function pivotInstacartDir(dir: string, category: InstacartCategory): Promise<WidePivot> {
+async function pivotInstacartDir(dir: string, category: InstacartCategory): Promise<WidePivot> {
   const catalog = readInstacartCatalog(dir, category);
   const ordersFile = path.join(dir, INSTACART_FILES.orders);
   const orders = await readInstacartOrders(ordersFile, { threads: 1 });

@@ -24,10 +24,7 @@ export interface SimulateOrdersOptions {
   onDelivered?(batch: string, file: string, orders: number): void;
 }
 
-export function simulatedBatch(
-  n: number,
-  weekOrders: number,
-): { batch: string; day: number; orders: number } {
+function simulatedBatch(n: number, weekOrders: number): { batch: string; day: number; orders: number } {
   const day = n % 7;
   return { batch: String(n), day, orders: Math.max(1, Math.round(weekOrders * DAY_WEIGHTS[day])) };
 }

@@ -82,7 +82,7 @@ const LEASE_INTERVAL = "($3::double precision * interval '1 millisecond')";
  * process no longer running that lease (its release failed on a lost connection), or an ended DAG run. Such a
  * lease would otherwise block every run until it expires.
  */
-export async function isStaleHolder(
+async function isStaleHolder(
   holder: LeaseRow,
   holderEnded?: (dagRunId: number) => Promise<boolean>,
 ): Promise<boolean> {

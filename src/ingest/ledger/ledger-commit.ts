@@ -38,7 +38,7 @@ export interface FileCommit {
 }
 
 /** The store holds text: control characters (NUL above all, which PostgreSQL refuses) are written \u00XX. */
-export function storableText(raw: string): string {
+function storableText(raw: string): string {
   return raw.replace(CONTROL_CHARACTERS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 

@@ -8,14 +8,14 @@ import { AGGREGATE_COLUMNS, type Cell } from '../../base/cell.js';
 import type { DuckDbEngine } from './duckdb-engine.js';
 import { sqlString } from './sql.js';
 
-export function aggregateCsvText(cells: readonly Cell[]): string {
+function aggregateCsvText(cells: readonly Cell[]): string {
   return stringify(
     cells.map((c) => [c.day, c.hour, c.category, c.items]),
     { header: true, columns: [...AGGREGATE_COLUMNS] },
   );
 }
 
-export function aggregateCsvSource(csvPath: string): string {
+function aggregateCsvSource(csvPath: string): string {
   return (
     `read_csv(${sqlString(csvPath)}, header = true, delim = ',', quote = '"', escape = '"', auto_detect = false, ` +
     `columns = {'day_of_week': 'INTEGER', 'hour_of_day': 'INTEGER', 'category': 'VARCHAR', 'items_count': 'BIGINT'})`

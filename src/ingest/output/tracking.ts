@@ -15,7 +15,7 @@ export interface TrackingState {
   lastProcessedDay: string | null;
 }
 
-export function trackingKeys(config: Pick<Config, 'redisKeyPrefix'>) {
+function trackingKeys(config: Pick<Config, 'redisKeyPrefix'>) {
   return {
     processedDays: redisKey(config, 'processed_days'),
     lastProcessedDay: redisKey(config, 'last_processed_day'),

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 
 /** The chunk size of content hashes. @defaultValue 4 MiB (smaller only when ORDERFLOW_RANGE_BYTES is). */
-export const CHUNK_BYTES = 4 << 20;
+const CHUNK_BYTES = 4 << 20;
 
 const LF = 10;
 const READ_BYTES = 1 << 20;
@@ -38,7 +38,7 @@ export function chunksOfPart(chunks: number, index: number, count: number): { fi
 }
 
 /** The first line start at or after `offset` (the file's size when no LF follows). */
-export async function lineStartAfter(handle: fs.FileHandle, offset: number, size: number): Promise<number> {
+async function lineStartAfter(handle: fs.FileHandle, offset: number, size: number): Promise<number> {
   if (offset <= 0) return 0;
   const window = Buffer.alloc(64 * 1024);
   // A line starts at `offset` when the byte before it is a LF.

@@ -27,7 +27,7 @@ export interface HoldoutPartial {
 }
 
 export const HOLDOUT_FORMAT = 'orderflow-holdout';
-export const HOLDOUT_RULE = 'bucket = md5(order_id as written)[0] mod 5; bucket 0 held out';
+const HOLDOUT_RULE = 'bucket = md5(order_id as written)[0] mod 5; bucket 0 held out';
 
 /** Where the aggregate's data came from: its input files, and for the incremental output the ledger generation. */
 export interface HoldoutSources {
@@ -46,7 +46,7 @@ export interface HoldoutFile extends HoldoutPartial {
   sources?: HoldoutSources;
 }
 
-export const emptyHoldout = (): HoldoutPartial => ({
+const emptyHoldout = (): HoldoutPartial => ({
   bucketOrders: new Array<number>(BUCKETS).fill(0),
   cells: [],
 });

@@ -19,11 +19,11 @@ export interface ScanLayout {
   dayHourFirst: boolean;
 }
 
-export const KIND_COUNT = 0;
-export const KIND_ORDER_ID = 1;
-export const KIND_DAY = 2;
-export const KIND_HOUR = 3;
-export const KIND_PRIOR = 4;
+const KIND_COUNT = 0;
+const KIND_ORDER_ID = 1;
+const KIND_DAY = 2;
+const KIND_HOUR = 3;
+const KIND_PRIOR = 4;
 
 /** More digits than this could overflow the exact path's UINTEGER column: let the exact path decide. */
 const MAX_COUNT_DIGITS = 9;
