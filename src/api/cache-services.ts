@@ -20,14 +20,14 @@ import { outcomeError } from './model-services.js';
 type Cached = Awaited<ReturnType<Predictor['predict']>>;
 
 const toAnswer = (p: Cached): PredictionAnswer => ({
-  day_of_week: p.day_of_week,
-  hour_of_day: p.hour_of_day,
+  day_of_week: p.day,
+  hour_of_day: p.hour,
   category: p.category,
   prediction: p.prediction,
   ...(p.interval ? { interval: p.interval } : {}),
   source: p.source,
-  model_version: p.model_version,
-  ...(p.miss_reason ? { miss_reason: p.miss_reason } : {}),
+  model_version: p.modelVersion,
+  ...(p.missReason ? { miss_reason: p.missReason } : {}),
 });
 
 export class CachedPredictionService implements PredictionService {

@@ -13,7 +13,7 @@
 import type { Config } from '../base/config.js';
 import { LockedError, toError, UsageError } from '../base/errors.js';
 import type { Logger } from '../base/log.js';
-import { intervalFor, type CellPrediction } from '../ml/cell.js';
+import { intervalFor, predictionRecord, type CellPrediction } from '../ml/cell.js';
 import type { LoadedModel } from '../ml/predictor.js';
 
 import { connectRedis, createRedis, type Redis, type RedisConfig } from '../redis/redis.js';
@@ -32,8 +32,15 @@ export type MissReason = 'absent' | 'stale' | 'unavailable';
 export interface CachedPrediction extends CellPrediction {
   source: PredictionSource;
   /** Set when source is 'model'. */
-  miss_reason?: MissReason;
+  missReason?: MissReason;
 }
+
+/** A cached prediction as JSON readers get it (`predict --cached --json`): predictionRecord plus its source. */
+export const cachedPredictionRecord = (p: CachedPrediction) => ({
+  ...predictionRecord(p),
+  source: p.source,
+  ...(p.missReason ? { miss_reason: p.missReason } : {}),
+});
 
 /** One failed cell of a batch (bad day/hour, unknown category). */
 export interface CellFailure {
@@ -129,17 +136,17 @@ export class Predictor {
     const lookup = await this.lookup([this.keys.cell(day, hour, name)], model.version);
     const value = lookup.result?.values[0] ?? null;
     const base = {
-      day_of_week: day,
-      hour_of_day: hour,
+      day,
+      hour,
       category: name,
-      model_version: model.version,
+      modelVersion: model.version,
       algorithm: model.algorithm,
     };
     let out: CachedPrediction;
     if (value !== null) out = { ...base, prediction: value, source: 'cache' };
     else {
       const missReason = this.missReason(lookup.result, model);
-      out = { ...base, prediction: model.predict(day, hour, c), source: 'model', miss_reason: missReason };
+      out = { ...base, prediction: model.predict(day, hour, c), source: 'model', missReason };
       this.afterMiss(missReason, lookup.result, model);
     }
     out.interval = intervalFor(model, out.prediction, c);
@@ -147,7 +154,7 @@ export class Predictor {
       cells: 1,
       hits: out.source === 'cache' ? 1 : 0,
       source: out.source,
-      missReason: out.miss_reason,
+      missReason: out.missReason,
       ms: performance.now() - started,
     });
     return out;
@@ -186,10 +193,10 @@ export class Predictor {
         const { day, hour } = cells[r.i];
         const value = result?.values[j] ?? null;
         const base = {
-          day_of_week: day,
-          hour_of_day: hour,
+          day,
+          hour,
           category: model.categories[r.c],
-          model_version: model.version,
+          modelVersion: model.version,
           algorithm: model.algorithm,
         };
         if (value !== null) {
@@ -209,7 +216,7 @@ export class Predictor {
             prediction,
             interval: intervalFor(model, prediction, r.c),
             source: 'model',
-            miss_reason: missReason,
+            missReason,
           };
         }
       });

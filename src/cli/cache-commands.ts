@@ -59,7 +59,7 @@ export async function predictCached(
   const d = parseDay(day);
   const h = parseHour(hour);
   const warnings: string[] = [];
-  const { Predictor } = await stages();
+  const { Predictor, cachedPredictionRecord } = await stages();
   const predictor = await Predictor.create({
     config: ctx.config,
     onWarning: (message, error) => warnings.push(`warning: ${message} (${error.message})`),
@@ -67,22 +67,25 @@ export async function predictCached(
   try {
     const answer = await predictor.predict(d, h, category);
     // Unreachable Redis gets one plain line naming REDIS_URL instead of the client's message.
-    if (answer.miss_reason === 'unavailable') {
+    if (answer.missReason === 'unavailable') {
       ctx.err(`warning: Redis at ${describeRedisTarget(ctx.config)} is unreachable; answered from the model`);
     }
     const explanation = explain ? explainModel(await predictor.models.require()) : undefined;
     ctx.out(
       json
-        ? JSON.stringify(explanation ? { ...answer, explain: explanation } : answer)
+        ? JSON.stringify({
+            ...cachedPredictionRecord(answer),
+            ...(explanation ? { explain: explanation } : {}),
+          })
         : `Predicted items: ${answer.prediction.toFixed(2)} (source: ${answer.source})`,
     );
     if (explanation && !json) for (const line of explanationLines(explanation)) ctx.out(line);
     const rewarm = await predictor.idle();
     // Other warnings (a failed rewarm) once the rewarm has ended.
-    if (answer.miss_reason !== 'unavailable') for (const w of warnings) ctx.err(w);
+    if (answer.missReason !== 'unavailable') for (const w of warnings) ctx.err(w);
     if (rewarm?.status === 'refreshed') {
       ctx.err(
-        `cache miss (${answer.miss_reason}): cache rewarmed with ${rewarm.modelVersion} (${rewarm.count} keys)`,
+        `cache miss (${answer.missReason}): cache rewarmed with ${rewarm.modelVersion} (${rewarm.count} keys)`,
       );
     }
   } finally {

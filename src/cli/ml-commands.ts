@@ -4,7 +4,7 @@ import { Option, type Command } from 'commander';
 import { writeFileAtomic } from '../data/atomic.js';
 import { NotFoundError, UsageError } from '../base/errors.js';
 import { readArtifact, readCurrentPointer, artifactFile } from '../ml/artifact.js';
-import { answerCell, parseDay, parseHour, resolveCell } from '../ml/cell.js';
+import { answerCell, parseDay, parseHour, predictionRecord, resolveCell } from '../ml/cell.js';
 import { explainModel, explanationLines } from '../ml/lineage.js';
 import { modelVersionViews } from '../ml/version-view.js';
 import { candidateTable, formatTable } from '../ml/report.js';
@@ -298,7 +298,9 @@ export function registerMlCommands(program: Command, context: ContextFactory): v
         const answer = answerCell(model, resolveCell(model, day, hour, category));
         const explanation = flags.explain ? explainModel(model) : undefined;
         if (flags.json) {
-          ctx.out(JSON.stringify(explanation ? { ...answer, explain: explanation } : answer));
+          ctx.out(
+            JSON.stringify({ ...predictionRecord(answer), ...(explanation ? { explain: explanation } : {}) }),
+          );
           return;
         }
         ctx.out(`Predicted items: ${answer.prediction.toFixed(2)}`);

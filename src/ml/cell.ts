@@ -10,16 +10,24 @@ export interface ResolvedCell extends CellAddress {
   categoryIndex: number;
 }
 
-export interface CellPrediction {
-  day_of_week: number;
-  hour_of_day: number;
-  category: string;
+export interface CellPrediction extends CellAddress {
   prediction: number;
   /** 10 %–90 % of the predictive count distribution (intervals.ts), from the point value and the model's φ. */
   interval?: Interval;
-  model_version: string;
+  modelVersion: string;
   algorithm: string;
 }
+
+/** A prediction as JSON readers get it (`predict --json`, the HTTP API): fields named as the CSV columns. */
+export const predictionRecord = (p: CellPrediction) => ({
+  day_of_week: p.day,
+  hour_of_day: p.hour,
+  category: p.category,
+  prediction: p.prediction,
+  ...(p.interval ? { interval: p.interval } : {}),
+  model_version: p.modelVersion,
+  algorithm: p.algorithm,
+});
 
 /**
  * The interval of a point value answered for `model` in category `categoryIndex` (a pure function: cache, API and
@@ -51,12 +59,12 @@ export function resolveCell(model: LoadedModel, day: string, hour: string, categ
 export function answerCell(model: LoadedModel, cell: ResolvedCell): CellPrediction {
   const prediction = model.predict(cell.day, cell.hour, cell.categoryIndex);
   return {
-    day_of_week: cell.day,
-    hour_of_day: cell.hour,
+    day: cell.day,
+    hour: cell.hour,
     category: cell.category,
     prediction,
     interval: intervalFor(model, prediction, cell.categoryIndex),
-    model_version: model.version,
+    modelVersion: model.version,
     algorithm: model.algorithm,
   };
 }

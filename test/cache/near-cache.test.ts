@@ -66,7 +66,7 @@ describe('NearCache (in-memory tier of the prediction cache)', () => {
       assert.deepEqual([first.source, first.prediction], ['cache', v1(1, 9, 1)]);
       const calls = await scriptCalls();
       const again = await predictor.predict(1, 9, 'milk');
-      assert.deepEqual([again.source, again.prediction, again.model_version], ['cache', v1(1, 9, 1), 'v1']);
+      assert.deepEqual([again.source, again.prediction, again.modelVersion], ['cache', v1(1, 9, 1), 'v1']);
       assert.equal(await scriptCalls(), calls, 'the second lookup never reached Redis');
       // Deleting a key by hand announces nothing: within the TTL the memory still answers.
       await redis.del('nc:1:9:milk');
@@ -94,7 +94,7 @@ describe('NearCache (in-memory tier of the prediction cache)', () => {
         elsewhere.disconnect();
       }
       const after = await predictor.predict(0, 0, 'yogurt');
-      assert.deepEqual([after.source, after.miss_reason], ['model', 'absent']);
+      assert.deepEqual([after.source, after.missReason], ['model', 'absent']);
     } finally {
       await predictor.close();
     }

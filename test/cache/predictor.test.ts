@@ -49,14 +49,14 @@ describe('Predictor', () => {
     try {
       const misses = await Promise.all([0, 1, 2].map((h) => predictor.predict(0, h, 'MILK')));
       assert.deepEqual(
-        misses.map((m) => [m.source, m.miss_reason]),
+        misses.map((m) => [m.source, m.missReason]),
         Array(3).fill(['model', 'absent']),
       );
       assert.equal(misses[1].prediction, v1(0, 1, 1));
       const rewarm = await predictor.idle();
       assert.equal(rewarm?.status, 'refreshed');
       const hit = await predictor.predict(5, 20, 'yogurt');
-      assert.deepEqual([hit.source, hit.prediction, hit.model_version], ['cache', v1(5, 20, 2), 'v1']);
+      assert.deepEqual([hit.source, hit.prediction, hit.modelVersion], ['cache', v1(5, 20, 2), 'v1']);
       assert.deepEqual(await counters(), [1, 3]);
       assert.equal(events.length, 4);
       assert.deepEqual(events[3].source, 'cache');
@@ -79,7 +79,7 @@ describe('Predictor', () => {
       ]);
       const [a, b] = out as CachedPrediction[];
       assert.deepEqual([a.source, a.prediction], ['cache', v1(2, 3, 0)]);
-      assert.deepEqual([b.source, b.miss_reason, b.prediction], ['model', 'absent', v1(2, 3, 1)]);
+      assert.deepEqual([b.source, b.missReason, b.prediction], ['model', 'absent', v1(2, 3, 1)]);
       assert.match((out[2] as CellFailure).error.message, /day_of_week/);
       assert.ok((out[3] as CellFailure).error instanceof NotFoundError);
       assert.deepEqual(await counters(), [1, 1]);
@@ -87,9 +87,7 @@ describe('Predictor', () => {
         Array.from({ length: 2500 }, (_, i) => ({ day: i % 7, hour: i % 24, category: cats[i % 3] })),
       );
       assert.ok(
-        big.every(
-          (p) => 'source' in p && p.prediction === v1(p.day_of_week, p.hour_of_day, cats.indexOf(p.category)),
-        ),
+        big.every((p) => 'source' in p && p.prediction === v1(p.day, p.hour, cats.indexOf(p.category))),
       );
     } finally {
       await predictor.close();
@@ -105,7 +103,7 @@ describe('Predictor', () => {
       assert.equal((await predictor.predict(0, 0, 'milk')).source, 'cache');
       const v2 = await writeTestModel(config.paths.modelsDir, 'v2', ['milk', 'bread'], 50);
       const stale = await predictor.predict(0, 0, 'milk');
-      assert.deepEqual([stale.source, stale.miss_reason, stale.model_version], ['model', 'stale', 'v2']);
+      assert.deepEqual([stale.source, stale.missReason, stale.modelVersion], ['model', 'stale', 'v2']);
       assert.equal(stale.prediction, v2(0, 0, 0));
       assert.equal((await predictor.idle())?.modelVersion, 'v2');
       const hit = await predictor.predict(0, 0, 'bread');
@@ -126,7 +124,7 @@ describe('Predictor', () => {
       const down = await predictor.predict(1, 1, 'milk');
       await predictor.predict(1, 2, 'milk');
       assert.deepEqual(
-        [down.source, down.miss_reason, down.prediction],
+        [down.source, down.missReason, down.prediction],
         ['model', 'unavailable', v1(1, 1, 1)],
       );
       assert.equal(warnings.length, 1);
