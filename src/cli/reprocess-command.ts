@@ -15,7 +15,7 @@ export function registerReprocessCommand(program: Command, context: ContextFacto
     .option('--batch <batch>', 'a committed batch folder (repeatable)', collect, [])
     .option('--file <path>', 'a committed file, "<batch>/<name>.csv" (repeatable)', collect, [])
     .option('--apply', 'forget the files in the ledger and run the incremental stage on them now', false)
-    .option('--json', 'JSON as POST /api/ingestion/reprocess answers', false)
+    .option('--json', 'JSON as POST /api/ingest/reprocess answers', false)
     .action(async (flags: { batch: string[]; file: string[]; apply: boolean; json: boolean }) => {
       const ctx = context();
       const { withResources, reprocess, reprocessPlanRecord, runIncremental, DbAuditLog } = await stages();

@@ -110,7 +110,7 @@ function fileIssues(ledger) {
                     class: 'small',
                     onclick: async () => {
                       try {
-                        await api('/api/ingestion/files/retry', { method: 'POST', body: { path: f.path } });
+                        await api('/api/ingest/files/retry', { method: 'POST', body: { path: f.path } });
                         toast(`${f.path} will be read again by the next incremental run`);
                       } catch (err) {
                         toast(err.message, 'bad');
@@ -234,7 +234,7 @@ export const dataSection = {
     };
   },
   async refresh() {
-    const [agg, ledger] = await Promise.all([api('/api/aggregates?top=12'), api('/api/ingestion')]);
+    const [agg, ledger] = await Promise.all([api('/api/aggregates?top=12'), api('/api/ingest')]);
     replaceIfChanged(
       $('#heatmap'),
       agg,

@@ -59,7 +59,7 @@ function planView(container, ledger) {
 
 async function run(container, ledger, apply) {
   try {
-    plan = await api('/api/ingestion/reprocess', { method: 'POST', body: { batches: [...chosen], apply } });
+    plan = await api('/api/ingest/reprocess', { method: 'POST', body: { batches: [...chosen], apply } });
     if (apply && plan.run?.runId) {
       toast(`Reprocessing: incremental run ${plan.run.runId}`);
       go(['dags', 'incremental_processing_dag', 'runs', String(plan.run.runId)]);

@@ -171,7 +171,7 @@ describe('api › auth', () => {
     ['POST', '/api/dags/ml_training_dag/unpause'],
     ['POST', '/api/dags/ml_training_dag/trigger'],
     ['GET', '/api/aggregates'],
-    ['GET', '/api/ingestion'],
+    ['GET', '/api/ingest'],
     ['GET', '/api/models'],
     ['GET', '/api/cache/stats'],
   ] as const) {
@@ -295,10 +295,24 @@ describe('api › data, models and cache', () => {
   }
 
   test('the ingestion ledger answers with batches, files, pending and quarantined totals', async () => {
-    const { status, body } = await get('/api/ingestion', auth);
+    const { status, body } = await get('/api/ingest', auth);
     assert.equal(status, 200);
     for (const key of ['processedDays', 'batches', 'files', 'pendingFiles', 'totals'])
       assert.ok(key in body, key);
+  });
+
+  test("the stage's old route name /api/ingestion… is sent on to /api/ingest… with method and body kept", async () => {
+    const old = await fetch(h.url + '/api/ingestion/files/retry', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...auth },
+      body: JSON.stringify({ path: '1/none.csv' }),
+      redirect: 'manual',
+    });
+    assert.equal(old.status, 308);
+    assert.equal(old.headers.get('location'), '/api/ingest/files/retry');
+    const followed = await fetch(h.url + '/api/ingestion', { headers: auth });
+    assert.equal(followed.status, 200);
+    assert.ok('batches' in ((await followed.json()) as object));
   });
 
   test('models list every version with every candidate and name the current one', async () => {
@@ -338,7 +352,7 @@ describe('api › data, models and cache', () => {
       assert.deepEqual(fromCli[key], fromApi[key], key);
   });
 
-  test('`status --json` and GET /api/ingestion speak one vocabulary (pending, rejected and committed files)', async () => {
+  test('`status --json` and GET /api/ingest speak one vocabulary (pending, rejected and committed files)', async () => {
     const batch = path.join(h.config.paths.incrementalRawDir, '8');
     await mkdir(batch, { recursive: true });
     await writeFile(path.join(batch, 'bad.csv'), 'foo,bar\n1,2\n');
@@ -349,13 +363,13 @@ describe('api › data, models and cache', () => {
       LOG_LEVEL: 'silent',
     };
     const pending = JSON.parse((await runCli(['status', '--json'], env)).stdout) as Record<string, unknown>;
-    assert.deepEqual(pending.pendingFiles, (await get('/api/ingestion', auth)).body.pendingFiles);
+    assert.deepEqual(pending.pendingFiles, (await get('/api/ingest', auth)).body.pendingFiles);
     assert.deepEqual(pending.pendingFiles, [
       { path: '8/bad.csv', batch: '8', reason: 'new: the next incremental run reads it' },
     ]);
     assert.equal((await runCli(['incremental'], env)).code, 0);
     const cli = JSON.parse((await runCli(['status', '--json'], env)).stdout) as Record<string, unknown>;
-    const api = (await get('/api/ingestion', auth)).body as Record<string, unknown> & {
+    const api = (await get('/api/ingest', auth)).body as Record<string, unknown> & {
       batches: { batch: string }[];
       totals: { files: number };
     };

@@ -42,7 +42,7 @@ interface Ledger {
 }
 
 async function ledger(): Promise<Ledger> {
-  const res = await fetch(`http://127.0.0.1:${port}/api/ingestion`, {
+  const res = await fetch(`http://127.0.0.1:${port}/api/ingest`, {
     headers: { authorization: `Bearer ${TOKEN}` },
   });
   assert.equal(res.status, 200);

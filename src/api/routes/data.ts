@@ -1,5 +1,5 @@
 // The data stage's views: aggregate totals (with filters) and the ingestion ledger.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { summarize, type AggregateFilters } from '../aggregates.js';
 import { NotFoundError } from '../../base/errors.js';
 import { aggregateSummary, fileRetryAnswer, ingestionLedger } from '../schemas.js';
@@ -53,7 +53,7 @@ const reprocessAnswer = {
 
 export function dataRoutes(app: FastifyInstance, { deps, authenticated, operator }: RouteContext): void {
   app.post<{ Body: ReprocessRequest & { apply?: boolean } }>(
-    '/api/ingestion/reprocess',
+    '/api/ingest/reprocess',
     {
       onRequest: operator,
       config: { audit: 'ingestion.reprocess' },
@@ -105,7 +105,7 @@ export function dataRoutes(app: FastifyInstance, { deps, authenticated, operator
   );
 
   app.get(
-    '/api/ingestion',
+    '/api/ingest',
     {
       onRequest: authenticated,
       schema: {
@@ -119,7 +119,7 @@ export function dataRoutes(app: FastifyInstance, { deps, authenticated, operator
   // A rejected or duplicate file is read again by the next incremental run (its content may be fine now,
   // or the operator wants a second look after changing a setting).
   app.post<{ Body: { path: string } }>(
-    '/api/ingestion/files/retry',
+    '/api/ingest/files/retry',
     {
       onRequest: operator,
       config: { audit: 'ingestion.files.retry' },
@@ -141,4 +141,11 @@ export function dataRoutes(app: FastifyInstance, { deps, authenticated, operator
       return { path: request.body.path, retry: true };
     },
   );
+
+  // The stage was once called "ingestion" in these routes: a client of an earlier release is sent on to the same
+  // route under the stage's one name (308 keeps the method and the body).
+  const movedToIngest = async (request: FastifyRequest, reply: FastifyReply) =>
+    reply.redirect(request.url.replace('/api/ingestion', '/api/ingest'), 308);
+  app.all('/api/ingestion', { schema: { hide: true } }, movedToIngest);
+  app.all('/api/ingestion/*', { schema: { hide: true } }, movedToIngest);
 }

@@ -1,5 +1,5 @@
 // The ingestion ledger as one view — committed batches and files with their quarantined rows, recent runs,
-// pending and skipped files with their reasons, and the Redis tracking keys — for the API (/api/ingestion) and
+// pending and skipped files with their reasons, and the Redis tracking keys — for the API (/api/ingest) and
 // the dashboard's Data page. `orderflow status --json` prints the same pendingFiles and skippedFiles (status.ts).
 import type { Config } from '../../base/config.js';
 import type { Redis } from '../../redis/redis.js';
