@@ -104,13 +104,13 @@ export interface DagService {
 }
 
 /** The ingest ledger in the ingest stage's own vocabulary (ingest/ledger/ledger-view.ts). */
-export type { IngestionLedger } from '../ingest/ledger/ledger-view.js';
-import type { IngestionLedger } from '../ingest/ledger/ledger-view.js';
+export type { IngestLedger } from '../ingest/ledger/ledger-view.js';
+import type { IngestLedger } from '../ingest/ledger/ledger-view.js';
 
 export type { ReprocessPlan, ReprocessRequest } from '../ingest/reprocess.js';
 
-export interface IngestionService {
-  ledger(): Promise<IngestionLedger>;
+export interface IngestService {
+  ledger(): Promise<IngestLedger>;
   /** Forgets the verdict on a rejected or duplicate file so the next run reads it; false if none was recorded. */
   retryFile(path: string): Promise<boolean>;
   /** Dry run (apply false) or apply: see ingest/reprocess.ts. */
@@ -175,7 +175,7 @@ export interface UserDirectory {
 export interface AppDeps {
   predictions: PredictionService;
   dags: DagService;
-  ingestion: IngestionService;
+  ingest: IngestService;
   cache: CacheStatsService;
   models: ModelService;
   aggregates: AggregateSource;

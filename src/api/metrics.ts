@@ -1,5 +1,5 @@
 // Prometheus metrics (GET /metrics), all prefixed orderflow_. Request-path figures (prediction latency, cache
-// hits and misses) are recorded as requests are served; DAG and ingestion figures are read from their services at
+// hits and misses) are recorded as requests are served; DAG and ingest figures are read from their services at
 // scrape time, so they are right even when the scheduler runs in another process. One Registry per app: several
 // apps in one process (tests) do not share counters.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
@@ -9,8 +9,8 @@ import type {
   DagService,
   DagSummary,
   HealthChecks,
-  IngestionLedger,
-  IngestionService,
+  IngestLedger,
+  IngestService,
   ModelService,
   RunSummary,
 } from './deps.js';
@@ -18,7 +18,7 @@ import { registerRedisMetrics } from './redis-metrics.js';
 
 interface MetricSources {
   dags: DagService;
-  ingestion: IngestionService;
+  ingest: IngestService;
   cache?: CacheStatsService;
   health?: HealthChecks;
   models?: ModelService;
@@ -27,7 +27,7 @@ interface MetricSources {
 interface Snapshot {
   at: number;
   dags: { dag: DagSummary; history: RunSummary[] }[];
-  ledger: IngestionLedger | undefined;
+  ledger: IngestLedger | undefined;
   cache: CacheStats | undefined;
 }
 
@@ -43,7 +43,7 @@ function scrapeSnapshot(sources: MetricSources): () => Promise<Snapshot> {
       })),
     );
     const [ledger, cache] = await Promise.all([
-      sources.ingestion.ledger().catch(() => undefined),
+      sources.ingest.ledger().catch(() => undefined),
       sources.cache?.stats().catch(() => undefined),
     ]);
     return { at, dags: histories, ledger, cache };
@@ -84,7 +84,7 @@ export class ApiMetrics {
       registers,
     });
 
-    // All DAG and ingestion figures of one scrape come from one read of the services (prom-client collects
+    // All DAG and ingest figures of one scrape come from one read of the services (prom-client collects
     // the metrics of a scrape concurrently: gauges filled by another gauge's collect() were read empty).
     const snapshot = scrapeSnapshot(sources);
     const runs = new Gauge({
@@ -135,7 +135,7 @@ export class ApiMetrics {
     });
     const ingested = new Gauge({
       name: 'orderflow_rows_ingested',
-      help: 'Order rows committed by incremental ingestion (accepted) and rows quarantined.',
+      help: 'Order rows committed by incremental ingest (accepted) and rows quarantined.',
       labelNames: ['kind'],
       registers,
       collect: async () => {
@@ -169,7 +169,7 @@ export class ApiMetrics {
     });
     const dataAge = new Gauge({
       name: 'orderflow_newest_data_age_seconds',
-      help: 'Seconds since the newest file was committed by incremental ingestion (absent before the first).',
+      help: 'Seconds since the newest file was committed by incremental ingest (absent before the first).',
       registers,
       collect: async () => {
         dataAge.reset();

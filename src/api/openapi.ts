@@ -20,7 +20,7 @@ const TAGS: Record<string, string> = {
   dags: 'dags',
   runs: 'dags',
   aggregates: 'data',
-  ingestion: 'data',
+  ingest: 'data',
   models: 'models',
   cache: 'cache',
   login: 'auth',
@@ -63,7 +63,7 @@ export async function installOpenApi(app: FastifyInstance): Promise<void> {
         title: 'orderflow API',
         version: '1',
         description:
-          'Demand predictions, DAG runs, the ingestion ledger, models and the prediction cache. Every 4xx/5xx ' +
+          'Demand predictions, DAG runs, the ingest ledger, models and the prediction cache. Every 4xx/5xx ' +
           'answer is `{ "error": { "code", "message", "details" } }`. Roles: viewer (read), operator (trigger, ' +
           'pause, rerun, reprocess), admin (also users and cache clear).',
       },

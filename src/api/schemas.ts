@@ -216,7 +216,7 @@ export const aggregateSummary = obj({
 });
 
 const totals = obj({ files: int, orders: num, items: num, quarantinedRows: num });
-export const ingestionLedger = obj({
+export const ingestLedger = obj({
   processedDays: arr(str),
   lastProcessedDay: nstr,
   trackingAgrees: { type: ['boolean', 'null'] },

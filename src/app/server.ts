@@ -18,7 +18,7 @@ import type {
   AppDeps,
   CacheStatsService,
   DagService,
-  IngestionService,
+  IngestService,
   PredictionService,
 } from '../api/deps.js';
 import { Predictor } from '../cache/predictor.js';
@@ -29,7 +29,7 @@ import { pipelineDags, pipelineStages } from '../orchestration/pipeline-dags.js'
 import { createRuntime, type OrchestrationRuntime } from '../orchestration/runtime.js';
 import { CachedPredictionService, RedisCacheStatsService } from '../api/cache-services.js';
 import { OrchestrationDagService } from '../api/dag-services.js';
-import { LedgerIngestionService } from '../api/ingestion-service.js';
+import { LedgerIngestService } from '../api/ingest-service.js';
 import { RegistryModelService } from '../api/model-services.js';
 import { DbAuditLog } from '../auth/audit.js';
 
@@ -49,7 +49,7 @@ export interface ServerRuntime {
   services?: Partial<{
     dags: DagService;
     predictions: PredictionService;
-    ingestion: IngestionService;
+    ingest: IngestService;
     cache: CacheStatsService;
   }>;
   /** Builds services that need the server's Redis and store (e.g. the cache predictor). */
@@ -130,7 +130,7 @@ export async function startServer(
     const deps: AppDeps = {
       predictions,
       dags,
-      ingestion: built.ingestion ?? new LedgerIngestionService(config, db, redis),
+      ingest: built.ingest ?? new LedgerIngestService(config, db, redis),
       cache: built.cache ?? new RedisCacheStatsService(config, redis),
       models: new RegistryModelService(db, config.paths.modelsDir, () =>
         refreshCache({ config, logger, redis }).then(

@@ -157,8 +157,8 @@ export function registerIncrementalCommands(program: Command, context: ContextFa
       await (
         await stages()
       ).withResources(ctx, {}, async ({ db, redis }) => {
-        const { ingestionStatus, readTopology } = await stages();
-        const status = await ingestionStatus(ctx.config, db, redis);
+        const { ingestStatus, readTopology } = await stages();
+        const status = await ingestStatus(ctx.config, db, redis);
         const topology = redis ? await readTopology(redis, ctx.config).catch(() => null) : null;
         if (opts.json) return ctx.out(JSON.stringify({ ...status, redisTopology: topology }));
         ctx.out(

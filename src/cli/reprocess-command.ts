@@ -24,7 +24,7 @@ export function registerReprocessCommand(program: Command, context: ContextFacto
         const entry = {
           actor: userInfo().username,
           via: 'cli' as const,
-          action: 'ingestion.reprocess',
+          action: 'ingest.reprocess',
           target: null,
         };
         const chosen = { batches: flags.batch, files: flags.file };

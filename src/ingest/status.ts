@@ -12,7 +12,7 @@ import { Ledger } from './ledger/ledger.js';
 import type { SkippedFile } from './files.js';
 import { expectedTracking, readTracking, sameTracking, type TrackingState } from './output/tracking.js';
 
-export interface IngestionStatus {
+export interface IngestStatus {
   committedBatches: string[];
   committedFiles: number;
   /** Present files the next run reads, or that wait (and why). */
@@ -52,11 +52,7 @@ async function classifyPresentFiles(config: Config, ledger: Ledger) {
   return { committedFiles: committed.size, pendingFiles, skippedFiles };
 }
 
-export async function ingestionStatus(
-  config: Config,
-  db: Db,
-  redis: Redis | undefined,
-): Promise<IngestionStatus> {
+export async function ingestStatus(config: Config, db: Db, redis: Redis | undefined): Promise<IngestStatus> {
   const ledger = new Ledger(db);
   const present = await classifyPresentFiles(config, ledger);
   const expected = expectedTracking(await ledger.committedBatches());

@@ -1,5 +1,5 @@
 // Data: a heatmap of items by day × hour (an HTML table with coloured cells), the top categories (chart.js bars)
-// and the ingestion ledger (processed days and files, pending files, quarantined rows).
+// and the ingest ledger (processed days and files, pending files, quarantined rows).
 import { api } from './api.js';
 import { $, el, fmtNumber, replaceIfChanged, table, tile, timeEl, toast } from './dom.js';
 import { reprocessCard } from './reprocess.js';

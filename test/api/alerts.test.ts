@@ -5,7 +5,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
 import { ApiMetrics } from '../../src/api/metrics.js';
-import type { DagService, IngestionService } from '../../src/api/deps.js';
+import type { DagService, IngestService } from '../../src/api/deps.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
@@ -37,8 +37,8 @@ test('alerts › docs/alerts.yml has the four required alerts and references onl
 
   // What the app exports, by family name (histograms add _bucket/_sum/_count).
   const empty = { listDags: async () => [], listRuns: async () => [] } as unknown as DagService;
-  const ingestion = { ledger: async () => Promise.reject(new Error('none')) } as unknown as IngestionService;
-  const metrics = new ApiMetrics({ dags: empty, ingestion }, { processMetrics: false });
+  const ingest = { ledger: async () => Promise.reject(new Error('none')) } as unknown as IngestService;
+  const metrics = new ApiMetrics({ dags: empty, ingest }, { processMetrics: false });
   const exported = new Set(
     (await metrics.registry.getMetricsAsJSON()).flatMap((m) => [
       m.name,

@@ -52,7 +52,7 @@ describe('api › health and metrics', () => {
     assert.equal(ready.body.store.ok, true);
   });
 
-  test('metrics are in Prometheus format with orderflow_ names for predictions, cache, DAGs and ingestion', async () => {
+  test('metrics are in Prometheus format with orderflow_ names for predictions, cache, DAGs and ingest', async () => {
     await get('/api/predictions/1/10/yogurt');
     const { status, body, headers } = await get('/metrics');
     assert.equal(status, 200);
@@ -294,7 +294,7 @@ describe('api › data, models and cache', () => {
     });
   }
 
-  test('the ingestion ledger answers with batches, files, pending and quarantined totals', async () => {
+  test('the ingest ledger answers with batches, files, pending and quarantined totals', async () => {
     const { status, body } = await get('/api/ingest', auth);
     assert.equal(status, 200);
     for (const key of ['processedDays', 'batches', 'files', 'pendingFiles', 'totals'])

@@ -160,11 +160,7 @@ describe('api › OpenAPI', () => {
       ['post', '/api/runs/{id}/clear', () => call('POST', '/api/runs/999999/clear', {})],
       ['get', '/api/aggregates', () => call('GET', '/api/aggregates?limit=3')],
       ['get', '/api/ingest', () => call('GET', '/api/ingest')],
-      [
-        'post',
-        '/api/ingest/reprocess',
-        () => call('POST', '/api/ingest/reprocess', { batches: ['none'] }),
-      ],
+      ['post', '/api/ingest/reprocess', () => call('POST', '/api/ingest/reprocess', { batches: ['none'] })],
       [
         'post',
         '/api/ingest/files/retry',

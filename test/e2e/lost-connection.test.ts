@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { loadConfig, type Config } from '../../src/base/config.js';
 import { createLogger } from '../../src/base/log.js';
-import { ingestionStatus } from '../../src/ingest/status.js';
+import { ingestStatus } from '../../src/ingest/status.js';
 import { deliverBatch } from '../../src/ingest/landing/simulate.js';
 import { openStore } from '../../src/store/open.js';
 import { adminUrl, createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
@@ -111,7 +111,7 @@ describe('lost PostgreSQL connections', () => {
         await waitFor(
           `${s.name}: every file committed`,
           async () => {
-            const status = await ingestionStatus(s.config, db, undefined);
+            const status = await ingestStatus(s.config, db, undefined);
             return status.pendingFiles.length === 0 && status.committedBatches.length === DAYS.length;
           },
           // A run that lost its connection while releasing the incremental run lock leaves the lease to expire

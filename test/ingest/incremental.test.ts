@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, beforeEach, afterEach, describe, test } from 'node:test';
 import { runIncremental } from '../../src/ingest/incremental.js';
-import { ingestionStatus } from '../../src/ingest/status.js';
+import { ingestStatus } from '../../src/ingest/status.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { tempDir, type TempDir } from '../helpers/tmp.js';
@@ -165,7 +165,7 @@ describe('incremental (PostgreSQL ledger, real Redis)', () => {
     ]);
     assert.ok(header.startsWith('order_id'));
     await assertMatchesFullAggregation(stage.config, stage.redis);
-    const status = await ingestionStatus(stage.config, stage.db, stage.redis);
+    const status = await ingestStatus(stage.config, stage.db, stage.redis);
     assert.deepEqual(status.pendingFiles, []);
     assert.equal(status.redis.agrees, true);
   });

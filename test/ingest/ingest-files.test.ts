@@ -1,4 +1,4 @@
-// Ingestion that never stops and never lies: files that cannot be read as orders are rejected with their
+// Ingest that never stops and never lies: files that cannot be read as orders are rejected with their
 // reason while the others commit; duplicates are not counted twice; files still being written wait; every
 // edit is seen; a run that lost its lease commits nothing. Real PostgreSQL, real files and processes.
 import assert from 'node:assert/strict';
@@ -18,7 +18,7 @@ import { Ledger } from '../../src/ingest/ledger/ledger.js';
 import { statOf } from '../../src/ingest/landing/file-changes.js';
 import { recordPlannedParts, stagedParts } from '../../src/ingest/ledger/staged-parts.js';
 import { acquireLease } from '../../src/ingest/ledger/lease.js';
-import { ingestionStatus } from '../../src/ingest/status.js';
+import { ingestStatus } from '../../src/ingest/status.js';
 import type { Db } from '../../src/store/db.js';
 import { openStore } from '../../src/store/open.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
@@ -65,7 +65,7 @@ afterEach(async () => {
   await database.drop();
 });
 
-describe('ingestion of real feeds', () => {
+describe('ingest of real feeds', () => {
   test('files that cannot be read as orders are rejected with their reason; the good ones commit; a fixed one commits', async () => {
     const day0 = await fs.readFile(dayFile(0), 'utf8');
     const [header, first, ...rest] = day0.trimEnd().split('\n');
@@ -125,7 +125,7 @@ describe('ingestion of real feeds', () => {
     );
     assert.equal(Number(headerOnly.orders), 0, 'a header and no rows: an empty commit, not a rejection');
 
-    const status = await ingestionStatus(config, db, undefined);
+    const status = await ingestStatus(config, db, undefined);
     assert.deepEqual(status.pendingFiles, []);
     assert.deepEqual(status.skippedFiles.map((f) => f.path).sort(), Object.keys(reasons).sort());
     assert.equal(status.skippedFiles.find((f) => f.path === '2/foo.csv')?.reason, reasons['2/foo.csv']);
@@ -145,7 +145,7 @@ describe('ingestion of real feeds', () => {
       ['2/random.csv'],
     );
     await assertOutputIs(['1/orders_0.csv', '2/nul.csv', '2/nbsp.csv', '2/foo.csv']);
-    const after = await ingestionStatus(config, db, undefined);
+    const after = await ingestStatus(config, db, undefined);
     assert.ok(!after.skippedFiles.some((f) => f.path === '2/foo.csv'));
 
     // A removed file's quarantined rows leave with it.
@@ -214,7 +214,7 @@ describe('ingestion of real feeds', () => {
     assert.equal(during.waiting.length, 1);
     assert.equal(during.waiting[0].path, '4/slow.csv');
     assert.match(during.waiting[0].reason, /does not end with a newline/);
-    const status = await ingestionStatus(config, db, undefined);
+    const status = await ingestStatus(config, db, undefined);
     assert.match(status.pendingFiles.find((f) => f.path === '4/slow.csv')?.reason ?? '', /may still be/);
 
     await fs.appendFile(landed('4/slow.csv'), text.slice(cut));

@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import { loadConfig, type Config } from '../../src/base/config.js';
 import { createLogger } from '../../src/base/log.js';
 import { runIncremental } from '../../src/ingest/incremental.js';
-import { ingestionStatus } from '../../src/ingest/status.js';
+import { ingestStatus } from '../../src/ingest/status.js';
 import type { Db } from '../../src/store/db.js';
 import { openStore } from '../../src/store/open.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
@@ -60,7 +60,7 @@ test('s3 landing › objects are committed once; replaced, deleted and unreadabl
   await s3.put('landing/1/orders_0.csv', await fs.readFile(day(0)));
   await s3.put('landing/2/orders_1.csv', await fs.readFile(day(1)));
   await s3.put('elsewhere/3/orders_2.csv', await fs.readFile(day(2)));
-  const pending = await ingestionStatus(config, db, undefined);
+  const pending = await ingestStatus(config, db, undefined);
   assert.deepEqual(
     pending.pendingFiles.map((f) => f.path),
     ['1/orders_0.csv', '2/orders_1.csv'],
@@ -85,7 +85,7 @@ test('s3 landing › objects are committed once; replaced, deleted and unreadabl
   assert.equal(second.skipped.length, 1);
   assert.match(second.skipped[0].reason, /^s3:\/\/orders\/landing\/4\/bad\.csv:1: missing required columns/);
   await assertOutputIs([day(3)]);
-  const status = await ingestionStatus(config, db, undefined);
+  const status = await ingestStatus(config, db, undefined);
   assert.deepEqual(status.pendingFiles, []);
   assert.deepEqual(
     status.skippedFiles.map((f) => f.path),

@@ -112,7 +112,7 @@ test('reprocess › from the CLI: --json is the same plan, --apply re-reads at o
   assert.equal(JSON.parse(applied.stdout).run.status, 'committed');
   await assertMatchesFullAggregation(stage.config, stage.redis);
   const audit = await stage.db.query<{ via: string; outcome: string }>(
-    `SELECT via, outcome FROM audit_log WHERE action = 'ingestion.reprocess'`,
+    `SELECT via, outcome FROM audit_log WHERE action = 'ingest.reprocess'`,
   );
   assert.equal(audit.filter((a) => a.via === 'cli' && a.outcome === 'ok').length, 2);
   assert.equal((await runCli(['reprocess', '--batch', 'nope'], env)).code, 2);

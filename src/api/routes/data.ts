@@ -1,8 +1,8 @@
-// The data stage's views: aggregate totals (with filters) and the ingestion ledger.
+// The data stage's views: aggregate totals (with filters) and the ingest ledger.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { summarize, type AggregateFilters } from '../aggregates.js';
 import { NotFoundError } from '../../base/errors.js';
-import { aggregateSummary, fileRetryAnswer, ingestionLedger } from '../schemas.js';
+import { aggregateSummary, fileRetryAnswer, ingestLedger } from '../schemas.js';
 import type { ReprocessRequest } from '../deps.js';
 import { reprocessPlanRecord } from '../../ingest/reprocess.js';
 import type { RouteContext } from './context.js';
@@ -56,7 +56,7 @@ export function dataRoutes(app: FastifyInstance, { deps, authenticated, operator
     '/api/ingest/reprocess',
     {
       onRequest: operator,
-      config: { audit: 'ingestion.reprocess' },
+      config: { audit: 'ingest.reprocess' },
       schema: {
         summary:
           'Re-read committed batches or files: a dry run lists the cells and cache keys that would change; apply ' +
@@ -71,7 +71,7 @@ export function dataRoutes(app: FastifyInstance, { deps, authenticated, operator
     },
     async (request) => {
       const { apply = false, ...chosen } = request.body;
-      const plan = await deps.ingestion.reprocess(chosen, apply);
+      const plan = await deps.ingest.reprocess(chosen, apply);
       request.auditDetail = { apply, ...chosen, cells: plan.cells.length, cacheKeys: plan.cacheKeys };
       if (!plan.applied) return reprocessPlanRecord(plan);
       return { ...reprocessPlanRecord(plan), run: await deps.dags.trigger(INCREMENTAL_DAG) };
@@ -109,11 +109,11 @@ export function dataRoutes(app: FastifyInstance, { deps, authenticated, operator
     {
       onRequest: authenticated,
       schema: {
-        summary: 'The ingestion ledger: batches, files, runs, pending files, Redis tracking',
-        response: { 200: ingestionLedger },
+        summary: 'The ingest ledger: batches, files, runs, pending files, Redis tracking',
+        response: { 200: ingestLedger },
       },
     },
-    async () => deps.ingestion.ledger(),
+    async () => deps.ingest.ledger(),
   );
 
   // A rejected or duplicate file is read again by the next incremental run (its content may be fine now,
@@ -122,7 +122,7 @@ export function dataRoutes(app: FastifyInstance, { deps, authenticated, operator
     '/api/ingest/files/retry',
     {
       onRequest: operator,
-      config: { audit: 'ingestion.files.retry' },
+      config: { audit: 'ingest.files.retry' },
       schema: {
         summary: 'Read a rejected or duplicate file again in the next incremental run',
         body: {
@@ -135,7 +135,7 @@ export function dataRoutes(app: FastifyInstance, { deps, authenticated, operator
       },
     },
     async (request) => {
-      if (!(await deps.ingestion.retryFile(request.body.path))) {
+      if (!(await deps.ingest.retryFile(request.body.path))) {
         throw new NotFoundError(`no rejected or duplicate file ${JSON.stringify(request.body.path)}`);
       }
       return { path: request.body.path, retry: true };

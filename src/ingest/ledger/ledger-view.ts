@@ -1,4 +1,4 @@
-// The ingestion ledger as one view — committed batches and files with their quarantined rows, recent runs,
+// The ingest ledger as one view — committed batches and files with their quarantined rows, recent runs,
 // pending and skipped files with their reasons, and the Redis tracking keys — for the API (/api/ingest) and
 // the dashboard's Data page. `orderflow status --json` prints the same pendingFiles and skippedFiles (status.ts).
 import type { Config } from '../../base/config.js';
@@ -7,7 +7,7 @@ import type { Db } from '../../store/db.js';
 import type { WaitingFile } from '../files.js';
 import { Ledger } from './ledger.js';
 import type { SkippedFile } from '../files.js';
-import { ingestionStatus } from '../status.js';
+import { ingestStatus } from '../status.js';
 import type { LedgerFileView, LedgerRun } from '../files.js';
 
 /** One batch folder (a "day" of the original pipeline) of the incremental raw folder, as committed. */
@@ -20,7 +20,7 @@ export interface LedgerBatch {
   committedAt: string | null;
 }
 
-export interface IngestionLedger {
+export interface IngestLedger {
   /** The Redis tracking keys processed_days / last_processed_day (empty when Redis is unreachable). */
   processedDays: string[];
   lastProcessedDay: string | null;
@@ -37,16 +37,16 @@ export interface IngestionLedger {
   totals: { files: number; orders: number; items: number; quarantinedRows: number };
 }
 
-export async function ingestionLedger(
+export async function ingestLedger(
   config: Config,
   db: Db,
   redis: Redis | undefined,
   /** Runs listed. @defaultValue 20 */
   runLimit = 20,
-): Promise<IngestionLedger> {
+): Promise<IngestLedger> {
   const ledger = new Ledger(db);
   const [status, files, runs] = await Promise.all([
-    ingestionStatus(config, db, redis),
+    ingestStatus(config, db, redis),
     ledger.committedFiles(),
     ledger.recentRuns(runLimit),
   ]);

@@ -1,4 +1,4 @@
-// The ingestion ledger in the metadata store: committed files with their hash and partial aggregate, and
+// The ingest ledger in the metadata store: committed files with their hash and partial aggregate, and
 // the files read but not counted (rejected, duplicate). A commit replaces the partials of changed files,
 // removes vanished files, records skipped ones and bumps the generation, all in one transaction that first
 // checks the run's lease (fencing): after it, the ledger alone says what the incremental output must be.
