@@ -57,7 +57,7 @@ export async function watchIncremental(deps: IncrementalDeps, options: WatchOpti
   const soon = (): void => {
     debounce?.abort();
     const quiet = (debounce = new AbortController());
-    void clock.sleep(options.debounceMs ?? 50, AbortSignal.any([quiet.signal, options.signal])).then(() => {
+    void clock.sleep(options.debounceMs ?? 50, quiet.signal).then(() => {
       if (!quiet.signal.aborted) run();
     });
   };

@@ -132,7 +132,8 @@ export async function startScheduler(
       },
     });
   }
-  // One check at a time (the loop awaits each): while Redis is down a check waits, and would restore (and say so).
+  // One check at a time: the loop sleeps again only once a check has ended (while Redis is down, overlapping
+  // checks would pile up, and each would restore and say so).
   const stop = new AbortController();
   const guardEveryMs = options.scheduleGuardMs ?? SCHEDULE_GUARD_MS;
   void (async () => {
