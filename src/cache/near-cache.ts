@@ -8,6 +8,7 @@
 //   const near = NearCache.open(new RedisPredictionCache(redis, config), redis, { ttlMs: 5000 });
 //   await near.lookup(keys, version);   // memory when every key is there for `version`, else one script call
 //   await near.close();                 // flushes the counted hits, drops the subscription
+import { systemClock, type Clock } from '../base/clock.js';
 import type { Redis } from '../redis/redis.js';
 import type { RedisPredictionCache } from './redis-cache.js';
 import type { CacheEntries, CacheMeta, LookupResult, PredictionCache, ReplaceResult } from './types.js';
@@ -19,6 +20,8 @@ export interface NearCacheOptions {
   maxEntries?: number;
   /** How often hits served from memory are added to the Redis counter. @defaultValue 1000 */
   flushHitsMs?: number;
+  /** What the TTL is measured by. @defaultValue systemClock */
+  clock?: Clock;
 }
 
 interface Entry {
@@ -95,7 +98,7 @@ export class NearCache implements PredictionCache {
   async lookup(cellKeys: readonly string[], expectedVersion: string): Promise<LookupResult> {
     if (!this.subscribed || expectedVersion === '') return this.inner.lookup(cellKeys, expectedVersion);
     if (this.version === expectedVersion) {
-      const now = Date.now();
+      const now = (this.options.clock ?? systemClock).now();
       const values = new Array<number>(cellKeys.length);
       let i = 0;
       for (; i < cellKeys.length; i++) {
@@ -122,7 +125,7 @@ export class NearCache implements PredictionCache {
       this.version = version;
     }
     if (this.entries.size + cellKeys.length > (this.options.maxEntries ?? 200_000)) this.entries.clear();
-    const expiresAt = Date.now() + this.options.ttlMs;
+    const expiresAt = (this.options.clock ?? systemClock).now() + this.options.ttlMs;
     cellKeys.forEach((key, i) => {
       const value = result.values[i];
       if (value !== null) this.entries.set(key, { value, expiresAt });

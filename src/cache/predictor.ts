@@ -10,6 +10,7 @@
 // A miss (key absent, cache holding another model version) is counted in Redis by the lookup script itself and
 // starts a rewarm: a cache refresh, at most one at a time per process and, through the refresh lock, across
 // processes.
+import type { Clock } from '../base/clock.js';
 import type { Config } from '../base/config.js';
 import { LockedError, toError, UsageError } from '../base/errors.js';
 import type { Logger } from '../base/log.js';
@@ -69,6 +70,8 @@ export interface PredictorOptions {
    * once. For long-lived readers such as the API. @defaultValue 0 (off: every lookup goes to Redis)
    */
   localCacheMs?: number;
+  /** What the in-memory tier's TTL is measured by (tests move a ManualClock). @defaultValue systemClock */
+  clock?: Clock;
   /** Start a refresh on a miss. @defaultValue true */
   rewarm?: boolean;
   /** Minimum time between two rewarms started by this predictor. @defaultValue 1000 */
@@ -107,7 +110,7 @@ export class Predictor {
     const cache = new RedisPredictionCache(redis, options.config);
     this.near =
       (options.localCacheMs ?? 0) > 0
-        ? NearCache.open(cache, redis, { ttlMs: options.localCacheMs ?? 0 })
+        ? NearCache.open(cache, redis, { ttlMs: options.localCacheMs ?? 0, clock: options.clock })
         : undefined;
     this.cache = this.near ?? cache;
     this.keys = cacheKeys(options.config);

@@ -2,6 +2,7 @@
 // folder, recursive) and on a periodic rescan as the fallback for file systems without events (NFS).
 // Runs never overlap: events during a run schedule exactly one more run after it.
 import fs from 'node:fs';
+import { systemClock, type Clock } from '../base/clock.js';
 import { toError } from '../base/errors.js';
 import { isCompleteFileName } from './landing/arrivals.js';
 import { DuckDbEngine } from './output/duckdb-engine.js';
@@ -13,6 +14,8 @@ export interface WatchOptions {
   /** Quiet time after an event before running, so a burst of renames becomes one run. @defaultValue 50 */
   debounceMs?: number;
   signal: AbortSignal;
+  /** Times the debounce and the rescan. @defaultValue systemClock */
+  clock?: Clock;
   onResult?(result: IncrementalResult): void;
   onError?(error: Error): void;
 }
@@ -24,7 +27,8 @@ export async function watchIncremental(deps: IncrementalDeps, options: WatchOpti
   if (events) fs.mkdirSync(rawDir, { recursive: true });
   let running = false;
   let again = false;
-  let debounce: NodeJS.Timeout | undefined;
+  const clock = options.clock ?? systemClock;
+  let debounce: AbortController | undefined;
   let idle: Promise<void> = Promise.resolve();
   // One DuckDB for the whole watch: starting one per landed file would add to every file's latency.
   const engine = deps.engine ?? new DuckDbEngine();
@@ -49,9 +53,13 @@ export async function watchIncremental(deps: IncrementalDeps, options: WatchOpti
       running = false;
     })();
   };
+  // Each event restarts the quiet time: the previous debounce is cancelled (its sleep ends aborted).
   const soon = (): void => {
-    clearTimeout(debounce);
-    debounce = setTimeout(run, options.debounceMs ?? 50);
+    debounce?.abort();
+    const quiet = (debounce = new AbortController());
+    void clock.sleep(options.debounceMs ?? 50, quiet.signal).then(() => {
+      if (!quiet.signal.aborted) run();
+    });
   };
 
   const watcher = events
@@ -62,15 +70,14 @@ export async function watchIncremental(deps: IncrementalDeps, options: WatchOpti
       })
     : undefined;
   watcher?.on('error', (err) => options.onError?.(toError(err)));
-  const rescan = setInterval(run, options.rescanMs ?? 2000);
   run();
-  await new Promise<void>((resolve) => {
-    if (options.signal.aborted) resolve();
-    options.signal.addEventListener('abort', () => resolve(), { once: true });
-  });
+  // The rescan loop; its sleep also keeps the process alive until the signal aborts.
+  while (!options.signal.aborted) {
+    await clock.sleep(options.rescanMs ?? 2000, options.signal);
+    run();
+  }
   watcher?.close();
-  clearInterval(rescan);
-  clearTimeout(debounce);
+  debounce?.abort();
   await idle;
   if (!deps.engine) engine.close();
 }

@@ -3,12 +3,15 @@
 // key is derived from the new files, so two schedulers seeing the same landing make one run.
 import { createHash } from 'node:crypto';
 import { listArrivedFiles } from '../ingest/landing/arrivals.js';
+import { systemClock, type Clock } from '../base/clock.js';
 import type { Logger } from '../base/log.js';
 
 export interface FileTriggerOptions {
   dir: string;
   intervalMs: number;
   logger: Logger;
+  /** @defaultValue systemClock */
+  clock?: Clock;
   /** Called with a key naming the new files; errors are logged. */
   onLanded(key: string, files: string[]): Promise<void>;
 }
@@ -22,8 +25,8 @@ export async function startFileTrigger(options: FileTriggerOptions): Promise<Fil
   const signature = (f: { path: string; size: number; mtimeMs: number }): string =>
     `${f.path}|${f.size}|${f.mtimeMs}`;
   let seen = new Set((await listArrivedFiles(options.dir)).map(signature));
-  let stopped = false;
-  let running: Promise<void> = Promise.resolve();
+  const clock = options.clock ?? systemClock;
+  const stop = new AbortController();
   const poll = async (): Promise<void> => {
     try {
       const files = await listArrivedFiles(options.dir);
@@ -40,16 +43,15 @@ export async function startFileTrigger(options: FileTriggerOptions): Promise<Fil
       options.logger.error({ err }, 'landed-file trigger failed (will poll again)');
     }
   };
-  const loop = async (): Promise<void> => {
-    while (!stopped) {
+  const running = (async () => {
+    while (!stop.signal.aborted) {
       await poll();
-      await new Promise((resolve) => setTimeout(resolve, options.intervalMs).unref());
+      await clock.sleep(options.intervalMs, stop.signal);
     }
-  };
-  running = loop();
+  })();
   return {
     close: async () => {
-      stopped = true;
+      stop.abort();
       await running;
     },
   };

@@ -1,6 +1,7 @@
 // What the scheduler, the workers and the query API share: config, logger, the metadata store, the DAGs and the
 // two BullMQ queues (scheduler ticks, task jobs), all under REDIS_KEY_PREFIX so a prefix isolates everything.
 import { FlowProducer, Queue } from 'bullmq';
+import { systemClock, type Clock } from '../base/clock.js';
 import type { Config } from '../base/config.js';
 import { quitRedis, settlesWithin } from '../base/bounded.js';
 import { outageLog, reportOutage } from '../base/outage-log.js';
@@ -66,6 +67,8 @@ export interface OrchestrationRuntime {
   db: Db;
   registry: DagRegistry;
   settings: EngineSettings;
+  /** The time the scheduler's loops and the sweeper go by (BullMQ's own schedule runs on Redis time). */
+  clock: Clock;
   /** BullMQ key prefix: REDIS_KEY_PREFIX + "bull". */
   prefix: string;
   tasks: Queue<TaskJobData>;
@@ -84,6 +87,8 @@ export interface RuntimeDeps {
   db: Db;
   registry: DagRegistry;
   settings?: Partial<EngineSettings>;
+  /** @defaultValue systemClock */
+  clock?: Clock;
 }
 
 export function createRuntime(deps: RuntimeDeps): OrchestrationRuntime {
@@ -115,6 +120,7 @@ export function createRuntime(deps: RuntimeDeps): OrchestrationRuntime {
     db: deps.db,
     registry: deps.registry,
     settings: { ...DEFAULT_SETTINGS, ...deps.settings },
+    clock: deps.clock ?? systemClock,
     prefix,
     tasks,
     ticks,

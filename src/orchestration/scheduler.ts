@@ -87,7 +87,7 @@ export async function startScheduler(
   const ticks = new Worker<TickJobData>(
     TICK_QUEUE,
     async (job) => {
-      const handledAt = Date.now();
+      const handledAt = rt.clock.now();
       const plannedAt = plannedTime(job.id, job.timestamp + job.delay);
       const { dagId } = job.data;
       if (!rt.registry.ids().includes(dagId)) {
@@ -124,6 +124,7 @@ export async function startScheduler(
     files = await startFileTrigger({
       dir,
       intervalMs: rt.settings.watchIntervalMs,
+      clock: rt.clock,
       logger: log,
       onLanded: async (key, landed) => {
         const result = await createRun(rt, { dagId, trigger: 'event', runKey: key, ifActive: 'defer' });
@@ -131,29 +132,33 @@ export async function startScheduler(
       },
     });
   }
-  // One check at a time: while Redis is down the checks queue up, and each would restore (and say so).
-  let checking = false;
-  const guard = setInterval(() => {
-    if (checking) return;
-    checking = true;
-    restoreMissingSchedules(rt)
-      .then((restored) => {
-        if (restored.length)
-          log.warn({ dags: restored }, 'schedules were missing from Redis (flushed?): restored them');
-      })
-      .catch(
-        (err: unknown) =>
-          reportOutage(err, log) || log.warn({ err }, 'could not check the schedules in Redis (continuing)'),
-      )
-      .finally(() => (checking = false));
-  }, options.scheduleGuardMs ?? SCHEDULE_GUARD_MS);
-  guard.unref();
+  // One check at a time: the loop sleeps again only once a check has ended (while Redis is down, overlapping
+  // checks would pile up, and each would restore and say so).
+  const stop = new AbortController();
+  const guardEveryMs = options.scheduleGuardMs ?? SCHEDULE_GUARD_MS;
+  void (async () => {
+    for (;;) {
+      await rt.clock.sleep(guardEveryMs, stop.signal);
+      if (stop.signal.aborted) return;
+      await restoreMissingSchedules(rt)
+        .then((restored) => {
+          if (restored.length)
+            log.warn({ dags: restored }, 'schedules were missing from Redis (flushed?): restored them');
+        })
+        .catch(
+          (err: unknown) =>
+            reportOutage(err, log) ||
+            log.warn({ err }, 'could not check the schedules in Redis (continuing)'),
+        );
+    }
+  })();
   log.info({ dags: rt.registry.ids() }, 'scheduler started');
   let closing: Promise<void> | undefined;
   return {
     close: () =>
       (closing ??= (async () => {
-        clearInterval(guard);
+        // A check in flight is not awaited: it may be waiting on an unreachable Redis.
+        stop.abort();
         await files?.close();
         await sweeper?.close();
         // Bounded: BullMQ's close() may never return while Redis is unreachable (upstream issue #4656).

@@ -5,6 +5,7 @@ import { TASK_DEFAULTS } from './dag.js';
 import { deleteRunsBefore, endTry, latestTries, activeRuns } from './run-store.js';
 import { abandonTry, advanceRun, enqueueTask, taskJobId } from './runs.js';
 import type { OrchestrationRuntime } from './runtime.js';
+import type { Clock } from '../base/clock.js';
 import { outageLog, reportOutage } from '../base/outage-log.js';
 import { deletePartsBefore } from '../ingest/ledger/staged-parts.js';
 
@@ -18,10 +19,10 @@ export interface SweepResult {
 
 export async function sweep(
   rt: OrchestrationRuntime,
-  options: { retention?: boolean } = {},
+  options: { retention?: boolean; clock?: Clock } = {},
 ): Promise<SweepResult> {
   const result: SweepResult = { requeued: 0, failed: 0, deletedRuns: 0 };
-  const now = Date.now();
+  const now = (options.clock ?? rt.clock).now();
   for (const run of await activeRuns(rt.db)) {
     await advanceRun(rt, run.id);
     if (!rt.registry.ids().includes(run.dag_id)) continue;
@@ -75,38 +76,32 @@ export async function sweep(
   return result;
 }
 
-/** Runs `sweep` every sweepIntervalMs (retention hourly); errors are logged and the loop goes on. */
+/** Runs `sweep` every sweepIntervalMs of rt.clock (retention hourly); errors are logged and the loop goes on. */
 export function startSweeper(rt: OrchestrationRuntime): { close(): Promise<void> } {
+  const { clock } = rt;
+  const stop = new AbortController();
   let lastRetention = 0;
-  let running: Promise<void> = Promise.resolve();
-  let stopped = false;
-  let busy = false;
-  const tick = (): void => {
-    if (busy) return;
-    busy = true;
-    running = (async () => {
-      const retention = Date.now() - lastRetention >= RETENTION_EVERY_MS;
-      try {
-        const r = await sweep(rt, { retention });
-        if (retention) lastRetention = Date.now();
-        outageLog('PostgreSQL', rt.logger).recovered();
-        if (r.requeued + r.failed + r.deletedRuns > 0) rt.logger.info(r, 'sweeper repaired runs');
-      } catch (err) {
-        if (!reportOutage(err, rt.logger)) rt.logger.error({ err }, 'sweeper failed (will try again)');
-      } finally {
-        busy = false;
-      }
-    })();
+  const tick = async (): Promise<void> => {
+    const retention = clock.now() - lastRetention >= RETENTION_EVERY_MS;
+    try {
+      const r = await sweep(rt, { retention });
+      if (retention) lastRetention = clock.now();
+      outageLog('PostgreSQL', rt.logger).recovered();
+      if (r.requeued + r.failed + r.deletedRuns > 0) rt.logger.info(r, 'sweeper repaired runs');
+    } catch (err) {
+      if (!reportOutage(err, rt.logger)) rt.logger.error({ err }, 'sweeper failed (will try again)');
+    }
   };
-  tick();
-  const timer = setInterval(() => {
-    if (!stopped) tick();
-  }, rt.settings.sweepIntervalMs);
-  timer.unref();
+  // One sweep at a time: the loop awaits each before sleeping again.
+  const running = (async () => {
+    while (!stop.signal.aborted) {
+      await tick();
+      await clock.sleep(rt.settings.sweepIntervalMs, stop.signal);
+    }
+  })();
   return {
     close: async () => {
-      stopped = true;
-      clearInterval(timer);
+      stop.abort();
       await running;
     },
   };

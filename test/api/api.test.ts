@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { runCli } from '../helpers/cli.js';
+import { waitFor } from '../helpers/wait.js';
 import { ADMIN_PASSWORD, API_TOKEN, startHarness, type Harness } from './harness.js';
 
 let h: Harness;
@@ -75,12 +75,14 @@ describe('api › health and metrics', () => {
 describe('api › predictions', () => {
   test('one cell answers with prediction, source and model version; the category is case-insensitive', async () => {
     // The first miss (in the metrics test) started a cache rewarm: answers come from Redis shortly after.
-    let res = await get('/api/predictions/0/12/Fresh%20Fruits');
-    for (let i = 0; i < 50 && res.body.source !== 'cache'; i++) {
-      await sleep(100);
-      res = await get('/api/predictions/0/12/Fresh%20Fruits');
-    }
-    const { status, body } = res;
+    const { status, body } = await waitFor(
+      'the rewarmed cache to answer',
+      async () => {
+        const res = await get('/api/predictions/0/12/Fresh%20Fruits');
+        return res.body.source === 'cache' && res;
+      },
+      5_000,
+    );
     assert.equal(status, 200);
     assert.equal(body.category, 'fresh fruits');
     assert.equal(body.source, 'cache');
@@ -244,8 +246,10 @@ describe('api › DAGs', () => {
     const runs = await get('/api/dags/ml_training_dag/runs?limit=5', auth);
     assert.equal(runs.body.runs[0].id, trig.body.runId);
     assert.equal(typeof trig.body.runId, 'number');
-    await sleep(400);
-    const run = await get(`/api/runs/${trig.body.runId}`, auth);
+    const run = await waitFor('the triggered run to end', async () => {
+      const res = await get(`/api/runs/${trig.body.runId}`, auth);
+      return res.status !== 200 || !['queued', 'running'].includes(res.body.state) ? res : undefined;
+    });
     assert.equal(run.status, 200);
     assert.equal(run.body.state, 'success');
     assert.ok(run.body.tasks.every((t: { logs: unknown[] }) => t.logs.length > 0));

@@ -4,7 +4,6 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
 import { loadConfig, type Config } from '../../src/base/config.js';
 import { createLogger } from '../../src/base/log.js';
@@ -16,6 +15,7 @@ import type { Db } from '../../src/store/db.js';
 import { openStore } from '../../src/store/open.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { tempDir, type TempDir } from '../helpers/tmp.js';
+import { waitFor } from '../helpers/wait.js';
 import { makeDaySource } from '../ingest/helpers.js';
 
 const logger = createLogger('silent');
@@ -38,15 +38,6 @@ after(async () => {
   await tmp.remove();
 });
 
-/** Polls `check` until it returns true (the follower runs on its own timer). */
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
 test('follow registry › the serving machine gets the data committed and the model trained on a worker', async () => {
   const source = await makeDaySource(path.join(tmp.path, 'source'), 1400);
   const landed = path.join(worker.paths.incrementalRawDir, '1', 'orders_0.csv');
@@ -58,16 +49,21 @@ test('follow registry › the serving machine gets the data committed and the mo
 
   const follower = followRegistry({ config: server, db, logger }, 100);
   try {
-    await until(
+    await waitFor(
       'the model',
       async () =>
         (await readCurrentPointer(server.paths.modelsDir).catch(() => undefined))?.version ===
         trained.version,
+      15_000,
     );
-    await until('the output', async () => {
-      const text = await fs.readFile(server.paths.incrementalCsv, 'utf8').catch(() => '');
-      return text !== '' && text === (await fs.readFile(worker.paths.incrementalCsv, 'utf8'));
-    });
+    await waitFor(
+      'the output',
+      async () => {
+        const text = await fs.readFile(server.paths.incrementalCsv, 'utf8').catch(() => '');
+        return text !== '' && text === (await fs.readFile(worker.paths.incrementalCsv, 'utf8'));
+      },
+      15_000,
+    );
   } finally {
     await follower.close();
   }

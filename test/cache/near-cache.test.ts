@@ -2,7 +2,6 @@
 // served from memory only while the invalidation channel is subscribed, a clear or refresh from another
 // connection drops them at once, an unannounced change is seen after the TTL, and every hit is still counted.
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { NearCache } from '../../src/cache/near-cache.js';
@@ -12,16 +11,13 @@ import { refreshCache } from '../../src/cache/refresh.js';
 import type { LookupResult } from '../../src/cache/types.js';
 import { dataPaths } from '../../src/base/config.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
+import { ManualClock } from '../helpers/clock.js';
 import { tempDir, type TempDir } from '../helpers/tmp.js';
+import { waitFor } from '../helpers/wait.js';
 import { writeTestModel } from './fixtures.js';
 
-async function until(what: string, check: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await sleep(5);
-  }
-}
+/** The tier reacts to Redis pub/sub within milliseconds: poll often. */
+const SOON = { timeoutMs: 3_000, intervalMs: 5 };
 
 describe('NearCache (in-memory tier of the prediction cache)', () => {
   let server: RedisServer;
@@ -34,11 +30,14 @@ describe('NearCache (in-memory tier of the prediction cache)', () => {
     const info = await redis.info('commandstats');
     return Number(/cmdstat_evalsha:calls=(\d+)/.exec(info)?.[1] ?? 0);
   };
-  const open = async (localCacheMs: number): Promise<{ predictor: Predictor; near: NearCache }> => {
-    const predictor = await Predictor.create({ config, localCacheMs, rewarm: false });
+  const open = async (
+    localCacheMs: number,
+    clock?: ManualClock,
+  ): Promise<{ predictor: Predictor; near: NearCache }> => {
+    const predictor = await Predictor.create({ config, localCacheMs, rewarm: false, clock });
     const near = predictor.near;
     assert.ok(near, 'localCacheMs > 0 gives the predictor an in-memory tier');
-    await until('the invalidation channel is subscribed', () => near.active);
+    await waitFor('the invalidation channel is subscribed', () => near.active, SOON);
     return { predictor, near };
   };
 
@@ -85,11 +84,11 @@ describe('NearCache (in-memory tier of the prediction cache)', () => {
       const elsewhere = new Redis(server.url);
       try {
         await refreshCache({ config, redis: elsewhere }, { force: true });
-        await until('the refresh is announced', () => near.size === 0);
+        await waitFor('the refresh is announced', () => near.size === 0, SOON);
         await predictor.predict(0, 0, 'yogurt');
         assert.equal(near.size, 1);
         await new RedisPredictionCache(elsewhere, config).clear();
-        await until('the clear is announced', () => near.size === 0);
+        await waitFor('the clear is announced', () => near.size === 0, SOON);
       } finally {
         elsewhere.disconnect();
       }
@@ -101,11 +100,14 @@ describe('NearCache (in-memory tier of the prediction cache)', () => {
   });
 
   test('an unannounced change (key deleted by hand) is seen once the TTL has passed', async () => {
-    const { predictor } = await open(100);
+    const clock = new ManualClock();
+    const { predictor } = await open(100, clock);
     try {
       assert.equal((await predictor.predict(3, 4, 'fresh fruits')).source, 'cache');
       await redis.del('nc:3:4:fresh fruits');
-      await sleep(150);
+      await clock.advance(100);
+      assert.equal((await predictor.predict(3, 4, 'fresh fruits')).source, 'cache', 'memory, within the TTL');
+      await clock.advance(1);
       const after = await predictor.predict(3, 4, 'fresh fruits');
       assert.deepEqual([after.source, after.prediction], ['model', v1(3, 4, 0)]);
     } finally {
@@ -118,11 +120,11 @@ describe('NearCache (in-memory tier of the prediction cache)', () => {
     try {
       await predictor.predict(2, 2, 'milk');
       await redis.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
-      await until('the tier notices the lost subscription', () => !near.active);
+      await waitFor('the tier notices the lost subscription', () => !near.active, SOON);
       assert.equal(near.size, 0);
       await redis.del('nc:2:2:milk');
       assert.equal((await predictor.predict(2, 2, 'milk')).source, 'model', 'answered by Redis, not memory');
-      await until('re-subscribed', () => near.active);
+      await waitFor('re-subscribed', () => near.active, SOON);
       await predictor.predict(2, 3, 'milk');
       assert.equal(near.size, 1);
     } finally {
@@ -143,7 +145,7 @@ describe('NearCache (in-memory tier of the prediction cache)', () => {
     const conn = new Redis(server.url);
     const near = NearCache.open(new SlowCache(conn, config), conn, { ttlMs: 60_000 });
     try {
-      await until('subscribed', () => near.active);
+      await waitFor('subscribed', () => near.active, SOON);
       const pending = near.lookup(['nc:0:1:milk'], 'v1');
       near.invalidate();
       release();

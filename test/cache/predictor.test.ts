@@ -1,6 +1,5 @@
 // The library Predictor (cache → model fallback) against a real redis-server, with test models on disk.
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { ModelSource } from '../../src/cache/model-source.js';
@@ -15,6 +14,7 @@ import { dataPaths } from '../../src/base/config.js';
 import { NotFoundError } from '../../src/base/errors.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { tempDir, type TempDir } from '../helpers/tmp.js';
+import { waitFor } from '../helpers/wait.js';
 import { writeTestModel } from './fixtures.js';
 
 describe('Predictor', () => {
@@ -130,11 +130,14 @@ describe('Predictor', () => {
       assert.equal(warnings.length, 1);
       await server.restart();
       await refreshCache({ config, redis });
-      let answer = await predictor.predict(1, 1, 'milk');
-      for (let i = 0; i < 50 && answer.source !== 'cache'; i++) {
-        await sleep(100);
-        answer = await predictor.predict(1, 1, 'milk');
-      }
+      const answer = await waitFor(
+        'the cache to answer again',
+        async () => {
+          const a = await predictor.predict(1, 1, 'milk');
+          return a.source === 'cache' && a;
+        },
+        5_000,
+      );
       assert.equal(answer.source, 'cache');
     } finally {
       await predictor.close();

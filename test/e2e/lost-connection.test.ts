@@ -96,7 +96,8 @@ describe('lost PostgreSQL connections', () => {
         ),
     );
     await Promise.all(deliveries);
-    await new Promise<void>((resolve) => setTimeout(resolve, LOOP_MS / DAYS.length)); // the last window
+    // The last window of fault injection: pacing the terminations, not a wait for a state.
+    await new Promise<void>((resolve) => setTimeout(resolve, LOOP_MS / DAYS.length));
     clearInterval(loop);
     await admin.end();
     console.log(`# terminated ${terminated} backends in ${LOOP_MS} ms`);

@@ -81,7 +81,8 @@ describe('bounded shutdown', () => {
     await redis.stop();
     const before = up.output().split('\n').length;
     await up.waitForLine(/Redis unreachable/);
-    // The outage lasts OUTAGE_MS; what `up` says meanwhile is counted.
+    // The outage lasts OUTAGE_MS; what `up` says meanwhile is counted. The duration is what is tested (a
+    // child process, on its own clock), not a wait for a state.
     await new Promise<void>((resolve) => setTimeout(resolve, OUTAGE_MS));
     const during = up
       .output()

@@ -7,6 +7,7 @@ import { ingestStatus } from '../../src/ingest/status.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { tempDir, type TempDir } from '../helpers/tmp.js';
+import { waitFor } from '../helpers/wait.js';
 import { runCli } from '../helpers/cli.js';
 import { assertMatchesFullAggregation, makeDaySource, openStage, type Stage } from './helpers.js';
 
@@ -212,18 +213,23 @@ describe('incremental --watch', () => {
     });
     const controller = new AbortController();
     const committed: { at: number; batches: string[] }[] = [];
+    const results: string[] = [];
     const { watchIncremental } = await import('../../src/ingest/watch.js');
     const watching = watchIncremental(watched.deps, {
       signal: controller.signal,
       rescanMs: 60_000, // so only file events can explain a quick commit
-      onResult: (r) => r.status === 'committed' && committed.push({ at: Date.now(), batches: r.batches }),
+      onResult: (r) => {
+        results.push(r.status);
+        if (r.status === 'committed') committed.push({ at: Date.now(), batches: r.batches });
+      },
+      onError: (err) => results.push(`error: ${err.message}`),
     });
     try {
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      // The watch's first run (over nothing new) has ended, and the folder is watched: now a file lands.
+      await waitFor('the first run of the watch', () => results.length > 0, 10_000);
       const landed = Date.now();
       await watched.deliver('2');
-      while (committed.length === 0 && Date.now() - landed < 5000)
-        await new Promise((r) => setTimeout(r, 20));
+      await waitFor('a commit', () => committed.length > 0, { timeoutMs: 10_000, intervalMs: 20 });
       assert.deepEqual(
         committed.map((c) => c.batches),
         [['2']],

@@ -23,6 +23,7 @@ import type { Db } from '../../src/store/db.js';
 import { openStore } from '../../src/store/open.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { tempDir, type TempDir } from '../helpers/tmp.js';
+import { waitFor } from '../helpers/wait.js';
 import { assertOutputEqualsAggregateOf, makeDaySource } from './helpers.js';
 
 const FIXTURE = path.join(import.meta.dirname, 'fixtures', 'paused-incremental.ts');
@@ -263,13 +264,12 @@ describe('ingest of real feeds', () => {
     child.kill('SIGSTOP');
     try {
       // Wait for the frozen run's lease to expire (an event in the store, not a fixed sleep).
-      for (;;) {
+      await waitFor('the frozen run to lose its lease', async () => {
         const [lease] = await db.query<{ expired: boolean }>(
           "SELECT expires_at < now() AS expired FROM ingest_leases WHERE name LIKE 'incremental:%'",
         );
-        if (lease?.expired) break;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+        return lease?.expired;
+      });
       await land('2/orders_1.csv', await fs.readFile(dayFile(1)));
       const takeover = await run();
       assert.equal(takeover.filesAdded, 2);

@@ -43,7 +43,7 @@ describe('orchestration engine', () => {
       dependsOn,
       run: async (ctx: { upstream: Record<string, unknown> }) => {
         order.push(id);
-        await sleep(20);
+        await sleep(20); // simulated work (not a wait): b and c overlap on the two slots
         return { id, saw: Object.keys(ctx.upstream).sort() };
       },
     });
@@ -142,7 +142,8 @@ describe('orchestration engine', () => {
           timeoutMs: 200,
           run: async (ctx) => {
             ctx.signal.addEventListener('abort', () => (aborted = true));
-            await sleep(1_500);
+            // Simulated work far past the timeout that stops when asked to (a task honouring its signal).
+            await sleep(10_000, undefined, { signal: ctx.signal }).catch(() => undefined);
           },
         },
       ]),
@@ -159,14 +160,21 @@ describe('orchestration engine', () => {
   test('engine › pause stops runs, unpause resumes them, trigger runs once', async () => {
     env = await openEnv(redis.url);
     const rt = env.runtime([testDag('ticker', [{ id: 'noop', run: async () => null }], 300)]);
+    const outcomes: string[] = [];
     handles.push(await startWorker(rt));
-    handles.push(await startScheduler(rt));
+    handles.push(await startScheduler(rt, { onTick: (t) => outcomes.push(t.outcome) }));
     await waitFor('two scheduled runs', async () => (await runsOf(env.db, 'ticker')).length >= 2);
 
     await pauseDag(rt, 'ticker');
-    await sleep(400); // a tick already being handled may still land
+    // A tick already being handled may still land: count from the first tick handled as paused.
+    await waitFor('a tick handled while paused', () => outcomes.includes('paused'), 10_000);
     const atPause = (await runsOf(env.db, 'ticker')).length;
-    await sleep(1_200);
+    const pausedTicks = outcomes.filter((o) => o === 'paused').length;
+    await waitFor(
+      'three more ticks handled while paused',
+      () => outcomes.filter((o) => o === 'paused').length >= pausedTicks + 3,
+      10_000,
+    );
     assert.equal((await runsOf(env.db, 'ticker')).length, atPause, 'no runs while paused');
     assert.equal((await listDags(rt))[0].paused, true);
 

@@ -2,6 +2,7 @@
 // prefix (so tests sharing one redis-server never see each other's queues), small test DAGs whose tasks the
 // test controls, and polling helpers over the run history.
 import { randomBytes } from 'node:crypto';
+import type { Clock } from '../../src/base/clock.js';
 import { loadConfig, type Config } from '../../src/base/config.js';
 import { createLogger } from '../../src/base/log.js';
 import { DagRegistry, type DagDefinition, type TaskDefinition } from '../../src/orchestration/dag.js';
@@ -36,7 +37,8 @@ export interface Env {
   dir: TempDir;
   /** Environment variables that point another process (or the CLI) at the same store, Redis and prefix. */
   vars: Record<string, string>;
-  runtime(dags: DagDefinition[], settings?: Partial<EngineSettings>): OrchestrationRuntime;
+  /** A runtime over `dags`; pass a ManualClock (test/helpers/clock.ts) to drive its loops' time. */
+  runtime(dags: DagDefinition[], settings?: Partial<EngineSettings>, clock?: Clock): OrchestrationRuntime;
   close(): Promise<void>;
 }
 
@@ -60,8 +62,8 @@ export async function openEnv(redisUrl: string): Promise<Env> {
     database,
     dir,
     vars,
-    runtime: (dags, settings = FAST_SETTINGS) => {
-      const rt = createRuntime({ config, logger, db, registry: new DagRegistry(dags), settings });
+    runtime: (dags, settings = FAST_SETTINGS, clock) => {
+      const rt = createRuntime({ config, logger, db, registry: new DagRegistry(dags), settings, clock });
       runtimes.push(rt);
       return rt;
     },

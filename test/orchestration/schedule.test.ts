@@ -10,6 +10,7 @@ import { startScheduler, type SchedulerHandle, type TickEvent } from '../../src/
 import { startWorker, type WorkerHandle } from '../../src/orchestration/worker.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { commitOnlyIncremental, openEnv, runsOf, testDag, type Env } from './harness.js';
+import { ManualClock } from '../helpers/clock.js';
 import { waitFor } from '../helpers/wait.js';
 
 describe('orchestration schedules', () => {
@@ -36,7 +37,8 @@ describe('orchestration schedules', () => {
       incremental: commitOnlyIncremental(async (ctx) => {
         const start = Date.now();
         calls++;
-        // The second run takes 5 s against the 4 s schedule, like the original's slow Spark runs.
+        // Simulated work, not a wait: the second run takes 5 s against the 4 s schedule (BullMQ's real-time
+        // ticks, which no injected clock moves), like the original's slow Spark runs.
         await sleep(calls === 2 ? 5_000 : 300);
         ctx.logger.info({ call: calls }, 'fake incremental');
         spans.push([start, Date.now()]);
@@ -81,7 +83,7 @@ describe('orchestration schedules', () => {
     handles.push(await startWorker(a, { concurrency: 2 }));
     handles.push(await startScheduler(a, { onTick: (t) => events.push({ ...t, scheduler: 'a' }) }));
     handles.push(await startScheduler(b, { onTick: (t) => events.push({ ...t, scheduler: 'b' }) }));
-    await sleep(3_000);
+    await waitFor('six ticks', () => events.length >= 6, 10_000);
     for (const h of handles.splice(1).reverse()) await h.close();
     const planned = events.map((e) => e.plannedAt);
     assert.ok(events.length >= 6, `only ${events.length} ticks`);
@@ -108,10 +110,17 @@ describe('orchestration schedules', () => {
     await waitFor('two runs', async () => (await runsOf(env.db, 'downtime')).length >= 2);
     await scheduler.close();
     const stoppedAt = Date.now();
-    await sleep(3_000); // six ticks missed
+    // The outage itself, not a wait for a state: six ticks of BullMQ's real-time schedule go by unhandled.
+    await sleep(3_000);
     const restartedAt = Date.now();
-    handles.push(await startScheduler(env.runtime(dags)));
-    await sleep(1_200);
+    const resumed: TickEvent[] = [];
+    handles.push(
+      await startScheduler(env.runtime(dags), {
+        onTick: (t) => t.plannedAt >= restartedAt && resumed.push(t),
+      }),
+    );
+    // The catch-up tick comes first; two ticks of the resumed schedule show it is running again.
+    await waitFor('two ticks after the restart', () => resumed.length >= 2, 10_000);
     const runs = await runsOf(env.db, 'downtime');
     const missed = runs.filter(
       (r) => r.planned_at.getTime() > stoppedAt && r.planned_at.getTime() < restartedAt,
@@ -124,14 +133,16 @@ describe('orchestration schedules', () => {
   test('schedule › after FLUSHALL the scheduler restores its schedules and runs go on', async () => {
     env = await openEnv(redis.url);
     const dags = [testDag('flushed', [{ id: 'noop', run: async () => null }], 300)];
-    const rt = env.runtime(dags);
+    const clock = new ManualClock();
+    const rt = env.runtime(dags, undefined, clock);
     handles.push(await startWorker(rt));
-    handles.push(await startScheduler(rt, { scheduleGuardMs: 200 }));
+    handles.push(await startScheduler(rt)); // the guard checks every 5 s of `clock`
     await waitFor('a first run', async () => (await runsOf(env.db, 'flushed')).length >= 1);
     const flushedAt = Date.now();
     const admin = rt.connection();
     await admin.flushall();
     await admin.quit();
+    await clock.advance(5_000); // the guard's check is due
     await waitFor(
       'a successful run after the flush',
       async () =>

@@ -68,7 +68,8 @@ describe('embedded store wire server', () => {
       await client.query('BEGIN');
       for (let i = 0; i < 4; i++) {
         await client.query('INSERT INTO t VALUES ($1)', [i]);
-        // Each pause is shorter than the timeout; the whole transaction is longer than it.
+        // Each pause is shorter than the timeout; the whole transaction is longer than it. The pauses are the
+        // client's behaviour under test (a server-side idle timer in another process), not a wait for a state.
         await new Promise((resolve) => setTimeout(resolve, 150));
       }
       await client.query('COMMIT');
