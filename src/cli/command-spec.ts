@@ -10,6 +10,8 @@ export interface OptionSpec {
   readonly flags: string;
   readonly description: string;
   readonly default?: unknown;
+  /** How the help shows the default, when not as the value itself (`5s` for 5000 ms). */
+  readonly defaultDescription?: string;
   /** Turns the text into the value (a bad value throws a UsageError naming the flag). */
   readonly parse?: (value: string, previous: never) => unknown;
   /** Allowed values; commander rejects any other (exit 2) and lists these in the help. */
@@ -43,7 +45,7 @@ function toOption(spec: OptionSpec): Option {
   const option = new Option(spec.flags, spec.description);
   if (spec.required) option.makeOptionMandatory();
   if (spec.choices) option.choices(spec.choices);
-  if (spec.default !== undefined) option.default(spec.default);
+  if (spec.default !== undefined) option.default(spec.default, spec.defaultDescription);
   if (spec.parse) option.argParser(spec.parse as (value: string, previous: unknown) => unknown);
   return option;
 }
