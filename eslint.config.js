@@ -41,8 +41,6 @@ export default tseslint.config(
       'src/cache/refresh.ts',
       'src/cli/cache-commands.ts',
       'src/cli/data-commands.ts',
-      'src/cli/start-command.ts',
-      'src/cli/user-commands.ts',
       'src/ingest/incremental.ts',
       'src/ingest/instacart/instacart-scan.ts',
       'src/ingest/ledger/lease.ts',
