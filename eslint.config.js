@@ -39,8 +39,6 @@ export default tseslint.config(
       'src/base/config.ts',
       'src/cache/predictor.ts',
       'src/cache/refresh.ts',
-      'src/cli/cache-commands.ts',
-      'src/cli/data-commands.ts',
       'src/ingest/incremental.ts',
       'src/ingest/instacart/instacart-scan.ts',
       'src/ingest/ledger/lease.ts',
