@@ -48,7 +48,6 @@ export default tseslint.config(
       'src/ingest/split/split.ts',
       'src/ml/hierarchical.ts',
       'src/ml/train.ts',
-      'src/ml/tree.ts',
       'src/orchestration/pipeline-dags.ts',
       'src/orchestration/runs.ts',
       'src/orchestration/scheduler.ts',
