@@ -32,7 +32,6 @@ export default tseslint.config(
       'src/api/routes/predictions.ts',
       'src/api/routes/run-actions.ts',
       'src/api/routes/status.ts',
-      'src/api/routes/users.ts',
       'src/app/local-redis.ts',
       'src/app/server.ts',
       'src/base/config.ts',
