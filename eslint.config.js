@@ -39,8 +39,6 @@ export default tseslint.config(
       'src/ingest/read/sum-scan.ts',
       'src/ingest/reprocess.ts',
       'src/ingest/split/split.ts',
-      'src/ml/hierarchical.ts',
-      'src/ml/train.ts',
       'src/orchestration/pipeline-dags.ts',
       'src/orchestration/runs.ts',
       'src/orchestration/scheduler.ts',
