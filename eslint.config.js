@@ -40,8 +40,6 @@ export default tseslint.config(
       'src/ingest/reprocess.ts',
       'src/ingest/split/split.ts',
       'src/orchestration/pipeline-dags.ts',
-      'src/orchestration/runs.ts',
-      'src/orchestration/scheduler.ts',
       'src/orchestration/worker.ts',
     ],
     rules: {
