@@ -40,7 +40,6 @@ export default tseslint.config(
       'src/ingest/reprocess.ts',
       'src/ingest/split/split.ts',
       'src/orchestration/pipeline-dags.ts',
-      'src/orchestration/worker.ts',
     ],
     rules: {
       'max-lines-per-function': ['error', { max: 60, skipBlankLines: true, skipComments: true, IIFEs: true }],
