@@ -39,7 +39,6 @@ export default tseslint.config(
       'src/ingest/read/sum-scan.ts',
       'src/ingest/reprocess.ts',
       'src/ingest/split/split.ts',
-      'src/orchestration/pipeline-dags.ts',
     ],
     rules: {
       'max-lines-per-function': ['error', { max: 60, skipBlankLines: true, skipComments: true, IIFEs: true }],
