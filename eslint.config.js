@@ -23,6 +23,23 @@ export default tseslint.config(
     },
   },
   {
+    // Functions that fit on a screen: past ~60 lines, split into named steps (the project's TypeScript only).
+    files: ['src/**/*.ts'],
+    // Not yet split (r25): each leaves this list with the commit that splits its long functions.
+    ignores: [
+      'src/ingest/incremental.ts',
+      'src/ingest/instacart/instacart-scan.ts',
+      'src/ingest/ledger/lease.ts',
+      'src/ingest/read/order-bucket.ts',
+      'src/ingest/read/sum-scan.ts',
+      'src/ingest/reprocess.ts',
+      'src/ingest/split/split.ts',
+    ],
+    rules: {
+      'max-lines-per-function': ['error', { max: 60, skipBlankLines: true, skipComments: true, IIFEs: true }],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: {
       globals: {

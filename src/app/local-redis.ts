@@ -104,18 +104,21 @@ async function failure(config: Config): Promise<Error | undefined> {
 
 const answers = async (config: Config): Promise<boolean> => (await failure(config)) === undefined;
 
-export async function ensureRedis(config: Config, logger: Logger): Promise<RedisHandle> {
+/** A private server a killed start left running: reused when it answers, else stopped (not left unowned). */
+async function reuseLeftServer(config: Config, logger: Logger): Promise<RedisHandle | undefined> {
   const left = await readPidFile(config);
-  if (left && (await isRedisServer(left.pid))) {
-    if (await answers(config)) {
-      logger.info({ pid: left.pid }, 'reusing the private redis-server a previous start left running');
-      return { ...handleFor(config, left.pid, () => !processAlive(left.pid)), reusedPid: left.pid };
-    }
-    // Left by a start on another port: stop it rather than leave it running unowned.
-    await stopPid(left.pid, () => !processAlive(left.pid));
+  if (!left || !(await isRedisServer(left.pid))) return undefined;
+  if (await answers(config)) {
+    logger.info({ pid: left.pid }, 'reusing the private redis-server a previous start left running');
+    return { ...handleFor(config, left.pid, () => !processAlive(left.pid)), reusedPid: left.pid };
   }
-  const why = await failure(config);
-  if (!why) return { started: false, stop: async () => {} };
+  // Left by a start on another port: stop it rather than leave it running unowned.
+  await stopPid(left.pid, () => !processAlive(left.pid));
+  return undefined;
+}
+
+/** The redis-server binary to start for REDIS_URL, or the reason (`why` nothing answers) orderflow will not. */
+async function startableBinary(config: Config, why: Error): Promise<string> {
   const url = new URL(config.redisUrl);
   // Something answered but refused us (a wrong password): starting another server would not help.
   if (why instanceof RedisAuthError) throw why;
@@ -136,9 +139,11 @@ export async function ensureRedis(config: Config, logger: Logger): Promise<Redis
         `: ${INSTALL_HINT}`,
     );
   }
-  const port = url.port || '6379';
-  await fs.mkdir(config.paths.redisDir, { recursive: true });
-  const child: ChildProcess = spawn(
+  return binary;
+}
+
+function spawnRedisServer(config: Config, binary: string, url: URL, port: string): ChildProcess {
+  return spawn(
     binary,
     [
       '--bind',
@@ -161,6 +166,14 @@ export async function ensureRedis(config: Config, logger: Logger): Promise<Redis
     // Its own process group: a Ctrl-C in the terminal must reach orderflow only, which stops Redis last.
     { stdio: 'ignore', detached: true },
   );
+}
+
+/** Starts a private redis-server for REDIS_URL and waits (up to 5 s) until it answers. */
+async function startPrivateRedis(config: Config, binary: string, logger: Logger): Promise<RedisHandle> {
+  const url = new URL(config.redisUrl);
+  const port = url.port || '6379';
+  await fs.mkdir(config.paths.redisDir, { recursive: true });
+  const child = spawnRedisServer(config, binary, url, port);
   let exited = false;
   child.once('exit', () => (exited = true));
   const pid = child.pid;
@@ -178,4 +191,12 @@ export async function ensureRedis(config: Config, logger: Logger): Promise<Redis
   throw new UnavailableError(
     `could not start redis-server on port ${port} (see ${path.join(config.paths.redisDir, 'redis.log')}): ${INSTALL_HINT}`,
   );
+}
+
+export async function ensureRedis(config: Config, logger: Logger): Promise<RedisHandle> {
+  const reused = await reuseLeftServer(config, logger);
+  if (reused) return reused;
+  const why = await failure(config);
+  if (!why) return { started: false, stop: async () => {} };
+  return startPrivateRedis(config, await startableBinary(config, why), logger);
 }

@@ -328,16 +328,15 @@ function landingOf(value: string | undefined, dataDir: string): string {
 
 export type ConfigOverrides = Partial<Record<EnvName, string | undefined>>;
 
-/**
- * Builds the config from an environment (normally process.env) and flag overrides (which win).
- * A bad value throws ConfigError with one line naming the variable and what is allowed.
- */
-export function loadConfig(env: Record<string, string | undefined>, overrides: ConfigOverrides = {}): Config {
+type Read = <N extends EnvName>(name: N) => z.output<(typeof ENV_VARIABLES)[N]['schema']>;
+
+/** Reads one variable: the override, else the environment, else its default; parsed, or a ConfigError. */
+function reader(env: Record<string, string | undefined>, overrides: ConfigOverrides): Read {
   const raw = (name: EnvName): string | undefined => {
     const value = overrides[name] ?? env[name];
     return value === '' && name !== 'REDIS_KEY_PREFIX' ? undefined : value;
   };
-  const read = <N extends EnvName>(name: N): z.output<(typeof ENV_VARIABLES)[N]['schema']> => {
+  return <N extends EnvName>(name: N): z.output<(typeof ENV_VARIABLES)[N]['schema']> => {
     const spec = ENV_VARIABLES[name];
     const value = raw(name) ?? spec.default;
     const parsed = spec.schema.safeParse(value);
@@ -349,6 +348,33 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     }
     return parsed.data as z.output<(typeof ENV_VARIABLES)[N]['schema']>;
   };
+}
+
+function ingestConfig(read: Read, landing: string): Config['ingest'] {
+  return {
+    minFileAgeMs: read('ORDERFLOW_MIN_FILE_AGE') as number,
+    maxLineBytes: read('ORDERFLOW_MAX_LINE_BYTES') as number,
+    allowDuplicateFiles: read('ORDERFLOW_ALLOW_DUPLICATE_FILES') as boolean,
+    leaseMs: read('ORDERFLOW_INCREMENTAL_LEASE') as number,
+    rangeBytes: read('ORDERFLOW_RANGE_BYTES') as number,
+    scanThreads: read('ORDERFLOW_SCAN_THREADS') as number | undefined,
+    instacartCategory: read('ORDERFLOW_INSTACART_CATEGORY') as 'aisle' | 'department',
+    landing,
+    s3: {
+      endpoint: read('ORDERFLOW_S3_ENDPOINT') as string | undefined,
+      region: read('AWS_REGION') as string,
+      accessKeyId: read('AWS_ACCESS_KEY_ID') as string | undefined,
+      secretAccessKey: read('AWS_SECRET_ACCESS_KEY') as string | undefined,
+    },
+  };
+}
+
+/**
+ * Builds the config from an environment (normally process.env) and flag overrides (which win).
+ * A bad value throws ConfigError with one line naming the variable and what is allowed.
+ */
+export function loadConfig(env: Record<string, string | undefined>, overrides: ConfigOverrides = {}): Config {
+  const read = reader(env, overrides);
   const interactive = Boolean(process.stderr.isTTY);
   const dataDir = read('DATA_DIR') as string;
   const landing = landingOf(read('ORDERFLOW_LANDING') as string | undefined, dataDir);
@@ -381,22 +407,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     runRetentionDays: read('ORDERFLOW_RUN_RETENTION_DAYS') as number,
     metaPort: read('ORDERFLOW_META_PORT') as number,
     localCacheMs: read('ORDERFLOW_LOCAL_CACHE_MS') as number,
-    ingest: {
-      minFileAgeMs: read('ORDERFLOW_MIN_FILE_AGE') as number,
-      maxLineBytes: read('ORDERFLOW_MAX_LINE_BYTES') as number,
-      allowDuplicateFiles: read('ORDERFLOW_ALLOW_DUPLICATE_FILES') as boolean,
-      leaseMs: read('ORDERFLOW_INCREMENTAL_LEASE') as number,
-      rangeBytes: read('ORDERFLOW_RANGE_BYTES') as number,
-      scanThreads: read('ORDERFLOW_SCAN_THREADS') as number | undefined,
-      instacartCategory: read('ORDERFLOW_INSTACART_CATEGORY') as 'aisle' | 'department',
-      landing,
-      s3: {
-        endpoint: read('ORDERFLOW_S3_ENDPOINT') as string | undefined,
-        region: read('AWS_REGION') as string,
-        accessKeyId: read('AWS_ACCESS_KEY_ID') as string | undefined,
-        secretAccessKey: read('AWS_SECRET_ACCESS_KEY') as string | undefined,
-      },
-    },
+    ingest: ingestConfig(read, landing),
     paths,
     metricsToken: read('ORDERFLOW_METRICS_TOKEN') as string | undefined,
     trustProxy: read('TRUST_PROXY') as boolean | number | string,

@@ -163,11 +163,12 @@ export class Predictor {
     return out;
   }
 
-  /** Many cells in as few round trips as possible; per-cell failures are returned, not thrown. */
-  async predictMany(cells: readonly CellAddress[]): Promise<(CachedPrediction | CellFailure)[]> {
-    const started = performance.now();
-    const model = await this.models.require();
-    const out: (CachedPrediction | CellFailure)[] = new Array(cells.length);
+  /** The cells that are valid for `model`, with their cache keys; a bad cell's failure goes into `out`. */
+  private resolveCells(
+    model: LoadedModel,
+    cells: readonly CellAddress[],
+    out: (CachedPrediction | CellFailure)[],
+  ): { i: number; c: number; key: string }[] {
     const resolved: { i: number; c: number; key: string }[] = [];
     cells.forEach((input, i) => {
       try {
@@ -178,6 +179,15 @@ export class Predictor {
         out[i] = { input, error: toError(err) };
       }
     });
+    return resolved;
+  }
+
+  /** Many cells in as few round trips as possible; per-cell failures are returned, not thrown. */
+  async predictMany(cells: readonly CellAddress[]): Promise<(CachedPrediction | CellFailure)[]> {
+    const started = performance.now();
+    const model = await this.models.require();
+    const out: (CachedPrediction | CellFailure)[] = new Array(cells.length);
+    const resolved = this.resolveCells(model, cells, out);
     const chunks: (typeof resolved)[] = [];
     for (let s = 0; s < resolved.length; s += LOOKUP_CHUNK) chunks.push(resolved.slice(s, s + LOOKUP_CHUNK));
     const lookups = await Promise.all(

@@ -78,10 +78,56 @@ async function acquire(cache: PredictionCache, waitMs: number, ttlMs: number): P
   }
 }
 
+/** Every cell's prediction and interval, the stale keys' deletion and the meta hash, in one atomic step. */
+async function writeModel(
+  cache: PredictionCache,
+  model: LoadedModel,
+  keys: ReturnType<typeof cacheKeys>,
+  started: number,
+): Promise<{ count: number; staleKeysDeleted: number; replicasAcknowledged: number | null }> {
+  const values = model.predictGrid();
+  const cellKeys = cellKeysOf(keys, model.categories);
+  const c = model.categories.length;
+  const intervals = Array.from(values, (v, i) => {
+    const { low, high } = intervalOf(v, dispersionFor(model.artifact, i % c));
+    return `${low},${high}`;
+  });
+  const { staleKeysDeleted, replicasAcknowledged } = await cache.replace({
+    keys: cellKeys,
+    values,
+    intervals,
+    meta: {
+      modelVersion: model.version,
+      generatedAt: new Date().toISOString(),
+      count: cellKeys.length,
+      categories: [...model.categories],
+      durationMs: performance.now() - started,
+    },
+  });
+  return { count: cellKeys.length, staleKeysDeleted, replicasAcknowledged };
+}
+
+function logRefresh(logger: Logger | undefined, out: RefreshResult): void {
+  if (out.replicasAcknowledged === 0)
+    logger?.warn(
+      { modelVersion: out.modelVersion },
+      'no Redis replica acknowledged the cache refresh in time: a failover now may serve the previous version until the next refresh',
+    );
+  logger?.info(
+    {
+      modelVersion: out.modelVersion,
+      previousVersion: out.previousVersion,
+      count: out.count,
+      ms: out.durationMs,
+      replicasAcknowledged: out.replicasAcknowledged,
+    },
+    'prediction cache refreshed',
+  );
+}
+
 export async function refreshCache(deps: RefreshDeps, options: RefreshOptions = {}): Promise<RefreshResult> {
   const started = performance.now();
   const cache = deps.cache ?? new RedisPredictionCache(deps.redis, deps.config);
-  const keys = cacheKeys(deps.config);
   const before = await cache.readMeta();
   let version: string | null = null;
   const result = (
@@ -116,41 +162,9 @@ export async function refreshCache(deps: RefreshDeps, options: RefreshOptions = 
     // Whoever held the lock may just have written this very version.
     const now = await cache.readMeta();
     if (!options.force && now?.modelVersion === model.version) return result('unchanged', now.count);
-    const values = model.predictGrid();
-    const cellKeys = cellKeysOf(keys, model.categories);
-    const c = model.categories.length;
-    const intervals = Array.from(values, (v, i) => {
-      const { low, high } = intervalOf(v, dispersionFor(model.artifact, i % c));
-      return `${low},${high}`;
-    });
-    const { staleKeysDeleted, replicasAcknowledged } = await cache.replace({
-      keys: cellKeys,
-      values,
-      intervals,
-      meta: {
-        modelVersion: model.version,
-        generatedAt: new Date().toISOString(),
-        count: cellKeys.length,
-        categories: [...model.categories],
-        durationMs: performance.now() - started,
-      },
-    });
-    const out = result('refreshed', cellKeys.length, staleKeysDeleted, replicasAcknowledged);
-    if (replicasAcknowledged === 0)
-      deps.logger?.warn(
-        { modelVersion: out.modelVersion },
-        'no Redis replica acknowledged the cache refresh in time: a failover now may serve the previous version until the next refresh',
-      );
-    deps.logger?.info(
-      {
-        modelVersion: out.modelVersion,
-        previousVersion: out.previousVersion,
-        count: out.count,
-        ms: out.durationMs,
-        replicasAcknowledged,
-      },
-      'prediction cache refreshed',
-    );
+    const written = await writeModel(cache, model, cacheKeys(deps.config), started);
+    const out = result('refreshed', written.count, written.staleKeysDeleted, written.replicasAcknowledged);
+    logRefresh(deps.logger, out);
     return out;
   } finally {
     await release();

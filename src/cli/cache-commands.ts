@@ -6,6 +6,7 @@ import { parseDay, parseHour } from '../ml/cell.js';
 import { explainModel, explanationLines } from '../ml/lineage.js';
 import type { Redis } from '../redis/redis.js';
 import { describeRedisTarget } from '../redis/redis-options.js';
+import { addCommand, type CommandSpec } from './command-spec.js';
 import type { CommandContext, ContextFactory } from './context.js';
 
 // The stage (and ioredis with it) is imported when a command runs: CLI start-up stays short for the others.
@@ -93,70 +94,86 @@ export async function predictCached(
   }
 }
 
-export function registerCacheCommands(program: Command, context: ContextFactory): void {
-  const cache = program
-    .command('cache')
-    .description(
-      'The Redis prediction cache: keys "{day}:{hour}:{category}" holding the current model\'s predictions',
-    );
+type RefreshResult = Awaited<ReturnType<Awaited<ReturnType<typeof stages>>['refreshCache']>>;
 
-  cache
-    .command('refresh')
-    .description(
-      'Write every cell of the current model to Redis in one atomic step (nothing to do if already cached); ' +
+function refreshLine(result: RefreshResult): string {
+  if (result.status === 'no-model')
+    return 'no model trained yet: run `orderflow train` first; cache untouched';
+  if (result.status === 'unchanged')
+    return `unchanged: the cache already holds ${result.modelVersion} (${result.count} keys); use --force to rewrite`;
+  return (
+    `refreshed: ${result.count} predictions of ${result.modelVersion} in ${ms(result.durationMs)}` +
+    (result.previousVersion ? ` (was ${result.previousVersion})` : '') +
+    (result.staleKeysDeleted ? `; ${result.staleKeysDeleted} stale keys removed` : '') +
+    (result.replicasAcknowledged === null
+      ? ''
+      : result.replicasAcknowledged > 0
+        ? '; a replica acknowledged it'
+        : '; WARNING: no replica acknowledged it in time')
+  );
+}
+
+async function refresh(context: ContextFactory, flags: { force: boolean; json: boolean }): Promise<void> {
+  const ctx = context();
+  const { refreshCache } = await stages();
+  const result = await withRedis(ctx, (redis) =>
+    refreshCache({ config: ctx.config, logger: ctx.logger, redis }, { force: flags.force }),
+  );
+  ctx.out(flags.json ? JSON.stringify(result) : refreshLine(result));
+  if (result.status === 'no-model') process.exitCode = 1;
+}
+
+async function stats(context: ContextFactory, flags: { json: boolean }): Promise<void> {
+  const ctx = context();
+  const { cacheStats } = await stages();
+  const stats = await withRedis(ctx, (redis) => cacheStats({ config: ctx.config, redis }));
+  if (flags.json) ctx.out(JSON.stringify(stats));
+  else for (const line of statsLines(stats)) ctx.out(line);
+}
+
+async function clear(context: ContextFactory, flags: { json: boolean }): Promise<void> {
+  const ctx = context();
+  const { RedisPredictionCache } = await stages();
+  const removed = await withRedis(ctx, (redis) => new RedisPredictionCache(redis, ctx.config).clear());
+  ctx.out(flags.json ? JSON.stringify({ removed }) : `cleared: ${removed} keys removed`);
+}
+
+const CACHE: CommandSpec = {
+  name: 'cache',
+  description:
+    'The Redis prediction cache: keys "{day}:{hour}:{category}" holding the current model\'s predictions',
+  subcommands: [
+    {
+      name: 'refresh',
+      description:
+        'Write every cell of the current model to Redis in one atomic step (nothing to do if already cached); ' +
         'exit 1 when no model is trained',
-    )
-    .option('--force', 'rewrite even when the cache holds the current model version', false)
-    .option('--json', 'print the result as JSON', false)
-    .action(async (flags: { force: boolean; json: boolean }) => {
-      const ctx = context();
-      const { refreshCache } = await stages();
-      const result = await withRedis(ctx, (redis) =>
-        refreshCache({ config: ctx.config, logger: ctx.logger, redis }, { force: flags.force }),
-      );
-      if (flags.json) ctx.out(JSON.stringify(result));
-      else if (result.status === 'no-model')
-        ctx.out('no model trained yet: run `orderflow train` first; cache untouched');
-      else if (result.status === 'unchanged')
-        ctx.out(
-          `unchanged: the cache already holds ${result.modelVersion} (${result.count} keys); use --force to rewrite`,
-        );
-      else
-        ctx.out(
-          `refreshed: ${result.count} predictions of ${result.modelVersion} in ${ms(result.durationMs)}` +
-            (result.previousVersion ? ` (was ${result.previousVersion})` : '') +
-            (result.staleKeysDeleted ? `; ${result.staleKeysDeleted} stale keys removed` : '') +
-            (result.replicasAcknowledged === null
-              ? ''
-              : result.replicasAcknowledged > 0
-                ? '; a replica acknowledged it'
-                : '; WARNING: no replica acknowledged it in time'),
-        );
-      if (result.status === 'no-model') process.exitCode = 1;
-    });
+      options: [
+        {
+          flags: '--force',
+          description: 'rewrite even when the cache holds the current model version',
+          default: false,
+        },
+        { flags: '--json', description: 'print the result as JSON', default: false },
+      ],
+      action: refresh,
+    },
+    {
+      name: 'stats',
+      description:
+        'Cached predictions, model version cached vs current, last refresh, hits/misses, memory, latency',
+      options: [{ flags: '--json', description: 'print as JSON', default: false }],
+      action: stats,
+    },
+    {
+      name: 'clear',
+      description: "Delete orderflow's cache keys (cells, meta, counters) and nothing else",
+      options: [{ flags: '--json', description: 'print the result as JSON', default: false }],
+      action: clear,
+    },
+  ],
+};
 
-  cache
-    .command('stats')
-    .description(
-      'Cached predictions, model version cached vs current, last refresh, hits/misses, memory, latency',
-    )
-    .option('--json', 'print as JSON', false)
-    .action(async (flags: { json: boolean }) => {
-      const ctx = context();
-      const { cacheStats } = await stages();
-      const stats = await withRedis(ctx, (redis) => cacheStats({ config: ctx.config, redis }));
-      if (flags.json) ctx.out(JSON.stringify(stats));
-      else for (const line of statsLines(stats)) ctx.out(line);
-    });
-
-  cache
-    .command('clear')
-    .description("Delete orderflow's cache keys (cells, meta, counters) and nothing else")
-    .option('--json', 'print the result as JSON', false)
-    .action(async (flags: { json: boolean }) => {
-      const ctx = context();
-      const { RedisPredictionCache } = await stages();
-      const removed = await withRedis(ctx, (redis) => new RedisPredictionCache(redis, ctx.config).clear());
-      ctx.out(flags.json ? JSON.stringify({ removed }) : `cleared: ${removed} keys removed`);
-    });
+export function registerCacheCommands(program: Command, context: ContextFactory): void {
+  addCommand(program, CACHE, context);
 }

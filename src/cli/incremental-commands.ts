@@ -1,7 +1,8 @@
 // Commands of the incremental stage: incremental [--watch], simulate-arrival, status.
 import path from 'node:path';
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { NotFoundError } from '../base/errors.js';
+import { addCommands, type CommandSpec } from './command-spec.js';
 import type { CommandContext, ContextFactory } from './context.js';
 import { parseDurationFlag } from './options.js';
 import type { IncrementalResult } from '../ingest/incremental.js';
@@ -83,132 +84,174 @@ function print(ctx: CommandContext, json: boolean, result: IncrementalResult): v
 // The stages (DuckDB, the store, Redis) are imported when a command runs.
 const stages = () => import('./incremental-stages.js');
 
+async function runIncrementalCommand(
+  context: ContextFactory,
+  opts: { watch: boolean; json: boolean },
+): Promise<void> {
+  const ctx = context();
+  await (
+    await stages()
+  ).withResources(ctx, { serve: opts.watch }, async ({ db, redis }) => {
+    const deps = { config: ctx.config, logger: ctx.logger, db, redis };
+    if (!opts.watch) {
+      print(ctx, opts.json, await (await stages()).runIncremental(deps));
+      return;
+    }
+    const controller = abortOnSignals();
+    ctx.err(`watching ${ctx.config.paths.incrementalRawDir} (Ctrl-C to stop)`);
+    await (
+      await stages()
+    ).watchIncremental(deps, {
+      signal: controller.signal,
+      onResult: (result) => {
+        if (
+          result.status === 'committed' ||
+          result.outputRebuilt ||
+          result.trackingRebuilt ||
+          result.skipped.length > 0
+        )
+          print(ctx, opts.json, result);
+      },
+      onError: (error) => ctx.err(`incremental run failed: ${error.message}`),
+    });
+  });
+}
+
+async function simulateArrivalCommand(
+  context: ContextFactory,
+  opts: { every: number; from?: string },
+): Promise<void> {
+  const ctx = context();
+  const controller = abortOnSignals();
+  const delivered = await (
+    await stages()
+  ).simulateArrival({
+    from: path.resolve(opts.from ?? ctx.config.paths.rawDir),
+    to: ctx.config.paths.incrementalRawDir,
+    everyMs: opts.every,
+    signal: controller.signal,
+    onDelivered: (batch, files) => ctx.out(`delivered batch ${batch}: ${files.length} file(s)`),
+  });
+  controller.abort();
+  ctx.out(
+    delivered.length
+      ? `delivered ${delivered.length} batch(es)`
+      : 'nothing to deliver: every folder is already there',
+  );
+}
+
+type Stages = Awaited<ReturnType<typeof stages>>;
+
+/** `status` in words: ledger, pending/rejected/duplicate files, whether Redis agrees. */
+function statusLines(status: Awaited<ReturnType<Stages['ingestStatus']>>): string[] {
+  const lines = [
+    `committed batches: ${status.committedBatches.join(', ') || '(none)'} (${status.committedFiles} file(s), ledger generation ${status.generation})`,
+    `pending files: ${status.pendingFiles.length || '(none)'}`,
+  ];
+  for (const f of status.pendingFiles) lines.push(`  ${f.path}: ${f.reason}`);
+  const rejected = status.skippedFiles.filter((f) => f.status === 'rejected');
+  const duplicates = status.skippedFiles.filter((f) => f.status === 'duplicate');
+  lines.push(`rejected files: ${rejected.length || '(none)'}`);
+  for (const f of rejected) lines.push(`  ${f.path}: ${f.reason}`);
+  if (duplicates.length > 0) lines.push(`duplicate files (not counted): ${duplicates.length}`);
+  for (const f of duplicates) lines.push(`  ${f.path}: ${f.reason}`);
+  if (rejected.length + duplicates.length > 0)
+    lines.push('fix a file and it is read again, or: orderflow files retry <path>');
+  const r = status.redis;
+  lines.push(
+    r.error
+      ? `redis: unreachable (${r.error})`
+      : `redis: processed_days = {${r.state!.processedDays.join(', ')}}, last_processed_day = ${r.state!.lastProcessedDay ?? '(unset)'} — ${r.agrees ? 'agrees with the ledger' : 'DISAGREES with the ledger (the next incremental run rebuilds it)'}`,
+  );
+  return lines;
+}
+
+async function statusCommand(context: ContextFactory, opts: { json: boolean }): Promise<void> {
+  const ctx = context();
+  await (
+    await stages()
+  ).withResources(ctx, {}, async ({ db, redis }) => {
+    const { ingestStatus, readTopology } = await stages();
+    const status = await ingestStatus(ctx.config, db, redis);
+    const topology = redis ? await readTopology(redis, ctx.config).catch(() => null) : null;
+    if (opts.json) return ctx.out(JSON.stringify({ ...status, redisTopology: topology }));
+    for (const line of statusLines(status)) ctx.out(line);
+    if (topology) ctx.out(describeTopology(topology));
+  });
+}
+
+async function retryFile(context: ContextFactory, file: string): Promise<void> {
+  const ctx = context();
+  const raw = ctx.config.paths.incrementalRawDir;
+  const relative = path.isAbsolute(file) ? path.relative(raw, file) : file;
+  const key = relative.split(path.sep).join('/');
+  await (
+    await stages()
+  ).withResources(ctx, {}, async ({ db }) => {
+    const ledger = new (await stages()).Ledger(db);
+    if (!(await ledger.retry(key))) {
+      throw new NotFoundError(`no rejected or duplicate file ${JSON.stringify(key)}: see orderflow status`);
+    }
+    ctx.out(`${key} will be read again by the next incremental run`);
+  });
+}
+
+const INCREMENTAL_COMMANDS: readonly CommandSpec[] = [
+  {
+    name: 'incremental',
+    description: 'Fold newly arrived files in DATA_DIR/incremental/raw into the aggregate, exactly once',
+    options: [
+      {
+        flags: '--watch',
+        description: 'keep running: process files as they land (file events + periodic rescan)',
+        default: false,
+      },
+      { flags: '--json', description: 'print results as JSON', default: false },
+    ],
+    action: runIncrementalCommand,
+  },
+  {
+    name: 'simulate-arrival',
+    description: 'Copy day folders into DATA_DIR/incremental/raw one at a time, as if they arrived over time',
+    options: [
+      {
+        flags: '--every <duration>',
+        description: 'pause between folders, with its unit (500ms, 5s, 2m)',
+        parse: parseDurationFlag('--every'),
+        default: 5000,
+        defaultDescription: '5s',
+      },
+      { flags: '--from <dir>', description: 'folder of day folders (default DATA_DIR/raw)' },
+    ],
+    action: simulateArrivalCommand,
+  },
+  {
+    name: 'status',
+    description: 'Committed batches and files, pending files, and whether Redis agrees with the ledger',
+    options: [{ flags: '--json', description: 'print as JSON', default: false }],
+    action: statusCommand,
+  },
+];
+
+const FILE_COMMANDS: readonly CommandSpec[] = [
+  {
+    name: 'files',
+    description: 'Incoming files the incremental stage rejected or skipped as duplicates',
+    subcommands: [
+      {
+        name: 'retry <path>',
+        description:
+          'Read a rejected or duplicate file again in the next incremental run (path relative to the landing folder, e.g. 3/orders_3.csv)',
+        action: retryFile,
+      },
+    ],
+  },
+];
+
 export function registerIncrementalCommands(program: Command, context: ContextFactory): void {
-  program
-    .command('incremental')
-    .description('Fold newly arrived files in DATA_DIR/incremental/raw into the aggregate, exactly once')
-    .option('--watch', 'keep running: process files as they land (file events + periodic rescan)', false)
-    .option('--json', 'print results as JSON', false)
-    .action(async (opts: { watch: boolean; json: boolean }) => {
-      const ctx = context();
-      await (
-        await stages()
-      ).withResources(ctx, { serve: opts.watch }, async ({ db, redis }) => {
-        const deps = { config: ctx.config, logger: ctx.logger, db, redis };
-        if (!opts.watch) {
-          print(ctx, opts.json, await (await stages()).runIncremental(deps));
-          return;
-        }
-        const controller = abortOnSignals();
-        ctx.err(`watching ${ctx.config.paths.incrementalRawDir} (Ctrl-C to stop)`);
-        await (
-          await stages()
-        ).watchIncremental(deps, {
-          signal: controller.signal,
-          onResult: (result) => {
-            if (
-              result.status === 'committed' ||
-              result.outputRebuilt ||
-              result.trackingRebuilt ||
-              result.skipped.length > 0
-            )
-              print(ctx, opts.json, result);
-          },
-          onError: (error) => ctx.err(`incremental run failed: ${error.message}`),
-        });
-      });
-    });
-
-  program
-    .command('simulate-arrival')
-    .description('Copy day folders into DATA_DIR/incremental/raw one at a time, as if they arrived over time')
-    .addOption(
-      new Option('--every <duration>', 'pause between folders, with its unit (500ms, 5s, 2m)')
-        .argParser(parseDurationFlag('--every'))
-        .default(5000, '5s'),
-    )
-    .option('--from <dir>', 'folder of day folders (default DATA_DIR/raw)')
-    .action(async (opts: { every: number; from?: string }) => {
-      const ctx = context();
-      const controller = abortOnSignals();
-      const delivered = await (
-        await stages()
-      ).simulateArrival({
-        from: path.resolve(opts.from ?? ctx.config.paths.rawDir),
-        to: ctx.config.paths.incrementalRawDir,
-        everyMs: opts.every,
-        signal: controller.signal,
-        onDelivered: (batch, files) => ctx.out(`delivered batch ${batch}: ${files.length} file(s)`),
-      });
-      controller.abort();
-      ctx.out(
-        delivered.length
-          ? `delivered ${delivered.length} batch(es)`
-          : 'nothing to deliver: every folder is already there',
-      );
-    });
-
-  program
-    .command('status')
-    .description('Committed batches and files, pending files, and whether Redis agrees with the ledger')
-    .option('--json', 'print as JSON', false)
-    .action(async (opts: { json: boolean }) => {
-      const ctx = context();
-      await (
-        await stages()
-      ).withResources(ctx, {}, async ({ db, redis }) => {
-        const { ingestStatus, readTopology } = await stages();
-        const status = await ingestStatus(ctx.config, db, redis);
-        const topology = redis ? await readTopology(redis, ctx.config).catch(() => null) : null;
-        if (opts.json) return ctx.out(JSON.stringify({ ...status, redisTopology: topology }));
-        ctx.out(
-          `committed batches: ${status.committedBatches.join(', ') || '(none)'} (${status.committedFiles} file(s), ledger generation ${status.generation})`,
-        );
-        ctx.out(`pending files: ${status.pendingFiles.length || '(none)'}`);
-        for (const f of status.pendingFiles) ctx.out(`  ${f.path}: ${f.reason}`);
-        const rejected = status.skippedFiles.filter((f) => f.status === 'rejected');
-        const duplicates = status.skippedFiles.filter((f) => f.status === 'duplicate');
-        ctx.out(`rejected files: ${rejected.length || '(none)'}`);
-        for (const f of rejected) ctx.out(`  ${f.path}: ${f.reason}`);
-        if (duplicates.length > 0) ctx.out(`duplicate files (not counted): ${duplicates.length}`);
-        for (const f of duplicates) ctx.out(`  ${f.path}: ${f.reason}`);
-        if (rejected.length + duplicates.length > 0)
-          ctx.out('fix a file and it is read again, or: orderflow files retry <path>');
-        const r = status.redis;
-        ctx.out(
-          r.error
-            ? `redis: unreachable (${r.error})`
-            : `redis: processed_days = {${r.state!.processedDays.join(', ')}}, last_processed_day = ${r.state!.lastProcessedDay ?? '(unset)'} — ${r.agrees ? 'agrees with the ledger' : 'DISAGREES with the ledger (the next incremental run rebuilds it)'}`,
-        );
-        if (topology) ctx.out(describeTopology(topology));
-      });
-    });
+  addCommands(program, INCREMENTAL_COMMANDS, context);
 }
 
 export function registerFileCommands(program: Command, context: ContextFactory): void {
-  const files = program
-    .command('files')
-    .description('Incoming files the incremental stage rejected or skipped as duplicates');
-  files
-    .command('retry <path>')
-    .description(
-      'Read a rejected or duplicate file again in the next incremental run (path relative to the landing folder, e.g. 3/orders_3.csv)',
-    )
-    .action(async (file: string) => {
-      const ctx = context();
-      const raw = ctx.config.paths.incrementalRawDir;
-      const relative = path.isAbsolute(file) ? path.relative(raw, file) : file;
-      const key = relative.split(path.sep).join('/');
-      await (
-        await stages()
-      ).withResources(ctx, {}, async ({ db }) => {
-        const ledger = new (await stages()).Ledger(db);
-        if (!(await ledger.retry(key))) {
-          throw new NotFoundError(
-            `no rejected or duplicate file ${JSON.stringify(key)}: see orderflow status`,
-          );
-        }
-        ctx.out(`${key} will be read again by the next incremental run`);
-      });
-    });
+  addCommands(program, FILE_COMMANDS, context);
 }

@@ -4,6 +4,7 @@
 import { userInfo } from 'node:os';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
+import { addCommand, type CommandSpec } from './command-spec.js';
 import type { CommandContext, ContextFactory } from './context.js';
 
 const stages = () => import('./user-stages.js');
@@ -50,83 +51,117 @@ async function change(
   }
 }
 
+async function addUserCommand(
+  context: ContextFactory,
+  name: string,
+  flags: { role: string; passwordStdin?: boolean },
+): Promise<void> {
+  const ctx = context();
+  const { parseRole, addUser } = await stages();
+  const role = parseRole(flags.role);
+  const { password, generated } = await readPassword(flags.passwordStdin);
+  await change(ctx, 'users.add', name, async (db) => void (await addUser(db, name, role, password)));
+  ctx.out(`user ${name} (${role})${generated ? `: password ${password} (shown once)` : ''}`);
+}
+
+async function removeUserCommand(context: ContextFactory, name: string): Promise<void> {
+  const ctx = context();
+  const { removeUser } = await stages();
+  await change(ctx, 'users.remove', name, (db) => removeUser(db, name));
+  ctx.out(`removed user ${name}`);
+}
+
+async function passwdCommand(
+  context: ContextFactory,
+  name: string,
+  flags: { passwordStdin?: boolean },
+): Promise<void> {
+  const ctx = context();
+  const { setPassword } = await stages();
+  const { password, generated } = await readPassword(flags.passwordStdin);
+  await change(ctx, 'users.password', name, (db) => setPassword(db, name, password));
+  ctx.out(`password of ${name} set${generated ? `: ${password} (shown once)` : ''}`);
+}
+
+async function tokenCommand(context: ContextFactory, name: string, flags: { name: string }): Promise<void> {
+  const ctx = context();
+  const { createToken } = await stages();
+  let token = '';
+  await change(
+    ctx,
+    'users.tokens',
+    name,
+    async (db) => void (token = await createToken(db, name, flags.name)),
+  );
+  ctx.out(token);
+}
+
+async function listUsersCommand(context: ContextFactory, flags: { json?: boolean }): Promise<void> {
+  const ctx = context();
+  const { openStore, listUsers } = await stages();
+  const db = await openStore(ctx.config, ctx.logger);
+  try {
+    const list = await listUsers(db);
+    if (flags.json) ctx.out(JSON.stringify({ users: list }));
+    else for (const u of list) ctx.out(`${u.username.padEnd(20)} ${u.role.padEnd(9)} ${u.tokens} token(s)`);
+  } finally {
+    await db.close();
+  }
+}
+
+const PASSWORD_STDIN = {
+  flags: '--password-stdin',
+  description: 'read the password from the first line of standard input (else one is generated)',
+};
+
+const USERS: CommandSpec = {
+  name: 'users',
+  description: 'Users of the dashboard and API, with their roles',
+  subcommands: [
+    {
+      name: 'add <name>',
+      description: 'Add a user, or change the role (and password) of one',
+      options: [
+        {
+          flags: '--role <role>',
+          description: 'viewer (read), operator (also trigger, pause, rerun, reprocess), admin',
+          required: true,
+        },
+        PASSWORD_STDIN,
+      ],
+      action: addUserCommand,
+    },
+    {
+      name: 'remove <name>',
+      description: 'Remove a user with their sessions and tokens',
+      action: removeUserCommand,
+    },
+    {
+      name: 'passwd <name>',
+      description: "Set a user's password (ends their sessions)",
+      options: [PASSWORD_STDIN],
+      action: passwdCommand,
+    },
+    {
+      name: 'token <name>',
+      description: "A new API token acting with the user's role (shown once)",
+      options: [{ flags: '--name <label>', description: 'what the token is for', default: 'api' }],
+      action: tokenCommand,
+    },
+    {
+      name: 'list',
+      description: 'Every user with their role',
+      options: [
+        {
+          flags: '--json',
+          description: 'JSON: { users: [{ username, role, createdAt, tokens }] } as GET /api/users',
+        },
+      ],
+      action: listUsersCommand,
+    },
+  ],
+};
+
 export function registerUserCommands(program: Command, context: ContextFactory): void {
-  const users = program.command('users').description('Users of the dashboard and API, with their roles');
-
-  users
-    .command('add <name>')
-    .description('Add a user, or change the role (and password) of one')
-    .requiredOption('--role <role>', 'viewer (read), operator (also trigger, pause, rerun, reprocess), admin')
-    .option(
-      '--password-stdin',
-      'read the password from the first line of standard input (else one is generated)',
-    )
-    .action(async (name: string, flags: { role: string; passwordStdin?: boolean }) => {
-      const ctx = context();
-      const { parseRole, addUser } = await stages();
-      const role = parseRole(flags.role);
-      const { password, generated } = await readPassword(flags.passwordStdin);
-      await change(ctx, 'users.add', name, async (db) => void (await addUser(db, name, role, password)));
-      ctx.out(`user ${name} (${role})${generated ? `: password ${password} (shown once)` : ''}`);
-    });
-
-  users
-    .command('remove <name>')
-    .description('Remove a user with their sessions and tokens')
-    .action(async (name: string) => {
-      const ctx = context();
-      const { removeUser } = await stages();
-      await change(ctx, 'users.remove', name, (db) => removeUser(db, name));
-      ctx.out(`removed user ${name}`);
-    });
-
-  users
-    .command('passwd <name>')
-    .description("Set a user's password (ends their sessions)")
-    .option(
-      '--password-stdin',
-      'read the password from the first line of standard input (else one is generated)',
-    )
-    .action(async (name: string, flags: { passwordStdin?: boolean }) => {
-      const ctx = context();
-      const { setPassword } = await stages();
-      const { password, generated } = await readPassword(flags.passwordStdin);
-      await change(ctx, 'users.password', name, (db) => setPassword(db, name, password));
-      ctx.out(`password of ${name} set${generated ? `: ${password} (shown once)` : ''}`);
-    });
-
-  users
-    .command('token <name>')
-    .description("A new API token acting with the user's role (shown once)")
-    .option('--name <label>', 'what the token is for', 'api')
-    .action(async (name: string, flags: { name: string }) => {
-      const ctx = context();
-      const { createToken } = await stages();
-      let token = '';
-      await change(
-        ctx,
-        'users.tokens',
-        name,
-        async (db) => void (token = await createToken(db, name, flags.name)),
-      );
-      ctx.out(token);
-    });
-
-  users
-    .command('list')
-    .description('Every user with their role')
-    .option('--json', 'JSON: { users: [{ username, role, createdAt, tokens }] } as GET /api/users')
-    .action(async (flags: { json?: boolean }) => {
-      const ctx = context();
-      const { openStore, listUsers } = await stages();
-      const db = await openStore(ctx.config, ctx.logger);
-      try {
-        const list = await listUsers(db);
-        if (flags.json) ctx.out(JSON.stringify({ users: list }));
-        else
-          for (const u of list) ctx.out(`${u.username.padEnd(20)} ${u.role.padEnd(9)} ${u.tokens} token(s)`);
-      } finally {
-        await db.close();
-      }
-    });
+  addCommand(program, USERS, context);
 }

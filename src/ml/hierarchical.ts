@@ -134,19 +134,11 @@ function normalize(v: Float64Array): Float64Array {
   return v;
 }
 
-export function fitHierarchical(rows: Rows, params: HierarchicalParams): HierarchicalState {
-  const C = rows.categoryCount;
-  const y = new Float64Array(CELLS * C);
-  for (let i = 0; i < rows.length; i++)
-    y[(rows.day[i] * HOURS + rows.hour[i]) * C + rows.cat[i]] += rows.y[i];
-  const cell = (g: number): Float64Array => y.subarray(g * C, (g + 1) * C);
-  const sumOf = (pick: (g: number) => boolean): Float64Array => {
-    const out = new Float64Array(C);
-    for (let g = 0; g < CELLS; g++) if (pick(g)) cell(g).forEach((v, c) => (out[c] += v));
-    return out;
-  };
-  // Volume per day×hour, shrunk toward day × hour / total.
-  const volume = Array.from({ length: CELLS }, (_, g) => cell(g).reduce((s, v) => s + v, 0));
+/** Volume per day×hour, shrunk toward day × hour / total (with the hour margin smoothed when overdispersed). */
+function shrunkVolume(
+  volume: number[],
+  volumeStrength: number,
+): { volumeHat: number[]; phiV: number; tau2: number } {
   const total = volume.reduce((s, v) => s + v, 0);
   const dayTotal = Array.from({ length: DAYS }, (_, d) =>
     volume.slice(d * HOURS, (d + 1) * HOURS).reduce((s, v) => s + v, 0),
@@ -169,31 +161,40 @@ export function fitHierarchical(rows: Rows, params: HierarchicalParams): Hierarc
     const m = prior[g];
     if (m <= 0) return v;
     if (tau2 <= 0) return m;
-    const w = phiV <= 0 ? 1 : (tau2 * m) / (tau2 * m + params.volumeStrength * phiV);
+    const w = phiV <= 0 ? 1 : (tau2 * m) / (tau2 * m + volumeStrength * phiV);
     return m + w * (v - m);
   });
-  // Shares: overall ← hour, day ← day×hour.
-  const overall = sumOf(() => true);
-  for (let c = 0; c < C; c++) overall[c] += params.basePseudoCount;
-  normalize(overall);
-  const hours = Array.from({ length: HOURS }, (_, h) => sumOf((g) => g % HOURS === h));
-  const days = Array.from({ length: DAYS }, (_, d) => sumOf((g) => Math.floor(g / HOURS) === d));
-  const cells = Array.from({ length: CELLS }, (_, g) => cell(g));
-  // φ: given by the caller (the data's Σ squares / Σ items), else from the finest level's Pearson statistics
-  // against the overall shares (168 day×hour groups of very different sizes: the intercept of X²/(C−1) on n).
-  let phi = params.dispersion;
-  if (!(phi > 0)) {
-    const dh = cells.map((g) => g.reduce((s, v) => s + v, 0));
-    const withData = cells.map((_, g) => g).filter((g) => dh[g] > 0);
-    const fit = lineFit(
-      withData.map((g) => dh[g]),
-      withData.map((g) => pearson(cells[g], overall)),
-    );
-    phi = Math.max(fit.a, 1);
-  }
-  const phiShare = phi * params.shareStrength;
-  // Hours have an order: an hour's shares shrink toward those of its three-hour window (h − 1, h, h + 1,
-  // around midnight too), which shrink toward the overall shares.
+  return { volumeHat, phiV, tau2 };
+}
+
+/**
+ * φ of the shares: given by the caller (the data's Σ squares / Σ items), else from the finest level's Pearson
+ * statistics against the overall shares (168 day×hour groups of very different sizes: the intercept of
+ * X²/(C−1) on n).
+ */
+function shareDispersion(cells: readonly Float64Array[], overall: Float64Array, given: number): number {
+  if (given > 0) return given;
+  const dh = cells.map((g) => g.reduce((s, v) => s + v, 0));
+  const withData = cells.map((_, g) => g).filter((g) => dh[g] > 0);
+  const fit = lineFit(
+    withData.map((g) => dh[g]),
+    withData.map((g) => pearson(cells[g], overall)),
+  );
+  return Math.max(fit.a, 1);
+}
+
+/**
+ * Category shares per day×hour cell, shrunk level by level. Hours have an order: an hour's shares shrink toward
+ * those of its three-hour window (h − 1, h, h + 1, around midnight too), which shrink toward the overall shares;
+ * a cell's prior is the hour's shares times the day's relative shares.
+ */
+function shrunkCellShares(
+  counts: { hours: Float64Array[]; days: Float64Array[]; cells: Float64Array[] },
+  overall: Float64Array,
+  phiShare: number,
+): Float64Array[] {
+  const { hours, days, cells } = counts;
+  const C = overall.length;
   const windows = hours.map((_, h) => {
     const w = new Float64Array(C);
     for (const k of [h + HOURS - 1, h, h + 1]) hours[k % HOURS].forEach((v, c) => (w[c] += v));
@@ -210,13 +211,36 @@ export function fitHierarchical(rows: Rows, params: HierarchicalParams): Hierarc
     days.map(() => overall),
     phiShare,
   );
-  // A day×hour cell's prior: the hour's shares times the day's relative shares.
   const cellPrior = cells.map((_, g) => {
     const h = hourShare[g % HOURS];
     const d = dayShare[Math.floor(g / HOURS)];
     return normalize(Float64Array.from({ length: C }, (_, c) => (h[c] * d[c]) / overall[c]));
   });
-  const cellShares = shrinkByCategory(cells, cellPrior, phiShare);
+  return shrinkByCategory(cells, cellPrior, phiShare);
+}
+
+export function fitHierarchical(rows: Rows, params: HierarchicalParams): HierarchicalState {
+  const C = rows.categoryCount;
+  const y = new Float64Array(CELLS * C);
+  for (let i = 0; i < rows.length; i++)
+    y[(rows.day[i] * HOURS + rows.hour[i]) * C + rows.cat[i]] += rows.y[i];
+  const cell = (g: number): Float64Array => y.subarray(g * C, (g + 1) * C);
+  const sumOf = (pick: (g: number) => boolean): Float64Array => {
+    const out = new Float64Array(C);
+    for (let g = 0; g < CELLS; g++) if (pick(g)) cell(g).forEach((v, c) => (out[c] += v));
+    return out;
+  };
+  const volume = Array.from({ length: CELLS }, (_, g) => cell(g).reduce((s, v) => s + v, 0));
+  const { volumeHat, phiV, tau2 } = shrunkVolume(volume, params.volumeStrength);
+  // Shares: overall ← hour, day ← day×hour.
+  const overall = sumOf(() => true);
+  for (let c = 0; c < C; c++) overall[c] += params.basePseudoCount;
+  normalize(overall);
+  const hours = Array.from({ length: HOURS }, (_, h) => sumOf((g) => g % HOURS === h));
+  const days = Array.from({ length: DAYS }, (_, d) => sumOf((g) => Math.floor(g / HOURS) === d));
+  const cells = Array.from({ length: CELLS }, (_, g) => cell(g));
+  const phi = shareDispersion(cells, overall, params.dispersion);
+  const cellShares = shrunkCellShares({ hours, days, cells }, overall, phi * params.shareStrength);
   const grid = new Array<number>(CELLS * C);
   for (let g = 0; g < CELLS; g++)
     for (let c = 0; c < C; c++) grid[g * C + c] = volumeHat[g] * cellShares[g][c];

@@ -130,32 +130,23 @@ async function unchanged(
   };
 }
 
-/**
- * `deps.db` may be a function opening the store: it is then called only when the data differs from the current
- * model's, so an unchanged check (the scheduler's frequent case) never opens the metadata store.
- */
-export async function trainModels(
-  deps: { db: Db | (() => Promise<Db>); paths: DataPaths },
-  options: TrainOptions = {},
-): Promise<TrainResult> {
-  const started = performance.now();
-  const { modelsDir } = deps.paths;
-  const inputs = await resolveTrainingInputs(deps.paths, options.input);
-  const mode: TrainingMode = options.nonzeroOnly ? 'nonzero' : 'grid';
-  const set = buildTrainingSet(await readTrainingInputs(inputs), mode);
-  const prepared: Prepared = { inputs, mode, set, totalItems: totalOf(set.rows), started };
+/** The candidates evaluated on the chosen holdout, and what the registry records about that evaluation. */
+interface Judged {
+  ev: Evaluation;
+  evaluation: EvaluationSummary;
+  dispersion: ReturnType<typeof dispersionOf> | null;
+  categoryDispersion: ReturnType<typeof categoryDispersionOf> | null;
+  /** What the held-out data weighs (orders and items), for the champion comparison. */
+  volume: { orders: number | null; items: number };
+}
 
-  const pointer = await readCurrentPointer(modelsDir);
-  const current = pointer ? await readArtifact(artifactFile(modelsDir, pointer.version)) : undefined;
-  if (current && current.fingerprint === set.fingerprint && !options.force)
-    return unchanged(prepared, current, current.version, modelsDir);
-  const db = typeof deps.db === 'function' ? await deps.db() : deps.db;
-  const registry = new ModelRegistry(db, modelsDir);
-  if (!options.force) {
-    const same = await registry.findByFingerprint(set.fingerprint);
-    if (same) return unchanged(prepared, same, pointer?.version ?? null, modelsDir);
-  }
-
+/** Evaluates the candidates (or, with refitOnly, the current model's algorithm) on orders or cells held out. */
+async function judgeCandidates(
+  prepared: Prepared,
+  options: TrainOptions,
+  current: { algorithm: Algorithm } | undefined,
+): Promise<Judged> {
+  const { inputs, set } = prepared;
   const byOrders =
     (options.holdout ?? 'orders') === 'orders'
       ? await readOrderHoldout(inputs, set)
@@ -190,6 +181,50 @@ export async function trainModels(
   const volume = ev.orders
     ? { orders: ev.orders.heldOrders, items: heldItems }
     : { orders: null, items: prepared.totalItems };
+  return { ev, evaluation, dispersion, categoryDispersion, volume };
+}
+
+/** The new version's artifact: the best candidate, its data, lineage, evaluation and the decision. */
+async function versionArtifact(prepared: Prepared, judged: Judged, decision: PromotionDecision) {
+  const { inputs, mode, set } = prepared;
+  const { ev, evaluation, dispersion, categoryDispersion } = judged;
+  return {
+    format: 'orderflow-model' as const,
+    formatVersion: 1 as const,
+    algorithm: ev.best.algorithm,
+    hyperparameters: ev.best.hyperparameters,
+    categories: set.categories,
+    trainingMode: mode,
+    fingerprint: set.fingerprint,
+    trainingRows: set.rows.length,
+    inputPath: inputs.join(', '),
+    inputs,
+    lineage: await readLineage(inputs),
+    totalItems: prepared.totalItems,
+    ...(ev.orders ? { orders: ev.orders.totalOrders } : {}),
+    ...(dispersion !== null ? { dispersion } : {}),
+    ...(categoryDispersion !== null ? { categoryDispersion } : {}),
+    metrics: { holdout: ev.best.holdout, crossValidation: ev.best.crossValidation },
+    candidates: ev.candidates,
+    evaluation,
+    decision,
+    state: ev.model.state(),
+  };
+}
+
+/**
+ * In one transaction under the promotion lock: compare with the champion, register the version, log the
+ * promotion or rejection, and move the current pointer when the challenger won.
+ */
+async function registerVersion(
+  db: Db,
+  modelsDir: string,
+  prepared: Prepared,
+  judged: Judged,
+  force: boolean | undefined,
+): Promise<TrainResult> {
+  const { inputs, mode, set, started } = prepared;
+  const { ev, evaluation, volume } = judged;
   return db.transaction(async (tx) => {
     // One promotion at a time: the champion read here is still current when the pointer moves.
     await tx.query('SELECT pg_advisory_xact_lock($1)', [PROMOTION_LOCK_KEY]);
@@ -200,32 +235,13 @@ export async function trainModels(
       test: ev.test,
       categories: set.categories,
       volume,
-      force: options.force,
+      force,
       foldNoise: ev.best.foldRmseSd,
       refit: champion?.algorithm === ev.best.algorithm,
     });
-    const { artifact, file } = await new ModelRegistry(tx, modelsDir).register({
-      format: 'orderflow-model',
-      formatVersion: 1,
-      algorithm: ev.best.algorithm,
-      hyperparameters: ev.best.hyperparameters,
-      categories: set.categories,
-      trainingMode: mode,
-      fingerprint: set.fingerprint,
-      trainingRows: set.rows.length,
-      inputPath: inputs.join(', '),
-      inputs,
-      lineage: await readLineage(inputs),
-      totalItems: prepared.totalItems,
-      ...(ev.orders ? { orders: ev.orders.totalOrders } : {}),
-      ...(dispersion !== null ? { dispersion } : {}),
-      ...(categoryDispersion !== null ? { categoryDispersion } : {}),
-      metrics: { holdout: ev.best.holdout, crossValidation: ev.best.crossValidation },
-      candidates: ev.candidates,
-      evaluation,
-      decision,
-      state: ev.model.state(),
-    });
+    const { artifact, file } = await new ModelRegistry(tx, modelsDir).register(
+      await versionArtifact(prepared, judged, decision),
+    );
     await recordPromotion(tx, {
       version: artifact.version,
       previousVersion: champion?.version ?? null,
@@ -254,4 +270,33 @@ export async function trainModels(
       totalMs: performance.now() - started,
     };
   });
+}
+
+/**
+ * `deps.db` may be a function opening the store: it is then called only when the data differs from the current
+ * model's, so an unchanged check (the scheduler's frequent case) never opens the metadata store.
+ */
+export async function trainModels(
+  deps: { db: Db | (() => Promise<Db>); paths: DataPaths },
+  options: TrainOptions = {},
+): Promise<TrainResult> {
+  const started = performance.now();
+  const { modelsDir } = deps.paths;
+  const inputs = await resolveTrainingInputs(deps.paths, options.input);
+  const mode: TrainingMode = options.nonzeroOnly ? 'nonzero' : 'grid';
+  const set = buildTrainingSet(await readTrainingInputs(inputs), mode);
+  const prepared: Prepared = { inputs, mode, set, totalItems: totalOf(set.rows), started };
+
+  const pointer = await readCurrentPointer(modelsDir);
+  const current = pointer ? await readArtifact(artifactFile(modelsDir, pointer.version)) : undefined;
+  if (current && current.fingerprint === set.fingerprint && !options.force)
+    return unchanged(prepared, current, current.version, modelsDir);
+  const db = typeof deps.db === 'function' ? await deps.db() : deps.db;
+  const registry = new ModelRegistry(db, modelsDir);
+  if (!options.force) {
+    const same = await registry.findByFingerprint(set.fingerprint);
+    if (same) return unchanged(prepared, same, pointer?.version ?? null, modelsDir);
+  }
+  const judged = await judgeCandidates(prepared, options, current);
+  return registerVersion(db, modelsDir, prepared, judged, options.force);
 }

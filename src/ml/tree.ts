@@ -33,15 +33,14 @@ export interface TreeNodes {
   value: Float64Array;
 }
 
+/** The packed features of `packFeatures`: per row three histogram slots, and where each feature starts. */
+type PackedFeatures = { codes: Uint16Array; offsets: Int32Array; slots: number };
+
 /**
  * Packs the three features of every row into one interleaved array of histogram slots
  * (day → d, hour → 7 + h, category → 31 + rank), so one pass fills every feature's histogram.
  */
-export function packFeatures(features: BinnedFeatures): {
-  codes: Uint16Array;
-  offsets: Int32Array;
-  slots: number;
-} {
+export function packFeatures(features: BinnedFeatures): PackedFeatures {
   const [b0, b1, b2] = features.bins;
   const [n0, n1, n2] = features.binCounts;
   const n = b0.length;
@@ -60,7 +59,7 @@ export function packFeatures(features: BinnedFeatures): {
  * or derived as parent − sibling (the larger child), so a level costs about half a pass over its rows.
  */
 export function growTree(
-  packed: { codes: Uint16Array; offsets: Int32Array; slots: number },
+  packed: PackedFeatures,
   binCounts: readonly [number, number, number],
   y: Float64Array,
   weight: Float64Array,
@@ -68,24 +67,82 @@ export function growTree(
   growth: TreeGrowth,
   rng: Rng,
 ): TreeNodes {
-  const { codes, offsets, slots } = packed;
-  const idx = rowIndexes;
-  const wy = new Float64Array(weight.length);
-  for (let i = 0; i < idx.length; i++) wy[idx[i]] = weight[idx[i]] * y[idx[i]];
-  const featureOrder = new Int8Array([0, 1, 2]);
-  const k = Math.min(FEATURE_COUNT, Math.max(1, growth.maxFeatures));
-  const depthLimit = Math.min(growth.maxDepth, 4096);
+  return new TreeGrower(packed, binCounts, y, weight, rowIndexes, growth, rng).grow();
+}
 
-  // Two histogram buffers (weight, weighted sum) per depth: children of a depth-d node live at d + 1.
-  const histW: Float64Array[] = [];
-  const histS: Float64Array[] = [];
-  const buffers = (depth: number): void => {
-    while (histW.length <= 2 * depth + 1) {
-      histW.push(new Float64Array(slots));
-      histS.push(new Float64Array(slots));
+/**
+ * The state of one tree's growth: the row segments, two histogram buffers per depth, the flat node arrays,
+ * and the best split found for the node at hand (fields, so the search allocates nothing per node).
+ */
+class TreeGrower {
+  private readonly codes: Uint16Array;
+  private readonly offsets: Int32Array;
+  private readonly slots: number;
+  private readonly idx: Uint32Array;
+  /** weight × y per row, so a histogram pass reads one value per row for the sums. */
+  private readonly wy: Float64Array;
+  private readonly featureOrder = new Int8Array([0, 1, 2]);
+  /** Features tried per split. */
+  private readonly k: number;
+  private readonly depthLimit: number;
+  /** Histograms (weight, weighted sum) per depth: children of a depth-d node live at 2d + 2 and 2d + 3. */
+  private readonly histW: Float64Array[] = [];
+  private readonly histS: Float64Array[] = [];
+  private nodes: TreeNodes;
+  private capacity: number;
+  private count = 0;
+  private bestFeature = -1;
+  private bestThreshold = 0;
+  private bestWl = 0;
+  private bestSl = 0;
+
+  constructor(
+    packed: PackedFeatures,
+    private readonly binCounts: readonly [number, number, number],
+    y: Float64Array,
+    private readonly weight: Float64Array,
+    rowIndexes: Uint32Array,
+    private readonly growth: TreeGrowth,
+    private readonly rng: Rng,
+  ) {
+    this.codes = packed.codes;
+    this.offsets = packed.offsets;
+    this.slots = packed.slots;
+    this.idx = rowIndexes;
+    const idx = rowIndexes;
+    this.wy = new Float64Array(weight.length);
+    for (let i = 0; i < idx.length; i++) this.wy[idx[i]] = weight[idx[i]] * y[idx[i]];
+    this.k = Math.min(FEATURE_COUNT, Math.max(1, growth.maxFeatures));
+    this.depthLimit = Math.min(growth.maxDepth, 4096);
+    this.capacity = Math.min(2 * idx.length + 1, 2 ** (Math.min(growth.maxDepth, 20) + 1));
+    this.nodes = allocateNodes(this.capacity);
+  }
+
+  grow(): TreeNodes {
+    const { histW, histS, idx } = this;
+    this.buffers(0);
+    this.fill(histW[0], histS[0], 0, idx.length);
+    let w0 = 0;
+    let s0 = 0;
+    for (let b = 0; b < this.binCounts[0]; b++) {
+      w0 += histW[0][b];
+      s0 += histS[0][b];
     }
-  };
-  const fill = (hw: Float64Array, hs: Float64Array, start: number, end: number): void => {
+    const rootSplits = !this.isLeaf(w0, 0);
+    this.build(0, idx.length, 0, w0, s0, rootSplits ? histW[0] : null, rootSplits ? histS[0] : null);
+    return growNodes(this.nodes, this.count);
+  }
+
+  private buffers(depth: number): void {
+    while (this.histW.length <= 2 * depth + 1) {
+      this.histW.push(new Float64Array(this.slots));
+      this.histS.push(new Float64Array(this.slots));
+    }
+  }
+
+  /** The histograms of rows [start, end), from scratch. */
+  private fill(hw: Float64Array, hs: Float64Array, start: number, end: number): void {
+    const { idx, weight, wy, codes } = this;
     hw.fill(0);
     hs.fill(0);
     for (let i = start; i < end; i++) {
@@ -100,51 +157,40 @@ export function growTree(
       hw[codes[c + 2]] += w;
       hs[codes[c + 2]] += s;
     }
-  };
+  }
 
-  let capacity = Math.min(2 * idx.length + 1, 2 ** (Math.min(growth.maxDepth, 20) + 1));
-  let nodes: TreeNodes = allocateNodes(capacity);
-  let count = 0;
-  const newNode = (): number => {
-    if (count === capacity) {
-      capacity *= 2;
-      nodes = growNodes(nodes, capacity);
+  private newNode(): number {
+    if (this.count === this.capacity) {
+      this.capacity *= 2;
+      this.nodes = growNodes(this.nodes, this.capacity);
     }
-    return count++;
-  };
+    return this.count++;
+  }
 
-  const isLeaf = (w: number, depth: number): boolean =>
-    depth >= depthLimit || w < growth.minSamplesSplit || w < 2 * growth.minSamplesLeaf;
+  private isLeaf(w: number, depth: number): boolean {
+    const { growth } = this;
+    return depth >= this.depthLimit || w < growth.minSamplesSplit || w < 2 * growth.minSamplesLeaf;
+  }
 
-  /** A node over rows [start, end) with totals (w, s); its histograms when it may split, null when a leaf. */
-  const build = (
-    start: number,
-    end: number,
-    depth: number,
-    w: number,
-    s: number,
-    hw: Float64Array | null,
-    hs: Float64Array | null,
-  ): number => {
-    const id = newNode();
-    nodes.feature[id] = -1;
-    nodes.value[id] = w > 0 ? s / w : 0;
-    if (hw === null || hs === null) return id;
-
-    if (k < FEATURE_COUNT) {
-      for (let i = 0; i < k; i++) {
-        const j = i + rng.int(FEATURE_COUNT - i);
-        const tmp = featureOrder[i];
-        featureOrder[i] = featureOrder[j];
-        featureOrder[j] = tmp;
-      }
+  /** Puts k features drawn at random first in `featureOrder` (all three: no draw). */
+  private drawFeatures(): void {
+    const { k, featureOrder } = this;
+    if (k >= FEATURE_COUNT) return;
+    for (let i = 0; i < k; i++) {
+      const j = i + this.rng.int(FEATURE_COUNT - i);
+      const tmp = featureOrder[i];
+      featureOrder[i] = featureOrder[j];
+      featureOrder[j] = tmp;
     }
+  }
+
+  /** The best split of a node with totals (w, s) into best*; false when no split gains enough. */
+  private findBestSplit(hw: Float64Array, hs: Float64Array, w: number, s: number): boolean {
+    const { k, featureOrder, offsets, binCounts } = this;
+    const minLeaf = this.growth.minSamplesLeaf;
     const parentScore = (s * s) / w;
     let bestGain = 1e-10 * Math.max(1, parentScore);
-    let bestFeature = -1;
-    let bestThreshold = 0;
-    let bestWl = 0;
-    let bestSl = 0;
+    this.bestFeature = -1;
     for (let fi = 0; fi < k; fi++) {
       const f = featureOrder[fi];
       const base = offsets[f];
@@ -155,28 +201,31 @@ export function growTree(
         if (cw === 0) continue;
         wl += cw;
         sl += hs[base + t];
-        if (wl < growth.minSamplesLeaf) continue;
+        if (wl < minLeaf) continue;
         const wr = w - wl;
-        if (wr < growth.minSamplesLeaf || wr <= 0) break;
+        if (wr < minLeaf || wr <= 0) break;
         const sr = s - sl;
         const gain = (sl * sl) / wl + (sr * sr) / wr - parentScore;
         if (gain > bestGain) {
           bestGain = gain;
-          bestFeature = f;
-          bestThreshold = t;
-          bestWl = wl;
-          bestSl = sl;
+          this.bestFeature = f;
+          this.bestThreshold = t;
+          this.bestWl = wl;
+          this.bestSl = sl;
         }
       }
     }
-    if (bestFeature < 0) return id;
+    return this.bestFeature >= 0;
+  }
 
-    // Partition [start, end) in place: rows with bin <= threshold first.
-    const limit = offsets[bestFeature] + bestThreshold;
+  /** Partitions [start, end) in place, rows with bin <= threshold of `feature` first; returns where the right starts. */
+  private partition(start: number, end: number, feature: number, threshold: number): number {
+    const { idx, codes } = this;
+    const limit = this.offsets[feature] + threshold;
     let lo = start;
     let hi = end - 1;
     while (lo <= hi) {
-      if (codes[idx[lo] * 3 + bestFeature] <= limit) lo++;
+      if (codes[idx[lo] * 3 + feature] <= limit) lo++;
       else {
         const tmp = idx[lo];
         idx[lo] = idx[hi];
@@ -184,56 +233,90 @@ export function growTree(
         hi--;
       }
     }
-    nodes.feature[id] = bestFeature;
-    nodes.threshold[id] = bestThreshold;
-
-    const wl = bestWl;
-    const sl = bestSl;
-    const needLeft = !isLeaf(wl, depth + 1);
-    const needRight = !isLeaf(w - wl, depth + 1);
-    let lw: Float64Array | null = null;
-    let ls: Float64Array | null = null;
-    let rw: Float64Array | null = null;
-    let rs: Float64Array | null = null;
-    if (needLeft || needRight) {
-      buffers(depth + 1);
-      lw = histW[2 * depth + 2];
-      ls = histS[2 * depth + 2];
-      rw = histW[2 * depth + 3];
-      rs = histS[2 * depth + 3];
-      if (needLeft && needRight) {
-        const leftSmaller = lo - start <= end - lo;
-        const [sw, ss, bw, bs] = leftSmaller ? [lw, ls, rw, rs] : [rw, rs, lw, ls];
-        if (leftSmaller) fill(sw, ss, start, lo);
-        else fill(sw, ss, lo, end);
-        for (let b = 0; b < slots; b++) {
-          bw[b] = hw[b] - sw[b];
-          bs[b] = hs[b] - ss[b];
-        }
-      } else if (needLeft) {
-        fill(lw, ls, start, lo);
-      } else {
-        fill(rw, rs, lo, end);
-      }
-    }
-    const left = build(start, lo, depth + 1, wl, sl, needLeft ? lw : null, needLeft ? ls : null);
-    const right = build(lo, end, depth + 1, w - wl, s - sl, needRight ? rw : null, needRight ? rs : null);
-    nodes.left[id] = left;
-    nodes.right[id] = right;
-    return id;
-  };
-
-  buffers(0);
-  fill(histW[0], histS[0], 0, idx.length);
-  let w0 = 0;
-  let s0 = 0;
-  for (let b = 0; b < binCounts[0]; b++) {
-    w0 += histW[0][b];
-    s0 += histS[0][b];
+    return lo;
   }
-  const rootSplits = !isLeaf(w0, 0);
-  build(0, idx.length, 0, w0, s0, rootSplits ? histW[0] : null, rootSplits ? histS[0] : null);
-  return growNodes(nodes, count);
+
+  /**
+   * Fills the children's histograms at `depth` (the children's depth) for those that may split: the smaller
+   * child from its rows, the larger as parent − smaller.
+   */
+  private childHistograms(
+    hw: Float64Array,
+    hs: Float64Array,
+    depth: number,
+    [start, mid, end]: readonly [number, number, number],
+    needLeft: boolean,
+    needRight: boolean,
+  ): void {
+    this.buffers(depth);
+    const lw = this.histW[2 * depth];
+    const ls = this.histS[2 * depth];
+    const rw = this.histW[2 * depth + 1];
+    const rs = this.histS[2 * depth + 1];
+    if (needLeft && needRight) {
+      const leftSmaller = mid - start <= end - mid;
+      const [sw, ss, bw, bs] = leftSmaller ? [lw, ls, rw, rs] : [rw, rs, lw, ls];
+      if (leftSmaller) this.fill(sw, ss, start, mid);
+      else this.fill(sw, ss, mid, end);
+      for (let b = 0; b < this.slots; b++) {
+        bw[b] = hw[b] - sw[b];
+        bs[b] = hs[b] - ss[b];
+      }
+    } else if (needLeft) {
+      this.fill(lw, ls, start, mid);
+    } else {
+      this.fill(rw, rs, mid, end);
+    }
+  }
+
+  /** A node over rows [start, end) with totals (w, s); its histograms when it may split, null when a leaf. */
+  private build(
+    start: number,
+    end: number,
+    depth: number,
+    w: number,
+    s: number,
+    hw: Float64Array | null,
+    hs: Float64Array | null,
+  ): number {
+    const id = this.newNode();
+    this.nodes.feature[id] = -1;
+    this.nodes.value[id] = w > 0 ? s / w : 0;
+    if (hw === null || hs === null) return id;
+    this.drawFeatures();
+    if (!this.findBestSplit(hw, hs, w, s)) return id;
+    const { bestFeature, bestThreshold, bestWl: wl, bestSl: sl } = this;
+    const mid = this.partition(start, end, bestFeature, bestThreshold);
+    this.nodes.feature[id] = bestFeature;
+    this.nodes.threshold[id] = bestThreshold;
+
+    const child = depth + 1;
+    const needLeft = !this.isLeaf(wl, child);
+    const needRight = !this.isLeaf(w - wl, child);
+    if (needLeft || needRight) this.childHistograms(hw, hs, child, [start, mid, end], needLeft, needRight);
+    const { histW, histS } = this;
+    const left = this.build(
+      start,
+      mid,
+      child,
+      wl,
+      sl,
+      needLeft ? histW[2 * child] : null,
+      needLeft ? histS[2 * child] : null,
+    );
+    const right = this.build(
+      mid,
+      end,
+      child,
+      w - wl,
+      s - sl,
+      needRight ? histW[2 * child + 1] : null,
+      needRight ? histS[2 * child + 1] : null,
+    );
+    this.nodes.left[id] = left;
+    this.nodes.right[id] = right;
+    return id;
+  }
 }
 
 function allocateNodes(n: number): TreeNodes {

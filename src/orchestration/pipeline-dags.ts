@@ -133,6 +133,38 @@ interface PartInput {
   part: PartPlan;
 }
 
+/** The commit task: commits the run's increment, says what it skipped, scores the new increments. */
+async function commitStage(deps: PipelineDeps, landing: LandingArea, ctx: TaskContext, plan: IncrementPlan) {
+  const { config, db, redis } = deps;
+  const result = await commitIncrement({ config, logger: ctx.logger, db, redis, landing }, plan);
+  // Every 4 s: said at info only when something was committed (always kept in the task's log).
+  const level = result.status === 'committed' ? 'info' : 'debug';
+  ctx.logger[level]({ ...result }, `incremental: ${result.status}`);
+  // A rejected file is a verdict on that file, not a failure of the run: the others committed.
+  const rejected = result.skipped.filter((f) => f.status === 'rejected');
+  const duplicates = result.skipped.filter((f) => f.status === 'duplicate');
+  if (rejected.length > 0) ctx.logger.warn({ files: rejected }, `${rejected.length} file(s) rejected`);
+  if (duplicates.length > 0)
+    ctx.logger.warn({ files: duplicates }, `${duplicates.length} duplicate file(s) not counted`);
+  // Before training sees the new data: score each new increment against the model serving now.
+  if (result.status === 'committed') {
+    try {
+      for (const s of await scoreNewIncrements({ db, modelsDir: config.paths.modelsDir }))
+        ctx.logger.info(
+          { ...s },
+          `increment ${s.path}: RMSE ${s.rmse.toFixed(3)}, noise floor ${s.noiseFloor.toFixed(3)}`,
+        );
+    } catch (err) {
+      // The commit stands; unscored increments are scored by the next committing run.
+      ctx.logger.warn({ err: toError(err).message }, 'scoring the new increments failed');
+    }
+  }
+  return {
+    newDataKey: result.status === 'committed' ? `generation-${result.generation}` : null,
+    summary: result,
+  };
+}
+
 function incrementalStages(deps: PipelineDeps): IncrementalStages {
   const { config, db, redis } = deps;
   // One landing area per process (for a bucket, one S3 client), not one per task and per child job.
@@ -181,38 +213,7 @@ function incrementalStages(deps: PipelineDeps): IncrementalStages {
       );
       return report;
     },
-    commit: async (ctx, plan) => {
-      const result = await commitIncrement(
-        { config, logger: ctx.logger, db, redis, landing: await landing() },
-        plan as IncrementPlan,
-      );
-      // Every 4 s: said at info only when something was committed (always kept in the task's log).
-      const level = result.status === 'committed' ? 'info' : 'debug';
-      ctx.logger[level]({ ...result }, `incremental: ${result.status}`);
-      // A rejected file is a verdict on that file, not a failure of the run: the others committed.
-      const rejected = result.skipped.filter((f) => f.status === 'rejected');
-      const duplicates = result.skipped.filter((f) => f.status === 'duplicate');
-      if (rejected.length > 0) ctx.logger.warn({ files: rejected }, `${rejected.length} file(s) rejected`);
-      if (duplicates.length > 0)
-        ctx.logger.warn({ files: duplicates }, `${duplicates.length} duplicate file(s) not counted`);
-      // Before training sees the new data: score each new increment against the model serving now.
-      if (result.status === 'committed') {
-        try {
-          for (const s of await scoreNewIncrements({ db, modelsDir: config.paths.modelsDir }))
-            ctx.logger.info(
-              { ...s },
-              `increment ${s.path}: RMSE ${s.rmse.toFixed(3)}, noise floor ${s.noiseFloor.toFixed(3)}`,
-            );
-        } catch (err) {
-          // The commit stands; unscored increments are scored by the next committing run.
-          ctx.logger.warn({ err: toError(err).message }, 'scoring the new increments failed');
-        }
-      }
-      return {
-        newDataKey: result.status === 'committed' ? `generation-${result.generation}` : null,
-        summary: result,
-      };
-    },
+    commit: async (ctx, plan) => commitStage(deps, await landing(), ctx, plan as IncrementPlan),
     updateTracking: async (ctx, newData) => {
       // The output files are not written here: whichever process reads them brings its machine's copy up to the
       // ledger first (training, the API's aggregates, `orderflow incremental`), so the run's serial part stays a
@@ -251,68 +252,75 @@ export interface PipelineDagOptions {
   schedules?: Partial<Record<PipelineDagId, Schedule>>;
 }
 
+type ScheduleOf = (id: PipelineDagId, everyMs: number) => Schedule;
+
+/** The incremental DAG: discover → aggregate (one child job per part) → commit → update_tracking. */
+function incrementalDag(stages: PipelineStages, schedule: ScheduleOf): DagDefinition {
+  return {
+    id: INCREMENTAL_DAG,
+    description: 'Fold newly landed order files into the aggregate (exactly once)',
+    schedule: schedule(INCREMENTAL_DAG, 4_000),
+    tasks: [
+      {
+        id: DISCOVER_TASK,
+        // LockedError (a manual `orderflow incremental` holds the lease) and transient errors (store, file
+        // system, S3) are worth a retry with backoff (0.5 s, then 1 s).
+        retries: 2,
+        retryDelayMs: 500,
+        timeoutMs: 10 * 60_000,
+        run: async (ctx) =>
+          stages.incremental.discover(ctx).catch((err: unknown) => Promise.reject(unrecoverable(err))),
+      },
+      {
+        id: AGGREGATE_TASK,
+        dependsOn: [DISCOVER_TASK],
+        timeoutMs: 30 * 60_000,
+        fanOut: {
+          children: (upstream) =>
+            (upstream[DISCOVER_TASK] as { children?: unknown[] } | null)?.children ?? [],
+          runChild: (ctx) => stages.incremental.readPart(ctx),
+          retries: 2,
+          retryDelayMs: 500,
+        },
+        run: async (ctx) => summarizeParts(ctx.children ?? []),
+      },
+      {
+        id: COMMIT_TASK,
+        dependsOn: [DISCOVER_TASK, AGGREGATE_TASK],
+        retries: 2,
+        retryDelayMs: 500,
+        timeoutMs: 10 * 60_000,
+        run: async (ctx) => {
+          const plan = (ctx.upstream[DISCOVER_TASK] as { plan: unknown }).plan;
+          const { newDataKey, summary } = await stages.incremental
+            .commit(ctx, plan)
+            .catch((err: unknown) => Promise.reject(unrecoverable(err)));
+          // update_tracking starts training once the run is complete (a worker running one task at a time
+          // would otherwise take the training job before this run's last task).
+          return { ...(summary as object), newDataKey };
+        },
+      },
+      {
+        id: TRACKING_TASK,
+        dependsOn: [COMMIT_TASK],
+        retries: 1,
+        retryDelayMs: 500,
+        run: async (ctx) => {
+          const committed = ctx.upstream[COMMIT_TASK] as { newDataKey?: string | null } | null;
+          const newDataKey = committed?.newDataKey ?? null;
+          const result = await stages.incremental.updateTracking(ctx, newDataKey !== null);
+          if (newDataKey) await ctx.triggerDag(TRAINING_DAG, `data:${newDataKey}`);
+          return result;
+        },
+      },
+    ],
+  };
+}
+
 export function pipelineDags(stages: PipelineStages, options: PipelineDagOptions = {}): DagDefinition[] {
-  const schedule = (id: PipelineDagId, everyMs: number): Schedule => options.schedules?.[id] ?? { everyMs };
+  const schedule: ScheduleOf = (id, everyMs) => options.schedules?.[id] ?? { everyMs };
   return [
-    {
-      id: INCREMENTAL_DAG,
-      description: 'Fold newly landed order files into the aggregate (exactly once)',
-      schedule: schedule(INCREMENTAL_DAG, 4_000),
-      tasks: [
-        {
-          id: DISCOVER_TASK,
-          // LockedError (a manual `orderflow incremental` holds the lease) and transient errors (store, file
-          // system, S3) are worth a retry with backoff (0.5 s, then 1 s).
-          retries: 2,
-          retryDelayMs: 500,
-          timeoutMs: 10 * 60_000,
-          run: async (ctx) =>
-            stages.incremental.discover(ctx).catch((err: unknown) => Promise.reject(unrecoverable(err))),
-        },
-        {
-          id: AGGREGATE_TASK,
-          dependsOn: [DISCOVER_TASK],
-          timeoutMs: 30 * 60_000,
-          fanOut: {
-            children: (upstream) =>
-              (upstream[DISCOVER_TASK] as { children?: unknown[] } | null)?.children ?? [],
-            runChild: (ctx) => stages.incremental.readPart(ctx),
-            retries: 2,
-            retryDelayMs: 500,
-          },
-          run: async (ctx) => summarizeParts(ctx.children ?? []),
-        },
-        {
-          id: COMMIT_TASK,
-          dependsOn: [DISCOVER_TASK, AGGREGATE_TASK],
-          retries: 2,
-          retryDelayMs: 500,
-          timeoutMs: 10 * 60_000,
-          run: async (ctx) => {
-            const plan = (ctx.upstream[DISCOVER_TASK] as { plan: unknown }).plan;
-            const { newDataKey, summary } = await stages.incremental
-              .commit(ctx, plan)
-              .catch((err: unknown) => Promise.reject(unrecoverable(err)));
-            // update_tracking starts training once the run is complete (a worker running one task at a time
-            // would otherwise take the training job before this run's last task).
-            return { ...(summary as object), newDataKey };
-          },
-        },
-        {
-          id: TRACKING_TASK,
-          dependsOn: [COMMIT_TASK],
-          retries: 1,
-          retryDelayMs: 500,
-          run: async (ctx) => {
-            const committed = ctx.upstream[COMMIT_TASK] as { newDataKey?: string | null } | null;
-            const newDataKey = committed?.newDataKey ?? null;
-            const result = await stages.incremental.updateTracking(ctx, newDataKey !== null);
-            if (newDataKey) await ctx.triggerDag(TRAINING_DAG, `data:${newDataKey}`);
-            return result;
-          },
-        },
-      ],
-    },
+    incrementalDag(stages, schedule),
     {
       id: TRAINING_DAG,
       description: 'Train the candidate models on the aggregate and register the best as a new version',

@@ -4,6 +4,7 @@
 // and the sweeper on any machine can call them concurrently and repeatedly.
 import { randomUUID } from 'node:crypto';
 import { toError } from '../base/errors.js';
+import type { Db } from '../store/db.js';
 import { TASK_DEFAULTS, type RunTrigger, type TaskDefinition } from './dag.js';
 import {
   activeRun,
@@ -90,63 +91,91 @@ export async function createRun(
   throw new Error(`DAG ${dag.id}: could not create a run (the active run kept changing)`);
 }
 
+/** What one advance decided under the run's lock, carried out after the transaction. */
+interface AdvancePlan {
+  toEnqueue: TaskDefinition[];
+  ended?: { dagId: string; state: 'success' | 'failed' };
+  dagId: string;
+}
+
+type DagOf = ReturnType<OrchestrationRuntime['registry']['get']>;
+type Tries = Awaited<ReturnType<typeof latestTries>>;
+
+/** A task failed for good: the tasks not yet run are upstream_failed, and the run ends failed. */
+async function failRun(
+  tx: Db,
+  runId: number,
+  dag: DagOf,
+  tries: Tries,
+  latest: Map<string, Tries[number]>,
+  plan: AdvancePlan,
+): Promise<void> {
+  const nextTry = (taskId: string): number => (tries.find((t) => t.task_id === taskId)?.try_number ?? 0) + 1;
+  const failed = [...latest.values()].filter((t) => t.state === 'failed' || t.state === 'upstream_failed');
+  for (const task of dag.tasks) {
+    if (!latest.has(task.id)) {
+      await insertTry(tx, {
+        runId,
+        taskId: task.id,
+        tryNumber: nextTry(task.id),
+        state: 'upstream_failed',
+      });
+    }
+  }
+  const note = `task ${failed.map((t) => t.task_id).join(', ')} failed`;
+  if (await endRun(tx, runId, 'failed', note)) plan.ended = { dagId: dag.id, state: 'failed' };
+}
+
+/** Under the run's lock: end it (failed or success), or queue the tasks whose dependencies all succeeded. */
+async function planAdvance(
+  rt: OrchestrationRuntime,
+  tx: Db,
+  runId: number,
+  plan: AdvancePlan,
+): Promise<void> {
+  const run = await runById(tx, runId, { lock: true });
+  if (!run || (run.state !== 'queued' && run.state !== 'running')) return;
+  plan.dagId = run.dag_id;
+  if (!rt.registry.ids().includes(run.dag_id)) {
+    if (await endRun(tx, runId, 'failed', `DAG ${run.dag_id} is not defined in this version`)) {
+      plan.ended = { dagId: run.dag_id, state: 'failed' };
+    }
+    return;
+  }
+  const dag = rt.registry.get(run.dag_id);
+  const tries = await latestTries(tx, runId);
+  // A cleared task counts as not run yet; its next try continues the numbering (interventions.ts).
+  const latest = new Map(tries.filter((t) => t.state !== 'cleared').map((t) => [t.task_id, t]));
+  const nextTry = (taskId: string): number => (tries.find((t) => t.task_id === taskId)?.try_number ?? 0) + 1;
+  const anyFailed = [...latest.values()].some((t) => t.state === 'failed' || t.state === 'upstream_failed');
+  const inFlight = [...latest.values()].some((t) => ['queued', 'running', 'up_for_retry'].includes(t.state));
+  if (anyFailed) {
+    if (!inFlight) await failRun(tx, runId, dag, tries, latest, plan);
+    return;
+  }
+  if (dag.tasks.every((t) => latest.get(t.id)?.state === 'success')) {
+    if (await endRun(tx, runId, 'success')) plan.ended = { dagId: dag.id, state: 'success' };
+    return;
+  }
+  for (const task of dag.tasks) {
+    if (latest.has(task.id)) continue;
+    if ((task.dependsOn ?? []).every((dep) => latest.get(dep)?.state === 'success')) {
+      await insertTry(tx, { runId, taskId: task.id, tryNumber: nextTry(task.id), state: 'queued' });
+      plan.toEnqueue.push(task);
+    }
+  }
+}
+
 /**
  * Moves a run forward: enqueues tasks whose dependencies all succeeded, ends the run when every task succeeded
  * or when a task failed for good and nothing is still in flight. Safe to call any number of times.
  */
 export async function advanceRun(rt: OrchestrationRuntime, runId: number): Promise<void> {
-  const toEnqueue: TaskDefinition[] = [];
-  let ended: { dagId: string; state: 'success' | 'failed' } | undefined;
-  let dagIdOfRun = '';
-  await rt.db.transaction(async (tx) => {
-    const run = await runById(tx, runId, { lock: true });
-    if (!run || (run.state !== 'queued' && run.state !== 'running')) return;
-    dagIdOfRun = run.dag_id;
-    if (!rt.registry.ids().includes(run.dag_id)) {
-      if (await endRun(tx, runId, 'failed', `DAG ${run.dag_id} is not defined in this version`)) {
-        ended = { dagId: run.dag_id, state: 'failed' };
-      }
-      return;
-    }
-    const dag = rt.registry.get(run.dag_id);
-    const tries = await latestTries(tx, runId);
-    // A cleared task counts as not run yet; its next try continues the numbering (interventions.ts).
-    const latest = new Map(tries.filter((t) => t.state !== 'cleared').map((t) => [t.task_id, t]));
-    const nextTry = (taskId: string): number =>
-      (tries.find((t) => t.task_id === taskId)?.try_number ?? 0) + 1;
-    const failed = [...latest.values()].filter((t) => t.state === 'failed' || t.state === 'upstream_failed');
-    const inFlight = [...latest.values()].some((t) =>
-      ['queued', 'running', 'up_for_retry'].includes(t.state),
-    );
-    if (failed.length > 0) {
-      if (inFlight) return;
-      for (const task of dag.tasks) {
-        if (!latest.has(task.id)) {
-          await insertTry(tx, {
-            runId,
-            taskId: task.id,
-            tryNumber: nextTry(task.id),
-            state: 'upstream_failed',
-          });
-        }
-      }
-      const note = `task ${failed.map((t) => t.task_id).join(', ')} failed`;
-      if (await endRun(tx, runId, 'failed', note)) ended = { dagId: dag.id, state: 'failed' };
-      return;
-    }
-    if (dag.tasks.every((t) => latest.get(t.id)?.state === 'success')) {
-      if (await endRun(tx, runId, 'success')) ended = { dagId: dag.id, state: 'success' };
-      return;
-    }
-    for (const task of dag.tasks) {
-      if (latest.has(task.id)) continue;
-      if ((task.dependsOn ?? []).every((dep) => latest.get(dep)?.state === 'success')) {
-        await insertTry(tx, { runId, taskId: task.id, tryNumber: nextTry(task.id), state: 'queued' });
-        toEnqueue.push(task);
-      }
-    }
-  });
-  for (const task of toEnqueue) await enqueueTask(rt, { runId, dagId: dagIdOfRun, taskId: task.id }, task);
+  const plan: AdvancePlan = { toEnqueue: [], dagId: '' };
+  await rt.db.transaction((tx) => planAdvance(rt, tx, runId, plan));
+  for (const task of plan.toEnqueue)
+    await enqueueTask(rt, { runId, dagId: plan.dagId, taskId: task.id }, task);
+  const { ended } = plan;
   if (ended) {
     // Runs end every few seconds: a success is detail, a failure is news.
     rt.logger[ended.state === 'success' ? 'debug' : 'warn'](

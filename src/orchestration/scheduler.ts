@@ -76,14 +76,16 @@ export async function upsertSchedules(rt: OrchestrationRuntime): Promise<void> {
   }
 }
 
-export async function startScheduler(
+type Log = OrchestrationRuntime['logger'];
+
+/** The worker of the tick queue: each schedule tick creates the DAG's run (skipped while one is active). */
+async function startTickWorker(
   rt: OrchestrationRuntime,
-  options: StartSchedulerOptions = {},
-): Promise<SchedulerHandle> {
-  const log = rt.logger.child({ component: 'scheduler' });
-  const storeOutage = outageLog('PostgreSQL', rt.logger);
-  await upsertSchedules(rt);
-  const connection = rt.connection();
+  options: StartSchedulerOptions,
+  log: Log,
+  connection: ReturnType<OrchestrationRuntime['connection']>,
+  storeOutage: ReturnType<typeof outageLog>,
+): Promise<Worker<TickJobData>> {
   const ticks = new Worker<TickJobData>(
     TICK_QUEUE,
     async (job) => {
@@ -115,31 +117,38 @@ export async function startScheduler(
       reportOutage(err, log) || log.error({ dagId: job?.data.dagId, err: err.message }, 'tick failed'),
   );
   await ticks.waitUntilReady();
+  return ticks;
+}
 
-  const sweeper = options.sweeper === false ? undefined : startSweeper(rt);
-  let files: FileTrigger | undefined;
-  if (options.fileTrigger) {
-    const { dir, dagId } = options.fileTrigger;
-    rt.registry.get(dagId);
-    files = await startFileTrigger({
-      dir,
-      intervalMs: rt.settings.watchIntervalMs,
-      clock: rt.clock,
-      logger: log,
-      onLanded: async (key, landed) => {
-        const result = await createRun(rt, { dagId, trigger: 'event', runKey: key, ifActive: 'defer' });
-        log.info({ dagId, files: landed.slice(0, 10), outcome: result.outcome }, 'files landed');
-      },
-    });
-  }
+/** With options.fileTrigger: files landing in its folder start event runs of its DAG. */
+async function startFileRuns(
+  rt: OrchestrationRuntime,
+  options: StartSchedulerOptions,
+  log: Log,
+): Promise<FileTrigger | undefined> {
+  if (!options.fileTrigger) return undefined;
+  const { dir, dagId } = options.fileTrigger;
+  rt.registry.get(dagId);
+  return startFileTrigger({
+    dir,
+    intervalMs: rt.settings.watchIntervalMs,
+    clock: rt.clock,
+    logger: log,
+    onLanded: async (key, landed) => {
+      const result = await createRun(rt, { dagId, trigger: 'event', runKey: key, ifActive: 'defer' });
+      log.info({ dagId, files: landed.slice(0, 10), outcome: result.outcome }, 'files landed');
+    },
+  });
+}
+
+/** Every `ms` (by rt.clock), restores schedules missing from Redis (a flush), until `stop` aborts. */
+function guardSchedules(rt: OrchestrationRuntime, log: Log, ms: number, stop: AbortSignal): void {
   // One check at a time: the loop sleeps again only once a check has ended (while Redis is down, overlapping
   // checks would pile up, and each would restore and say so).
-  const stop = new AbortController();
-  const guardEveryMs = options.scheduleGuardMs ?? SCHEDULE_GUARD_MS;
   void (async () => {
     for (;;) {
-      await rt.clock.sleep(guardEveryMs, stop.signal);
-      if (stop.signal.aborted) return;
+      await rt.clock.sleep(ms, stop);
+      if (stop.aborted) return;
       await restoreMissingSchedules(rt)
         .then((restored) => {
           if (restored.length)
@@ -152,6 +161,21 @@ export async function startScheduler(
         );
     }
   })();
+}
+
+export async function startScheduler(
+  rt: OrchestrationRuntime,
+  options: StartSchedulerOptions = {},
+): Promise<SchedulerHandle> {
+  const log = rt.logger.child({ component: 'scheduler' });
+  const storeOutage = outageLog('PostgreSQL', rt.logger);
+  await upsertSchedules(rt);
+  const connection = rt.connection();
+  const ticks = await startTickWorker(rt, options, log, connection, storeOutage);
+  const sweeper = options.sweeper === false ? undefined : startSweeper(rt);
+  const files = await startFileRuns(rt, options, log);
+  const stop = new AbortController();
+  guardSchedules(rt, log, options.scheduleGuardMs ?? SCHEDULE_GUARD_MS, stop.signal);
   log.info({ dags: rt.registry.ids() }, 'scheduler started');
   let closing: Promise<void> | undefined;
   return {

@@ -131,6 +131,36 @@ async function withDeadline<T>(
   }
 }
 
+type TaskContext = Parameters<TaskDefinition['run']>[0];
+
+/** What a task's run() is given: who it is, its logger, the deadline's signal, upstream and child values. */
+function taskContext(
+  rt: OrchestrationRuntime,
+  data: TaskJobData,
+  started: NonNullable<Awaited<ReturnType<typeof startTry>>>,
+  logger: TaskContext['logger'],
+  children: TaskContext['children'],
+  signal: AbortSignal,
+): TaskContext {
+  return {
+    dagId: data.dagId,
+    runId: data.runId,
+    taskId: data.taskId,
+    tryNumber: started.tryNumber,
+    trigger: started.trigger,
+    logger,
+    signal,
+    upstream: started.upstream,
+    params: started.params,
+    children,
+    triggerDag: async (dagId, key) => {
+      const outcome = await createRun(rt, { dagId, trigger: 'event', runKey: key, ifActive: 'defer' });
+      // The key says why (e.g. generation-7: new data committed); the outcome whether a run was made.
+      logger.info({ triggeredDag: dagId, because: key, ...outcome }, `triggered ${dagId}`);
+    },
+  };
+}
+
 async function runTaskJob(
   rt: OrchestrationRuntime,
   job: Job<TaskJobData>,
@@ -160,24 +190,7 @@ async function runTaskJob(
       data.taskId,
       task.timeoutMs ?? TASK_DEFAULTS.timeoutMs,
       shutdown,
-      (signal) =>
-        task.run({
-          dagId: data.dagId,
-          runId: data.runId,
-          taskId: data.taskId,
-          tryNumber: started.tryNumber,
-          trigger: started.trigger,
-          logger: taskLog.logger,
-          signal,
-          upstream: started.upstream,
-          params: started.params,
-          children: children.values,
-          triggerDag: async (dagId, key) => {
-            const outcome = await createRun(rt, { dagId, trigger: 'event', runKey: key, ifActive: 'defer' });
-            // The key says why (e.g. generation-7: new data committed); the outcome whether a run was made.
-            taskLog.logger.info({ triggeredDag: dagId, because: key, ...outcome }, `triggered ${dagId}`);
-          },
-        }),
+      (signal) => task.run(taskContext(rt, data, started, taskLog.logger, children.values, signal)),
     );
     taskLog.logger.debug('task succeeded');
     await taskLog.close();

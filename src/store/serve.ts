@@ -90,124 +90,168 @@ function handleConnection(
   options: ServeOptions,
 ): Promise<void> {
   socket.setNoDelay(true);
-  const session = gate.newSession();
-  let buffer = Buffer.alloc(0);
-  let phase: 'startup' | 'password' | 'ready' = 'startup';
-  let startup: Buffer | undefined;
-  let closed = false;
-  let work = Promise.resolve();
-  let idleTimer: NodeJS.Timeout | undefined;
-  const idleMs = options.idleInTransactionMs ?? IDLE_IN_TRANSACTION_MS;
+  const connection = new WireConnection(socket, pglite, gate, options);
+  return new Promise<void>((resolve) => {
+    socket.on('data', (chunk) => connection.received(chunk));
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => connection.closed(resolve));
+  });
+}
+
+/** One client's state: its gate session, the bytes not yet framed, the phase of the handshake. */
+class WireConnection {
+  private readonly session: number;
+  private buffer: Buffer = Buffer.alloc(0);
+  private phase: 'startup' | 'password' | 'ready' = 'startup';
+  private startup: Buffer | undefined;
+  private isClosed = false;
+  /** The messages of every chunk so far, handled in order. */
+  private work = Promise.resolve();
+  private idleTimer: NodeJS.Timeout | undefined;
+  private readonly idleMs: number;
+
+  constructor(
+    private readonly socket: net.Socket,
+    private readonly pglite: PGlite,
+    private readonly gate: SessionGate,
+    private readonly options: ServeOptions,
+  ) {
+    this.session = gate.newSession();
+    this.idleMs = options.idleInTransactionMs ?? IDLE_IN_TRANSACTION_MS;
+  }
+
+  /** A chunk arrived: its complete messages are handled after those before it. */
+  received(chunk: Buffer): void {
+    clearTimeout(this.idleTimer);
+    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    this.work = this.work
+      .then(() => this.drain())
+      .then(
+        () => this.watchIdle(),
+        (error: unknown) => {
+          this.options.logger.warn({ err: error }, 'embedded store client failed; disconnecting it');
+          this.socket.destroy();
+        },
+      );
+  }
 
   /** Once its messages are handled: a session still holding the backend gets idleMs to send the next one. */
-  const watchIdle = (): void => {
-    clearTimeout(idleTimer);
-    if (closed || !gate.holds(session)) return;
-    idleTimer = setTimeout(() => {
-      options.logger.warn({ idleMs }, 'embedded store client idle inside a transaction: disconnecting it');
-      // The close handler below rolls its transaction back and frees the backend.
-      socket.end(fatal('25P03', 'terminating connection due to idle-in-transaction timeout'), () =>
-        socket.destroy(),
+  private watchIdle(): void {
+    clearTimeout(this.idleTimer);
+    if (this.isClosed || !this.gate.holds(this.session)) return;
+    this.idleTimer = setTimeout(() => {
+      this.options.logger.warn(
+        { idleMs: this.idleMs },
+        'embedded store client idle inside a transaction: disconnecting it',
       );
-    }, idleMs);
+      // The close handler rolls its transaction back and frees the backend.
+      this.socket.end(fatal('25P03', 'terminating connection due to idle-in-transaction timeout'), () =>
+        this.socket.destroy(),
+      );
+    }, this.idleMs);
+  }
+
+  private readonly write = (data: Uint8Array): void => {
+    if (!this.isClosed && this.socket.writable) this.socket.write(Buffer.from(data));
   };
 
-  const write = (data: Uint8Array): void => {
-    if (!closed && socket.writable) socket.write(Buffer.from(data));
-  };
-
-  const run = async (message: Buffer, endsUnit: boolean): Promise<void> => {
+  private async run(message: Buffer, endsUnit: boolean): Promise<void> {
+    const { gate, session, pglite } = this;
     await gate.enter(session);
     try {
-      await pglite.runExclusive(() => pglite.execProtocolRawStream(message, { onRawData: write }));
+      await pglite.runExclusive(() => pglite.execProtocolRawStream(message, { onRawData: this.write }));
     } finally {
       gate.leave(session, !endsUnit || pglite.isInTransaction());
     }
-  };
+  }
 
   /** Takes the next complete message off the buffer, or undefined if it has not fully arrived. */
-  const next = (): Buffer | undefined => {
-    const untyped = phase === 'startup';
+  private next(): Buffer | undefined {
+    const untyped = this.phase === 'startup';
     const header = untyped ? 4 : 5;
-    if (buffer.length < header) return undefined;
-    const length = (untyped ? 0 : 1) + buffer.readInt32BE(untyped ? 0 : 1);
-    if (buffer.length < length) return undefined;
-    const message = buffer.subarray(0, length);
-    buffer = buffer.subarray(length);
+    if (this.buffer.length < header) return undefined;
+    const length = (untyped ? 0 : 1) + this.buffer.readInt32BE(untyped ? 0 : 1);
+    if (this.buffer.length < length) return undefined;
+    const message = this.buffer.subarray(0, length);
+    this.buffer = this.buffer.subarray(length);
     return message;
-  };
+  }
 
-  const drain = async (): Promise<void> => {
-    for (let message = next(); message && !closed; message = next()) {
-      if (phase === 'startup') {
-        const code = message.readInt32BE(4);
-        if (code === SSL_REQUEST || code === GSSENC_REQUEST) {
-          socket.write('N');
-        } else if (code === PROTOCOL_3) {
-          startup = Buffer.from(message);
-          phase = 'password';
-          socket.write(authenticationCleartextPassword());
-        } else {
-          // A CancelRequest (no backend to signal) or an unknown protocol: nothing to serve.
-          if (code === CANCEL_REQUEST) socket.end();
-          else socket.end(fatal('08P01', 'unsupported frontend protocol'));
-          return;
-        }
-      } else if (phase === 'password') {
-        if (
-          message[0] !== TYPE_PASSWORD ||
-          !sameSecret(message.subarray(5, message.length - 1), options.secret)
-        ) {
-          socket.end(fatal('28P01', 'password authentication failed for the embedded orderflow store'));
-          return;
-        }
-        phase = 'ready';
-        await run(startup!, true);
+  /** Handles every complete message; stops when the connection ends. */
+  private async drain(): Promise<void> {
+    for (let message = this.next(); message && !this.isClosed; message = this.next()) {
+      if (this.phase === 'startup') {
+        if (!this.startupMessage(message)) return;
+      } else if (this.phase === 'password') {
+        if (!(await this.passwordMessage(message))) return;
       } else if (message[0] === TYPE_TERMINATE) {
-        socket.end();
+        this.socket.end();
         return;
       } else {
-        await run(message, message[0] === TYPE_SYNC || message[0] === TYPE_QUERY);
+        await this.run(message, message[0] === TYPE_SYNC || message[0] === TYPE_QUERY);
       }
     }
-  };
+  }
 
-  return new Promise<void>((resolve) => {
-    socket.on('data', (chunk) => {
-      clearTimeout(idleTimer);
-      buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
-      work = work.then(drain).then(watchIdle, (error: unknown) => {
-        options.logger.warn({ err: error }, 'embedded store client failed; disconnecting it');
-        socket.destroy();
-      });
-    });
-    socket.on('error', () => socket.destroy());
-    socket.on('close', () => {
-      closed = true;
-      clearTimeout(idleTimer);
-      if (!gate.holds(session)) {
-        // Possibly waiting to enter: drop the wait (its promise is abandoned with the connection).
+  /** SSL/GSS request (declined), StartupMessage (ask for the password) or anything else (end); false = ended. */
+  private startupMessage(message: Buffer): boolean {
+    const code = message.readInt32BE(4);
+    if (code === SSL_REQUEST || code === GSSENC_REQUEST) {
+      this.socket.write('N');
+    } else if (code === PROTOCOL_3) {
+      this.startup = Buffer.from(message);
+      this.phase = 'password';
+      this.socket.write(authenticationCleartextPassword());
+    } else {
+      // A CancelRequest (no backend to signal) or an unknown protocol: nothing to serve.
+      if (code === CANCEL_REQUEST) this.socket.end();
+      else this.socket.end(fatal('08P01', 'unsupported frontend protocol'));
+      return false;
+    }
+    return true;
+  }
+
+  /** The password: the right one starts the session with the saved StartupMessage; false = refused. */
+  private async passwordMessage(message: Buffer): Promise<boolean> {
+    if (
+      message[0] !== TYPE_PASSWORD ||
+      !sameSecret(message.subarray(5, message.length - 1), this.options.secret)
+    ) {
+      this.socket.end(fatal('28P01', 'password authentication failed for the embedded orderflow store'));
+      return false;
+    }
+    this.phase = 'ready';
+    await this.run(this.startup!, true);
+    return true;
+  }
+
+  /** The socket closed: free the backend (reset first if the session left it mid-sequence), then `done`. */
+  closed(done: () => void): void {
+    const { gate, session, pglite } = this;
+    this.isClosed = true;
+    clearTimeout(this.idleTimer);
+    if (!gate.holds(session)) {
+      // Possibly waiting to enter: drop the wait (its promise is abandoned with the connection).
+      gate.release(session);
+      done();
+      return;
+    }
+    // It left an extended-protocol sequence or a transaction open: reset the backend before anyone else uses it.
+    void this.work
+      .then(async () => {
+        if (!gate.holds(session)) return;
+        await pglite.runExclusive(() => pglite.execProtocolRaw(SYNC));
+        if (pglite.isInTransaction())
+          await pglite.runExclusive(() => pglite.execProtocolRaw(simpleQuery('ROLLBACK')));
+      })
+      .catch((error: unknown) =>
+        this.options.logger.error({ err: error }, 'could not reset an abandoned embedded store session'),
+      )
+      .finally(() => {
         gate.release(session);
-        resolve();
-        return;
-      }
-      // It left an extended-protocol sequence or a transaction open: reset the backend before anyone else uses it.
-      void work
-        .then(async () => {
-          if (!gate.holds(session)) return;
-          await pglite.runExclusive(() => pglite.execProtocolRaw(SYNC));
-          if (pglite.isInTransaction())
-            await pglite.runExclusive(() => pglite.execProtocolRaw(simpleQuery('ROLLBACK')));
-        })
-        .catch((error: unknown) =>
-          options.logger.error({ err: error }, 'could not reset an abandoned embedded store session'),
-        )
-        .finally(() => {
-          gate.release(session);
-          resolve();
-        });
-    });
-  });
+        done();
+      });
+  }
 }
 
 function sameSecret(given: Buffer, secret: string): boolean {

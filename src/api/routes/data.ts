@@ -51,24 +51,63 @@ const reprocessAnswer = {
   },
 } as const;
 
+const reprocessSchema = {
+  summary:
+    'Re-read committed batches or files: a dry run lists the cells and cache keys that would change; apply ' +
+    'makes the next incremental run (started at once) read them again',
+  body: {
+    type: 'object',
+    additionalProperties: false,
+    properties: { batches: names, files: names, apply: { type: 'boolean', default: false } },
+  },
+  response: { 200: reprocessAnswer },
+} as const;
+
+const aggregatesSchema = {
+  summary: 'Items by day × hour (heatmap), top categories and matching rows of the current aggregate',
+  response: { 200: aggregateSummary },
+  querystring: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      day: { type: 'integer', minimum: 0, maximum: 6 },
+      hour: { type: 'integer', minimum: 0, maximum: 23 },
+      category: { type: 'string', minLength: 1, maxLength: 200 },
+      top: { type: 'integer', minimum: 1, maximum: 500, default: 10 },
+      limit: { type: 'integer', minimum: 0, maximum: 50000, default: 0 },
+    },
+  },
+} as const;
+
+const ledgerSchema = {
+  summary: 'The ingest ledger: batches, files, runs, pending files, Redis tracking',
+  response: { 200: ingestLedger },
+} as const;
+
+const retrySchema = {
+  summary: 'Read a rejected or duplicate file again in the next incremental run',
+  body: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['path'],
+    properties: { path: { type: 'string', minLength: 1, maxLength: 4096 } },
+  },
+  response: { 200: fileRetryAnswer },
+} as const;
+
+// The stage was once called "ingestion" in these routes: a client of an earlier release is sent on to the same
+// route under the stage's one name (308 keeps the method and the body).
+function movedToIngestRoutes(app: FastifyInstance): void {
+  const movedToIngest = async (request: FastifyRequest, reply: FastifyReply) =>
+    reply.redirect(request.url.replace('/api/ingestion', '/api/ingest'), 308);
+  app.all('/api/ingestion', { schema: { hide: true } }, movedToIngest);
+  app.all('/api/ingestion/*', { schema: { hide: true } }, movedToIngest);
+}
+
 export function dataRoutes(app: FastifyInstance, { deps, authenticated, operator }: RouteContext): void {
   app.post<{ Body: ReprocessRequest & { apply?: boolean } }>(
     '/api/ingest/reprocess',
-    {
-      onRequest: operator,
-      config: { audit: 'ingest.reprocess' },
-      schema: {
-        summary:
-          'Re-read committed batches or files: a dry run lists the cells and cache keys that would change; apply ' +
-          'makes the next incremental run (started at once) read them again',
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          properties: { batches: names, files: names, apply: { type: 'boolean', default: false } },
-        },
-        response: { 200: reprocessAnswer },
-      },
-    },
+    { onRequest: operator, config: { audit: 'ingest.reprocess' }, schema: reprocessSchema },
     async (request) => {
       const { apply = false, ...chosen } = request.body;
       const plan = await deps.ingest.reprocess(chosen, apply);
@@ -80,60 +119,22 @@ export function dataRoutes(app: FastifyInstance, { deps, authenticated, operator
 
   app.get<{ Querystring: AggregateFilters }>(
     '/api/aggregates',
-    {
-      onRequest: authenticated,
-      schema: {
-        summary: 'Items by day × hour (heatmap), top categories and matching rows of the current aggregate',
-        response: { 200: aggregateSummary },
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            day: { type: 'integer', minimum: 0, maximum: 6 },
-            hour: { type: 'integer', minimum: 0, maximum: 23 },
-            category: { type: 'string', minLength: 1, maxLength: 200 },
-            top: { type: 'integer', minimum: 1, maximum: 500, default: 10 },
-            limit: { type: 'integer', minimum: 0, maximum: 50000, default: 0 },
-          },
-        },
-      },
-    },
+    { onRequest: authenticated, schema: aggregatesSchema },
     async (request) => {
       const { file, rows } = await deps.aggregates.rows();
       return summarize(file, rows, request.query);
     },
   );
 
-  app.get(
-    '/api/ingest',
-    {
-      onRequest: authenticated,
-      schema: {
-        summary: 'The ingest ledger: batches, files, runs, pending files, Redis tracking',
-        response: { 200: ingestLedger },
-      },
-    },
-    async () => deps.ingest.ledger(),
+  app.get('/api/ingest', { onRequest: authenticated, schema: ledgerSchema }, async () =>
+    deps.ingest.ledger(),
   );
 
   // A rejected or duplicate file is read again by the next incremental run (its content may be fine now,
   // or the operator wants a second look after changing a setting).
   app.post<{ Body: { path: string } }>(
     '/api/ingest/files/retry',
-    {
-      onRequest: operator,
-      config: { audit: 'ingest.files.retry' },
-      schema: {
-        summary: 'Read a rejected or duplicate file again in the next incremental run',
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['path'],
-          properties: { path: { type: 'string', minLength: 1, maxLength: 4096 } },
-        },
-        response: { 200: fileRetryAnswer },
-      },
-    },
+    { onRequest: operator, config: { audit: 'ingest.files.retry' }, schema: retrySchema },
     async (request) => {
       if (!(await deps.ingest.retryFile(request.body.path))) {
         throw new NotFoundError(`no rejected or duplicate file ${JSON.stringify(request.body.path)}`);
@@ -142,10 +143,5 @@ export function dataRoutes(app: FastifyInstance, { deps, authenticated, operator
     },
   );
 
-  // The stage was once called "ingestion" in these routes: a client of an earlier release is sent on to the same
-  // route under the stage's one name (308 keeps the method and the body).
-  const movedToIngest = async (request: FastifyRequest, reply: FastifyReply) =>
-    reply.redirect(request.url.replace('/api/ingestion', '/api/ingest'), 308);
-  app.all('/api/ingestion', { schema: { hide: true } }, movedToIngest);
-  app.all('/api/ingestion/*', { schema: { hide: true } }, movedToIngest);
+  movedToIngestRoutes(app);
 }

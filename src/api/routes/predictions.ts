@@ -12,21 +12,54 @@ const cellProperties = {
 
 const MAX_BATCH = 1000;
 
+const predictSchema = {
+  summary: 'Predicted items for one (day, hour, category) cell: Redis cache first, the model on a miss',
+  params: { type: 'object', required: ['day', 'hour', 'category'], properties: cellProperties },
+  response: { 200: predictionAnswer },
+  querystring: { type: 'object', properties: { explain: { type: 'boolean' } } },
+} as const;
+
+const batchSchema = {
+  summary: 'Predictions for up to 1000 cells; a failed cell does not fail the others',
+  response: { 200: batchAnswer },
+  body: {
+    type: 'object',
+    required: ['cells'],
+    additionalProperties: false,
+    properties: {
+      cells: {
+        type: 'array',
+        minItems: 1,
+        maxItems: MAX_BATCH,
+        items: {
+          type: 'object',
+          required: ['day', 'hour', 'category'],
+          additionalProperties: false,
+          properties: cellProperties,
+        },
+      },
+    },
+  },
+} as const;
+
+const categoriesAnswer = {
+  type: 'object',
+  required: ['categories'],
+  properties: { categories: { type: 'array', items: { type: 'string' } } },
+} as const;
+
+const categoriesSchema = {
+  summary: 'Category names of the current model',
+  response: { 200: categoriesAnswer },
+};
+
 export function predictionRoutes(
   app: FastifyInstance,
   { deps, metrics, predictionReads }: RouteContext,
 ): void {
   app.get<{ Params: CellAddress; Querystring: { explain?: boolean } }>(
     '/api/predictions/:day/:hour/:category',
-    {
-      onRequest: predictionReads,
-      schema: {
-        summary: 'Predicted items for one (day, hour, category) cell: Redis cache first, the model on a miss',
-        params: { type: 'object', required: ['day', 'hour', 'category'], properties: cellProperties },
-        response: { 200: predictionAnswer },
-        querystring: { type: 'object', properties: { explain: { type: 'boolean' } } },
-      },
-    },
+    { onRequest: predictionReads, schema: predictSchema },
     async (request) => {
       const started = performance.now();
       const answer = await deps.predictions.predict(request.params);
@@ -39,33 +72,8 @@ export function predictionRoutes(
 
   app.post<{ Body: { cells: CellAddress[] } }>(
     '/api/predictions/batch',
-    {
-      onRequest: predictionReads,
-      // A POST only because a list of cells does not fit a URL: it changes nothing, so it is not audited.
-      config: { audit: false },
-      schema: {
-        summary: 'Predictions for up to 1000 cells; a failed cell does not fail the others',
-        response: { 200: batchAnswer },
-        body: {
-          type: 'object',
-          required: ['cells'],
-          additionalProperties: false,
-          properties: {
-            cells: {
-              type: 'array',
-              minItems: 1,
-              maxItems: MAX_BATCH,
-              items: {
-                type: 'object',
-                required: ['day', 'hour', 'category'],
-                additionalProperties: false,
-                properties: cellProperties,
-              },
-            },
-          },
-        },
-      },
-    },
+    // A POST only because a list of cells does not fit a URL: it changes nothing, so it is not audited.
+    { onRequest: predictionReads, config: { audit: false }, schema: batchSchema },
     async (request) => {
       const started = performance.now();
       const results = await deps.predictions.predictMany(request.body.cells);
@@ -75,15 +83,6 @@ export function predictionRoutes(
     },
   );
 
-  const categoriesAnswer = {
-    type: 'object',
-    required: ['categories'],
-    properties: { categories: { type: 'array', items: { type: 'string' } } },
-  } as const;
-  const categoriesSchema = {
-    summary: 'Category names of the current model',
-    response: { 200: categoriesAnswer },
-  };
   app.get('/api/categories', { onRequest: predictionReads, schema: categoriesSchema }, async () => ({
     categories: await deps.predictions.categories(),
   }));

@@ -19,28 +19,49 @@ const answer = {
 
 const actor = (request: FastifyRequest): string => request.principal?.username ?? 'unknown';
 
+const clearRunSchema = {
+  summary:
+    'Run tasks of an ended run again (all, the failed ones, or the listed ones) with what depends on them',
+  params: { type: 'object', required: ['id'], properties: { id: runId } },
+  body: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      tasks: { type: 'array', items: taskId, minItems: 1, maxItems: 100 },
+      onlyFailed: { type: 'boolean', default: false },
+      downstream: { type: 'boolean', default: true },
+    },
+  },
+  response: { 202: answer },
+} as const;
+
+const clearTaskSchema = {
+  summary: 'Run one task of an ended run again, and (unless downstream is false) every task after it',
+  params: { type: 'object', required: ['id', 'task'], properties: { id: runId, task: taskId } },
+  body: {
+    type: 'object',
+    additionalProperties: false,
+    properties: { downstream: { type: 'boolean', default: true } },
+  },
+  response: { 202: answer },
+} as const;
+
+const markTaskSchema = {
+  summary: 'Record a task of an ended run as success or failed (success also runs what it had blocked)',
+  params: { type: 'object', required: ['id', 'task'], properties: { id: runId, task: taskId } },
+  body: {
+    type: 'object',
+    required: ['state'],
+    additionalProperties: false,
+    properties: { state: { type: 'string', enum: ['success', 'failed'] } },
+  },
+  response: { 200: answer },
+} as const;
+
 export function runActionRoutes(app: FastifyInstance, { deps, operator }: RouteContext): void {
   app.post<{ Params: { id: number }; Body: ClearOptions | undefined }>(
     '/api/runs/:id/clear',
-    {
-      onRequest: operator,
-      config: { audit: 'runs.clear' },
-      schema: {
-        summary:
-          'Run tasks of an ended run again (all, the failed ones, or the listed ones) with what depends on them',
-        params: { type: 'object', required: ['id'], properties: { id: runId } },
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            tasks: { type: 'array', items: taskId, minItems: 1, maxItems: 100 },
-            onlyFailed: { type: 'boolean', default: false },
-            downstream: { type: 'boolean', default: true },
-          },
-        },
-        response: { 202: answer },
-      },
-    },
+    { onRequest: operator, config: { audit: 'runs.clear' }, schema: clearRunSchema },
     async (request, reply) => {
       const result = await deps.dags.clear(request.params.id, request.body ?? {}, actor(request));
       request.auditDetail = { tasks: result.tasks };
@@ -50,20 +71,7 @@ export function runActionRoutes(app: FastifyInstance, { deps, operator }: RouteC
 
   app.post<{ Params: { id: number; task: string }; Body: { downstream?: boolean } | undefined }>(
     '/api/runs/:id/tasks/:task/clear',
-    {
-      onRequest: operator,
-      config: { audit: 'tasks.clear' },
-      schema: {
-        summary: 'Run one task of an ended run again, and (unless downstream is false) every task after it',
-        params: { type: 'object', required: ['id', 'task'], properties: { id: runId, task: taskId } },
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          properties: { downstream: { type: 'boolean', default: true } },
-        },
-        response: { 202: answer },
-      },
-    },
+    { onRequest: operator, config: { audit: 'tasks.clear' }, schema: clearTaskSchema },
     async (request, reply) => {
       const { id, task } = request.params;
       const options = { tasks: [task], downstream: request.body?.downstream ?? true };
@@ -75,21 +83,7 @@ export function runActionRoutes(app: FastifyInstance, { deps, operator }: RouteC
 
   app.post<{ Params: { id: number; task: string }; Body: { state: 'success' | 'failed' } }>(
     '/api/runs/:id/tasks/:task/mark',
-    {
-      onRequest: operator,
-      config: { audit: 'tasks.mark' },
-      schema: {
-        summary: 'Record a task of an ended run as success or failed (success also runs what it had blocked)',
-        params: { type: 'object', required: ['id', 'task'], properties: { id: runId, task: taskId } },
-        body: {
-          type: 'object',
-          required: ['state'],
-          additionalProperties: false,
-          properties: { state: { type: 'string', enum: ['success', 'failed'] } },
-        },
-        response: { 200: answer },
-      },
-    },
+    { onRequest: operator, config: { audit: 'tasks.mark' }, schema: markTaskSchema },
     async (request) => {
       const { id, task } = request.params;
       request.auditDetail = { state: request.body.state };

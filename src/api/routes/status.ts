@@ -9,24 +9,45 @@ import type { ApiMetrics } from '../metrics.js';
 import { cacheStatsAnswer, modelsAnswer, readyAnswer } from '../schemas.js';
 import type { RouteContext } from './context.js';
 
-export function statusRoutes(
-  app: FastifyInstance,
-  { deps, metrics, authenticated, admin, metricsToken, identify }: RouteContext,
-): void {
-  // While the store is down nobody can be identified: the answer is then the anonymous one.
-  const loggedIn = async (request: FastifyRequest): Promise<boolean> =>
-    (await identify(request).catch(() => undefined)) !== undefined;
+const modelsSchema = { summary: 'Model versions with every candidate', response: { 200: modelsAnswer } };
 
-  const modelsSchema = { summary: 'Model versions with every candidate', response: { 200: modelsAnswer } };
+const cacheSchema = {
+  summary: 'Prediction cache: keys, hits, versions, age, lookup latency',
+  response: { 200: cacheStatsAnswer },
+};
+
+const cacheClearSchema = {
+  summary: 'Remove every cached prediction (admin); the model answers until the next refresh',
+  response: {
+    200: { type: 'object', required: ['removed'], properties: { removed: { type: 'integer' } } },
+  },
+} as const;
+
+const healthSchema = {
+  summary: 'The process is up',
+  response: { 200: { type: 'object', properties: { status: { type: 'string' } } } },
+};
+
+const readySchema = {
+  summary: 'Redis and the metadata store answer (details for a logged-in caller only)',
+  response: { 200: readyAnswer, 503: readyAnswer },
+};
+
+const metricsSchema = {
+  summary: 'Prometheus metrics (needs ORDERFLOW_METRICS_TOKEN as a bearer token when that is set)',
+  response: { 200: { type: 'string', description: 'Prometheus text format' } },
+};
+
+/** The model versions, the cache's statistics and (admin) clearing the cache. */
+function modelAndCacheRoutes(
+  app: FastifyInstance,
+  { deps, metrics, authenticated, admin }: RouteContext,
+): void {
   app.get('/api/models', { onRequest: authenticated, schema: modelsSchema }, async () => {
     const versions = await deps.models.versions();
     return { current: versions.find((v) => v.current)?.version ?? null, versions };
   });
 
-  const cacheSchema = {
-    summary: 'Prediction cache: keys, hits, versions, age, lookup latency',
-    response: { 200: cacheStatsAnswer },
-  };
   app.get('/api/cache/stats', { onRequest: authenticated, schema: cacheSchema }, async () => {
     const stats = await deps.cache.stats();
     return { ...stats, served: await servedLatency(metrics) };
@@ -37,39 +58,32 @@ export function statusRoutes(
     const clear = cache.clear.bind(cache);
     app.post(
       '/api/cache/clear',
-      {
-        onRequest: admin,
-        config: { audit: 'cache.clear' },
-        schema: {
-          summary: 'Remove every cached prediction (admin); the model answers until the next refresh',
-          response: {
-            200: { type: 'object', required: ['removed'], properties: { removed: { type: 'integer' } } },
-          },
-        },
-      },
+      { onRequest: admin, config: { audit: 'cache.clear' }, schema: cacheClearSchema },
       async () => ({ removed: await clear() }),
     );
   }
+}
 
-  const healthSchema = {
-    summary: 'The process is up',
-    response: { 200: { type: 'object', properties: { status: { type: 'string' } } } },
-  };
+async function check(fn: () => Promise<void>): Promise<{ ok: boolean; error?: string }> {
+  try {
+    await fn();
+    return { ok: true };
+  } catch (error) {
+    return { ok: false, error: toError(error).message };
+  }
+}
+
+export function statusRoutes(app: FastifyInstance, context: RouteContext): void {
+  const { deps, metrics, metricsToken, identify } = context;
+  // While the store is down nobody can be identified: the answer is then the anonymous one.
+  const loggedIn = async (request: FastifyRequest): Promise<boolean> =>
+    (await identify(request).catch(() => undefined)) !== undefined;
+
+  modelAndCacheRoutes(app, context);
+
   app.get('/healthz', { schema: healthSchema }, async () => ({ status: 'ok' }));
 
-  const readySchema = {
-    summary: 'Redis and the metadata store answer (details for a logged-in caller only)',
-    response: { 200: readyAnswer, 503: readyAnswer },
-  };
   app.get('/readyz', { schema: readySchema }, async (request, reply) => {
-    const check = async (fn: () => Promise<void>): Promise<{ ok: boolean; error?: string }> => {
-      try {
-        await fn();
-        return { ok: true };
-      } catch (error) {
-        return { ok: false, error: toError(error).message };
-      }
-    };
     const [redis, store] = await Promise.all([check(deps.health.redis), check(deps.health.store)]);
     const ready = redis.ok && store.ok;
     const status = ready ? 'ready' : 'unavailable';
@@ -79,10 +93,6 @@ export function statusRoutes(
     return reply.code(ready ? 200 : 503).send(body);
   });
 
-  const metricsSchema = {
-    summary: 'Prometheus metrics (needs ORDERFLOW_METRICS_TOKEN as a bearer token when that is set)',
-    response: { 200: { type: 'string', description: 'Prometheus text format' } },
-  };
   app.get('/metrics', { schema: metricsSchema }, async (request, reply) => {
     if (metricsToken !== undefined) {
       const token = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1];
