@@ -43,6 +43,13 @@ export const cachedPredictionRecord = (p: CachedPrediction) => ({
   ...(p.missReason ? { miss_reason: p.missReason } : {}),
 });
 
+/** `items` in slices of at most `size`. */
+function chunked<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let s = 0; s < items.length; s += size) out.push(items.slice(s, s + size));
+  return out;
+}
+
 /** One failed cell of a batch (bad day/hour, unknown category). */
 export interface CellFailure {
   input: CellAddress;
@@ -188,8 +195,7 @@ export class Predictor {
     const model = await this.models.require();
     const out: (CachedPrediction | CellFailure)[] = new Array(cells.length);
     const resolved = this.resolveCells(model, cells, out);
-    const chunks: (typeof resolved)[] = [];
-    for (let s = 0; s < resolved.length; s += LOOKUP_CHUNK) chunks.push(resolved.slice(s, s + LOOKUP_CHUNK));
+    const chunks = chunked(resolved, LOOKUP_CHUNK);
     const lookups = await Promise.all(
       chunks.map((chunk) =>
         this.lookup(
